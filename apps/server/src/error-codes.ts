@@ -1,0 +1,79 @@
+import type { DomainErrorCode } from "@usersvc/core";
+
+/** Codes the HTTP/tRPC layer itself can answer with, before any domain code runs. */
+export const transportErrorCodes = [
+  "BAD_REQUEST",
+  "MALFORMED_JSON",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "ROUTE_NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "INVALID_API_KEY",
+  "INTERNAL_ERROR",
+] as const;
+
+/** Every stable error code a caller of the service can receive. */
+export type ErrorCode = DomainErrorCode | (typeof transportErrorCodes)[number];
+
+type TrpcCode =
+  | "BAD_REQUEST"
+  | "PARSE_ERROR"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "METHOD_NOT_SUPPORTED"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "TOO_MANY_REQUESTS"
+  | "INTERNAL_SERVER_ERROR"
+  | "SERVICE_UNAVAILABLE";
+
+/** The one mapping from our codes to tRPC codes (which fix the HTTP status). */
+export const errorCodeToTrpc: Record<ErrorCode, TrpcCode> = {
+  VALIDATION_ERROR: "BAD_REQUEST",
+  BAD_REQUEST: "BAD_REQUEST",
+  MALFORMED_JSON: "PARSE_ERROR",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  ROUTE_NOT_FOUND: "NOT_FOUND",
+  METHOD_NOT_ALLOWED: "METHOD_NOT_SUPPORTED",
+  INVALID_API_KEY: "UNAUTHORIZED",
+  INVALID_CREDENTIALS: "UNAUTHORIZED",
+  MFA_REQUIRED: "UNAUTHORIZED",
+  USER_NOT_ACTIVE: "FORBIDDEN",
+  USER_NOT_FOUND: "NOT_FOUND",
+  USERNAME_TAKEN: "CONFLICT",
+  EMAIL_TAKEN: "CONFLICT",
+  INVALID_OR_EXPIRED_TOKEN: "BAD_REQUEST",
+  TOO_MANY_ATTEMPTS: "TOO_MANY_REQUESTS",
+  DATABASE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  MAIL_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  INTERNAL_ERROR: "INTERNAL_SERVER_ERROR",
+};
+
+/** Our code for an error raised by tRPC or trpc-to-openapi themselves. */
+export const trpcToErrorCode: Partial<Record<string, ErrorCode>> = {
+  BAD_REQUEST: "BAD_REQUEST",
+  PARSE_ERROR: "MALFORMED_JSON",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  NOT_FOUND: "ROUTE_NOT_FOUND",
+  METHOD_NOT_SUPPORTED: "METHOD_NOT_ALLOWED",
+  UNAUTHORIZED: "INVALID_API_KEY",
+};
+
+export const httpStatusOf: Record<TrpcCode, number> = {
+  BAD_REQUEST: 400,
+  PARSE_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_SUPPORTED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+};

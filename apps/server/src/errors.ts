@@ -1,0 +1,69 @@
+import { TRPCError } from "@trpc/server";
+import { DomainError, type FieldIssue, toDomainError } from "@usersvc/core";
+import { ZodError } from "zod";
+import { type ErrorCode, errorCodeToTrpc, httpStatusOf, trpcToErrorCode } from "./error-codes";
+
+/** What a caller learns about a failure: the same on REST and on tRPC. */
+export type ErrorDescription = {
+  code: ErrorCode;
+  httpStatus: number;
+  message: string;
+  issues: FieldIssue[];
+  retryAfterSeconds: number | undefined;
+};
+
+/** Describes any error raised while serving a procedure, hiding internals of 5xx errors. */
+export function describeError(error: TRPCError): ErrorDescription {
+  const cause = toDomainError(error.cause);
+  if (cause instanceof DomainError) {
+    return {
+      code: cause.code,
+      httpStatus: httpStatusOf[errorCodeToTrpc[cause.code]],
+      message: cause.message,
+      issues: [...cause.issues],
+      retryAfterSeconds: cause.retryAfterSeconds,
+    };
+  }
+  if (cause instanceof ZodError) {
+    const issues = cause.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issue.message,
+    }));
+    return {
+      code: "VALIDATION_ERROR",
+      httpStatus: 400,
+      message: validationMessage(issues),
+      issues,
+      retryAfterSeconds: undefined,
+    };
+  }
+  const code = trpcToErrorCode[error.code];
+  if (code) {
+    return {
+      code,
+      httpStatus: httpStatusOf[errorCodeToTrpc[code]],
+      message: error.message,
+      issues: [],
+      retryAfterSeconds: undefined,
+    };
+  }
+  return {
+    code: "INTERNAL_ERROR",
+    httpStatus: 500,
+    message: "Internal server error; the request id in X-Request-Id identifies it in the logs.",
+    issues: [],
+    retryAfterSeconds: undefined,
+  };
+}
+
+/** Re-throws a domain (or infrastructure) failure as the TRPCError whose code fixes its HTTP status. */
+export function toTrpcError(error: TRPCError): TRPCError {
+  const cause = toDomainError(error.cause);
+  if (!(cause instanceof DomainError)) return error;
+  return new TRPCError({ code: errorCodeToTrpc[cause.code], message: cause.message, cause });
+}
+
+/** One readable sentence from field issues: "Invalid input: username: Too short; email: ..." */
+export function validationMessage(issues: readonly FieldIssue[]): string {
+  return `Invalid input: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`;
+}

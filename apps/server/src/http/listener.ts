@@ -1,0 +1,104 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { OpenAPIObject } from "trpc-to-openapi";
+import { createRequestContext, type RequestContext } from "../context";
+import type { Logger } from "../logger";
+import { createHttpLogger } from "../logger";
+import type { AppRouter } from "../router";
+import { declaresTooLarge, readBody } from "./body";
+import { serveDocs } from "./docs";
+import { sendError } from "./respond";
+import { errorHeaders } from "./response-meta";
+import { createRestHandler } from "./rest";
+
+export type ListenerOptions = {
+  router: AppRouter;
+  openApiDocument: OpenAPIObject;
+  logger: Logger;
+  bodyLimitBytes: number;
+};
+
+/**
+ * Routes every request: `/trpc/*` to tRPC, `/api/openapi.json` and `/api/docs*` to the
+ * spec and docs page, other `/api/*` to the REST adapter, and anything else to a JSON 404.
+ */
+export function createRequestListener(options: ListenerOptions): RequestListener {
+  const { logger, bodyLimitBytes: limit } = options;
+  const httpLogger = createHttpLogger(logger);
+  const logServerError = (error: unknown, req: IncomingMessage) => {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    if (error instanceof Error && "code" in error && error.code !== "INTERNAL_SERVER_ERROR") return;
+    logger.error({ err: cause, reqId: (req as IncomingMessage & { id?: unknown }).id }, "request failed");
+  };
+  const trpc = createHTTPHandler({
+    router: options.router,
+    basePath: "/trpc/",
+    maxBodySize: limit,
+    createContext: ({ req }): RequestContext => createRequestContext(req),
+    responseMeta: errorHeaders,
+    onError: ({ error, req }) => logServerError(error, req),
+  });
+  const rest = createRestHandler({ router: options.router, onError: logServerError });
+  const spec = JSON.stringify(options.openApiDocument);
+
+  const handle = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
+    const url = req.url ?? "/";
+    const pathname = url.split("?", 1)[0] ?? "/";
+    if (declaresTooLarge(req, limit)) return tooLarge(res, limit);
+    if (pathname === "/trpc" || pathname.startsWith("/trpc/")) return trpc(req, res);
+    if (pathname === "/api/openapi.json") {
+      res.setHeader("Cache-Control", "no-cache");
+      res.setHeader("Content-Type", "application/json; charset=utf-8");
+      res.end(spec);
+      return;
+    }
+    if (pathname === "/api/docs" || pathname.startsWith("/api/docs/")) {
+      if (await serveDocs(pathname.slice("/api/docs/".length), res)) return;
+      return notFound(req, res, pathname);
+    }
+    if (pathname.startsWith("/api/")) {
+      const body = await readBody(req, limit);
+      if (body.kind === "too-large") return tooLarge(res, limit);
+      if (body.kind === "malformed") {
+        return sendError(res, 400, {
+          code: "MALFORMED_JSON",
+          message: `The request body is not valid JSON: ${body.message}`,
+        });
+      }
+      if (body.kind === "json") req.body = body.value;
+      else if (body.kind === "none") req.body = undefined;
+      Object.assign(req, { originalUrl: url }); // keeps the full path in the request log
+      req.url = url.slice("/api".length);
+      return rest(req, res, () => notFound(req, res, pathname));
+    }
+    return notFound(req, res, pathname);
+  };
+
+  return (req, res) => {
+    httpLogger(req, res);
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Cache-Control", "no-store");
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, "unhandled request error");
+      if (!res.headersSent)
+        sendError(res, 500, { code: "INTERNAL_ERROR", message: "Internal server error." });
+      else res.destroy();
+    });
+  };
+}
+
+function notFound(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+  sendError(res, 404, {
+    code: "ROUTE_NOT_FOUND",
+    message: `No route for ${req.method ?? "GET"} ${pathname}; the API is described at /api/docs.`,
+  });
+}
+
+function tooLarge(res: ServerResponse, limit: number): void {
+  res.setHeader("Connection", "close");
+  sendError(res, 413, {
+    code: "PAYLOAD_TOO_LARGE",
+    message: `The request body is larger than ${limit} bytes.`,
+  });
+}

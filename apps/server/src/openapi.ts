@@ -1,0 +1,59 @@
+import { domainErrorCodes } from "@usersvc/core";
+import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
+import { transportErrorCodes } from "./error-codes";
+import type { AppRouter } from "./router";
+
+type SchemaObject = NonNullable<NonNullable<OpenAPIObject["components"]>["schemas"]>[string];
+
+const errorSchema: SchemaObject = {
+  type: "object",
+  required: ["code", "message"],
+  properties: {
+    code: {
+      type: "string",
+      enum: [...domainErrorCodes, ...transportErrorCodes],
+      description: "Stable machine-readable code; switch on this, not on the message.",
+    },
+    message: { type: "string", description: "What went wrong and what to fix." },
+    issues: {
+      type: "array",
+      description: "Field problems (VALIDATION_ERROR only).",
+      items: {
+        type: "object",
+        required: ["path", "message"],
+        properties: { path: { type: "string" }, message: { type: "string" } },
+      },
+    },
+    request_id: { type: "string", description: "Echo of X-Request-Id, to find the request in the logs." },
+  },
+};
+
+/**
+ * The OpenAPI 3 document of the REST API, generated from the router's meta and zod schemas.
+ * Error responses are rewritten to the body our REST adapter really sends (see rest.ts).
+ */
+export function createOpenApiDocument(router: AppRouter, version: string): OpenAPIObject {
+  const document = generateOpenApiDocument(router, {
+    title: "Users service",
+    description:
+      "Registration with emailed activation codes, login checks, password recovery, TOTP MFA, user lookup and deletion. Every route except health, liveness, this document and /api/docs needs `Authorization: Bearer <API key>`.",
+    version,
+    baseUrl: "/api",
+    securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "One of API_KEYS" } },
+  });
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, Error: errorSchema },
+  };
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item ?? {})) {
+      const responses = (operation as { responses?: Record<string, { content?: unknown }> }).responses;
+      for (const [status, response] of Object.entries(responses ?? {})) {
+        if (Number(status) >= 400 && response.content !== undefined) {
+          response.content = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+        }
+      }
+    }
+  }
+  return document;
+}

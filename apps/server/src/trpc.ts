@@ -1,0 +1,73 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { RequestContext } from "./context";
+import type { ErrorCode } from "./error-codes";
+import { describeError, toTrpcError } from "./errors";
+
+/**
+ * Route metadata: structurally the `openapi` meta of trpc-to-openapi, declared here so the
+ * router type (and the SDK's `.d.ts`) never imports that package.
+ */
+export type RouteMeta = {
+  openapi?: {
+    method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+    path: `/${string}`;
+    summary?: string;
+    description?: string;
+    tags?: string[];
+    protect?: boolean;
+    successDescription?: string;
+    errorResponses?: Record<number, string>;
+  };
+};
+
+/** The `data` of every error, on tRPC and (reshaped) on REST. */
+export type ErrorData = {
+  code: ErrorCode;
+  httpStatus: number;
+  path: string | undefined;
+  issues: { path: string; message: string }[];
+  retryAfterSeconds: number | undefined;
+};
+
+export const t = initTRPC
+  .context<RequestContext>()
+  .meta<RouteMeta>()
+  .create({
+    errorFormatter({ shape, error, path }) {
+      const described = describeError(error);
+      const data: ErrorData = {
+        code: described.code,
+        httpStatus: described.httpStatus,
+        path,
+        issues: described.issues,
+        retryAfterSeconds: described.retryAfterSeconds,
+      };
+      // No stack, whatever the environment.
+      return { code: shape.code, message: described.message, data };
+    },
+  });
+
+/** Turns domain errors into TRPCErrors with the right HTTP status. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTrpcError(result.error);
+  return result;
+});
+
+/** Procedures anyone may call (health, liveness). */
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+
+/** Procedures that need `Authorization: Bearer <key>` with a configured key. */
+export function createApiProcedure(isAuthorized: (authorization: string | undefined) => boolean) {
+  return publicProcedure.use(({ ctx, next }) => {
+    if (!isAuthorized(ctx.authorization)) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: ctx.authorization
+          ? "The API key is not valid."
+          : "Missing API key: send 'Authorization: Bearer <key>'.",
+      });
+    }
+    return next();
+  });
+}

@@ -1,0 +1,10 @@
+export { environments, envSchema, logLevels, splitKeys } from "./schema";
+export {
+  type Environment,
+  type LoadSettingsOptions,
+  loadSettings,
+  loadSettingsFromProcess,
+  type Settings,
+  SettingsError,
+  type SettingsProblem,
+} from "./settings";

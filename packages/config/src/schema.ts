@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+/** Accepts Flask-style booleans too: True/False, 1/0, yes/no, on/off (any case). */
+const flag = (fallback: boolean) => z.stringbool().default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === "" ? undefined : value));
+
+export const environments = ["development", "test", "production"] as const;
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * Every environment variable the service reads. Names of the original Python service are
+ * kept (SECRET_KEY, MONGODB_*, MAIL_*, FLASK_ENV/FLASK_DEBUG as aliases of APP_ENV/DEBUG).
+ */
+export const envSchema = z
+  .object({
+    APP_ENV: z.enum(environments).optional(),
+    FLASK_ENV: z.enum(environments).optional(),
+    DEBUG: z.stringbool().optional(),
+    FLASK_DEBUG: z.stringbool().optional(),
+    SECRET_KEY: z.string({ error: "is required" }).min(1, "is required"),
+    USER_ACTIVATION_EXPIRATION_MINUTES: positiveInt(60),
+    RESET_PASSWORD_EXPIRATION_MINUTES: positiveInt(15),
+
+    MONGODB_URI: optionalText.pipe(
+      z
+        .string()
+        .regex(/^mongodb(\+srv)?:\/\//, "must start with mongodb:// or mongodb+srv://")
+        .optional(),
+    ),
+    MONGODB_DB: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/, "must be 1-63 letters, digits, '_' or '-'")
+      .default("users_db"),
+    MONGODB_HOST: z.string().min(1).default("localhost"),
+    MONGODB_PORT: port(27_017),
+    MONGODB_USERNAME: optionalText,
+    MONGODB_PASSWORD: optionalText,
+    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_500),
+
+    MAIL_SERVER: z.string().min(1).default("localhost"),
+    MAIL_PORT: port(587),
+    MAIL_USE_TLS: flag(false),
+    MAIL_USE_SSL: flag(false),
+    MAIL_USERNAME: optionalText,
+    MAIL_PASSWORD: optionalText,
+    MAIL_DEFAULT_SENDER: z.string().min(3).default("noreply@localhost"),
+
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+    API_KEYS: optionalText,
+    AUTH_DISABLED: flag(false),
+    LOG_LEVEL: z.enum(logLevels).default("info"),
+    BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(16_384),
+  })
+  .strip();
+
+export type Env = z.output<typeof envSchema>;
+
+/** Lenient view used for cross-field checks: each variable parsed alone, bad ones undefined. */
+export type PartialEnv = { [K in keyof Env]?: Env[K] };
+
+/** Rules that involve several variables; run even when some variables are invalid. */
+export function crossFieldProblems(env: PartialEnv): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
+  if (environment !== "development" && env.SECRET_KEY !== undefined && env.SECRET_KEY.length < 32) {
+    problems.push({
+      variable: "SECRET_KEY",
+      message: `must be at least 32 characters outside development (got ${env.SECRET_KEY.length})`,
+    });
+  }
+  if (env.MAIL_USE_TLS && env.MAIL_USE_SSL) {
+    problems.push({
+      variable: "MAIL_USE_SSL",
+      message: "cannot be true together with MAIL_USE_TLS (SSL is TLS from connect, TLS is STARTTLS)",
+    });
+  }
+  if (Boolean(env.MAIL_USERNAME) !== Boolean(env.MAIL_PASSWORD)) {
+    problems.push({
+      variable: env.MAIL_USERNAME ? "MAIL_PASSWORD" : "MAIL_USERNAME",
+      message: "MAIL_USERNAME and MAIL_PASSWORD must be set together",
+    });
+  }
+  const keys = splitKeys(env.API_KEYS);
+  if (keys.some((key) => key.length < 16)) {
+    problems.push({ variable: "API_KEYS", message: "every key must be at least 16 characters" });
+  }
+  if (env.AUTH_DISABLED && environment !== "development") {
+    problems.push({ variable: "AUTH_DISABLED", message: "may only be true when APP_ENV=development" });
+  }
+  if (keys.length === 0 && !env.AUTH_DISABLED) {
+    problems.push({
+      variable: "API_KEYS",
+      message:
+        "is required: comma-separated keys that callers send as 'Authorization: Bearer <key>' (or AUTH_DISABLED=true in development)",
+    });
+  }
+  return problems;
+}
+
+/** Splits the comma-separated API_KEYS value, ignoring blanks around commas. */
+export function splitKeys(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key.length > 0);
+}

@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import type { z } from "zod";
+import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
+
+export type Environment = "development" | "test" | "production";
+
+/** The typed, validated configuration of the service. */
+export type Settings = {
+  environment: Environment;
+  debug: boolean;
+  secretKey: string;
+  activationExpirationMinutes: number;
+  resetPasswordExpirationMinutes: number;
+  mongodb: { uri: string; dbName: string; timeoutMs: number };
+  mail: {
+    host: string;
+    port: number;
+    useTls: boolean;
+    useSsl: boolean;
+    auth: { user: string; pass: string } | null;
+    defaultSender: string;
+  };
+  http: { host: string; port: number; bodyLimitBytes: number };
+  auth: { apiKeys: readonly string[]; disabled: boolean };
+  logLevel: Env["LOG_LEVEL"];
+};
+
+export type SettingsProblem = { variable: string; message: string };
+
+/** Thrown when the environment is invalid; `message` lists every problem, one per line. */
+export class SettingsError extends Error {
+  readonly problems: readonly SettingsProblem[];
+  constructor(problems: readonly SettingsProblem[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems
+        .map((p) => `  - ${p.variable}: ${p.message}`)
+        .join("\n")}`,
+    );
+    this.name = "SettingsError";
+    this.problems = problems;
+  }
+}
+
+export type LoadSettingsOptions = {
+  /** Variables to read (usually `process.env`); they win over the file's. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** A dotenv file read when it exists; `null` reads none. */
+  envFile?: string | null;
+};
+
+/** Parses and validates settings once; throws a SettingsError naming every bad variable. */
+export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Settings {
+  const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, "utf8")) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  const result = envSchema.safeParse(merged);
+  const problems = [
+    ...(result.success ? [] : toProblems(result.error)),
+    ...crossFieldProblems(result.success ? result.data : parseEachVariable(merged)),
+  ];
+  if (problems.length > 0 || !result.success) throw new SettingsError(problems);
+  return toSettings(result.data);
+}
+
+function parseEachVariable(raw: Record<string, string | undefined>): PartialEnv {
+  const entries = Object.entries(envSchema.shape).map(([name, schema]) => [
+    name,
+    schema.safeParse(raw[name]).data,
+  ]);
+  return Object.fromEntries(entries) as PartialEnv;
+}
+
+function toProblems(error: z.ZodError): SettingsProblem[] {
+  return error.issues.map((issue) => ({
+    variable: String(issue.path[0] ?? "(environment)"),
+    message: issue.message,
+  }));
+}
+
+function toSettings(env: Env): Settings {
+  const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
+  return {
+    environment,
+    debug: env.DEBUG ?? env.FLASK_DEBUG ?? environment === "development",
+    secretKey: env.SECRET_KEY,
+    activationExpirationMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
+    resetPasswordExpirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
+    mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
+    mail: {
+      host: env.MAIL_SERVER,
+      port: env.MAIL_PORT,
+      useTls: env.MAIL_USE_TLS,
+      useSsl: env.MAIL_USE_SSL,
+      auth:
+        env.MAIL_USERNAME && env.MAIL_PASSWORD ? { user: env.MAIL_USERNAME, pass: env.MAIL_PASSWORD } : null,
+      defaultSender: env.MAIL_DEFAULT_SENDER,
+    },
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
+    auth: { apiKeys: splitKeys(env.API_KEYS), disabled: env.AUTH_DISABLED },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** MONGODB_URI wins; otherwise the URI is built from the original MONGODB_* parts. */
+function mongoUri(env: Env): string {
+  if (env.MONGODB_URI) return env.MONGODB_URI;
+  const credentials =
+    env.MONGODB_USERNAME !== undefined
+      ? `${encodeURIComponent(env.MONGODB_USERNAME)}:${encodeURIComponent(env.MONGODB_PASSWORD ?? "")}@`
+      : "";
+  return `mongodb://${credentials}${env.MONGODB_HOST}:${env.MONGODB_PORT}/`;
+}
+
+/** Reads `process.env` (and ENV_FILE, default `.env`): the one place the process env is read. */
+export function loadSettingsFromProcess(): Settings {
+  return loadSettings({ env: process.env, envFile: process.env.ENV_FILE ?? ".env" });
+}

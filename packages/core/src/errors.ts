@@ -1,0 +1,74 @@
+/**
+ * Stable, machine-readable codes of every failure the domain can report. They are part of
+ * the public contract: REST bodies, tRPC errors and the SDK all carry them unchanged.
+ */
+export const domainErrorCodes = [
+  "VALIDATION_ERROR",
+  "USER_NOT_FOUND",
+  "USERNAME_TAKEN",
+  "EMAIL_TAKEN",
+  "INVALID_CREDENTIALS",
+  "USER_NOT_ACTIVE",
+  "MFA_REQUIRED",
+  "INVALID_OR_EXPIRED_TOKEN",
+  "TOO_MANY_ATTEMPTS",
+  "DATABASE_UNAVAILABLE",
+  "MAIL_UNAVAILABLE",
+] as const;
+
+export type DomainErrorCode = (typeof domainErrorCodes)[number];
+
+export type FieldIssue = { path: string; message: string };
+
+export type DomainErrorOptions = {
+  cause?: unknown;
+  /** Field problems, for VALIDATION_ERROR. */
+  issues?: readonly FieldIssue[];
+  /** Seconds after which a retry may succeed (TOO_MANY_ATTEMPTS, *_UNAVAILABLE). */
+  retryAfterSeconds?: number;
+};
+
+/** A failure the caller can act on: a stable `code` plus a message safe to show them. */
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly issues: readonly FieldIssue[];
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: DomainErrorCode, message: string, options: DomainErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "DomainError";
+    this.code = code;
+    this.issues = options.issues ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+const unavailableErrorNames = new Set([
+  "MongoServerSelectionError",
+  "MongooseServerSelectionError",
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoNotConnectedError",
+  "MongoTopologyClosedError",
+  "MongoPoolClearedError",
+]);
+
+/** True for driver errors that mean "the database cannot be reached right now". */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (unavailableErrorNames.has(error.name)) return true;
+  // mongoose with bufferCommands=false while disconnected
+  return error.name === "MongooseError" && /initial connection|not connected/i.test(error.message);
+}
+
+/** Turns infrastructure failures into domain errors; returns other errors unchanged. */
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new DomainError("DATABASE_UNAVAILABLE", "The database is unavailable; retry shortly.", {
+      cause: error,
+      retryAfterSeconds: 2,
+    });
+  }
+  return error;
+}

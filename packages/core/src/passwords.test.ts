@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { createPasswordHasher } from "./passwords";
+
+// Guards the install itself: argon2's native binary must load and work on this machine
+// (0.45's prebuilt crashes the process on Node 20 here; see GOTCHAS.md).
+describe("password hashing (argon2id)", () => {
+  const hasher = createPasswordHasher({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+
+  it("hashes to an argon2id PHC string that verifies only the right password", async () => {
+    const hash = await hasher.hash("correct horse battery staple");
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    await expect(hasher.verify(hash, "correct horse battery staple")).resolves.toBe(true);
+    await expect(hasher.verify(hash, "correct horse battery stapler")).resolves.toBe(false);
+  });
+
+  it("salts every hash", async () => {
+    const [a, b] = await Promise.all([hasher.hash("same"), hasher.hash("same")]);
+    expect(a).not.toBe(b);
+  });
+
+  it("flags hashes made with weaker parameters for rehashing", async () => {
+    const weak = createPasswordHasher({ memoryCost: 8_192, timeCost: 1, parallelism: 1 });
+    expect(hasher.needsRehash(await weak.hash("pw"))).toBe(true);
+    expect(hasher.needsRehash(await hasher.hash("pw"))).toBe(false);
+  });
+
+  it("treats a malformed stored hash as a mismatch instead of throwing", async () => {
+    await expect(hasher.verify("not-a-hash", "pw")).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,48 @@
+import { type Connection, type Model, Schema, type Types } from "mongoose";
+import { genders, roles } from "./schemas";
+
+/** A user as stored. `*_key` fields are the normalised copies that carry the unique indexes. */
+export type UserDocument = {
+  _id: Types.ObjectId;
+  username: string;
+  username_key: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  gender: (typeof genders)[number];
+  role: (typeof roles)[number];
+  is_active: boolean;
+  mfa_enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+};
+
+const userSchema = new Schema<UserDocument>(
+  {
+    username: { type: String, required: true },
+    username_key: { type: String, required: true, unique: true },
+    first_name: { type: String, required: true },
+    last_name: { type: String, required: true },
+    email: { type: String, required: true },
+    email_key: { type: String, required: true, unique: true },
+    password_hash: { type: String, required: true },
+    gender: { type: String, enum: genders, required: true },
+    role: { type: String, enum: roles, required: true, default: "user" },
+    is_active: { type: Boolean, required: true, default: false },
+    mfa_enabled: { type: Boolean, required: true, default: false },
+  },
+  {
+    collection: "users",
+    strict: "throw",
+    timestamps: { createdAt: "created_at", updatedAt: "updated_at" },
+    versionKey: false,
+  },
+);
+
+/** Registers (once per connection) and returns the users model. */
+export function userModel(connection: Connection): Model<UserDocument> {
+  const existing: Model<UserDocument> | undefined = connection.models.User;
+  return existing ?? connection.model<UserDocument>("User", userSchema);
+}

@@ -1,0 +1,5 @@
+export { type LocalDatabase, startLocalDatabase } from "./database";
+export { type LocalMailServer, startLocalMailServer } from "./mail";
+export { createMailpitClient, type MailpitClient, type MailpitMessage } from "./mailpit-client";
+export { freePort } from "./process";
+export { ensureTool, repoRoot, toolsBin } from "./tools";
