@@ -1,5 +1,5 @@
 import { loadSettingsFromProcess, type Settings, SettingsError } from "@usersvc/config";
-import { createApp } from "./app";
+import { type App, createApp } from "./app";
 import { createLogger } from "./logger";
 
 /** Entry point: parse settings (or explain what is wrong), build the app, serve until a signal. */
@@ -18,16 +18,13 @@ async function main(): Promise<void> {
   if (settings.auth.disabled) {
     logger.warn("AUTH_DISABLED=true: every route is open without an API key. Development only!");
   }
-  const app = await createApp(settings, logger);
-  const url = await app.listen();
-  logger.info({ url, docs: `${url}/api/docs`, environment: settings.environment }, "users service listening");
-
+  let app: App | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    app.close().then(
+    (app ? app.close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
@@ -35,8 +32,13 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  app = await createApp(settings, logger);
+  if (stopping) return;
+  const url = await app.listen();
+  logger.info({ url, docs: `${url}/api/docs`, environment: settings.environment }, "users service listening");
 }
 
 main().catch((error: unknown) => {

@@ -9,9 +9,13 @@ import { restResponseMeta } from "./response-meta";
 
 type OpenApiErrorBody = { message?: string; data?: Partial<ErrorData> };
 
-/** Rewrites trpc-to-openapi's error body to ours: `{ code, message, issues?, request_id }`. */
+/**
+ * Rewrites trpc-to-openapi's error body to ours: `{ code, message, issues?, request_id }`.
+ * Data a procedure answers with a 4xx/5xx status on purpose (health's 503) passes through.
+ */
 function toRestError(raw: string, requestId: string): string {
   const parsed = JSON.parse(raw) as OpenApiErrorBody;
+  if (typeof parsed.data?.httpStatus !== "number") return raw;
   const body: RestErrorBody = {
     code: parsed.data?.code ?? "INTERNAL_ERROR",
     message:

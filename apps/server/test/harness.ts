@@ -1,0 +1,64 @@
+import { randomBytes } from "node:crypto";
+import { loadSettings, type Settings } from "@usersvc/config";
+import { createMailpitClient, type MailpitClient } from "@usersvc/local-stack";
+import { inject } from "vitest";
+import { type App, createApp } from "../src/app";
+import { createLogger } from "../src/logger";
+
+export type TestServer = {
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  apiKey: string;
+  settings: Settings;
+  app: App;
+  /** The shared Mailpit; address mail to unique recipients to keep tests apart. */
+  inbox: MailpitClient;
+  /** fetch against the server with the API key set (unless `headers.authorization` overrides it). */
+  api(path: string, init?: RequestInit): Promise<Response>;
+  [Symbol.asyncDispose](): Promise<void>;
+};
+
+/** The environment a test server starts with; override any variable. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const stack = inject("stack");
+  return {
+    APP_ENV: "test",
+    SECRET_KEY: randomBytes(32).toString("base64url"),
+    API_KEYS: `test-${randomBytes(16).toString("hex")}`,
+    MONGODB_URI: stack.mongoUri,
+    MONGODB_DB: `test_${randomBytes(6).toString("hex")}`,
+    MAIL_SERVER: stack.smtpHost,
+    MAIL_PORT: String(stack.smtpPort),
+    PORT: "0",
+    LOG_LEVEL: "silent",
+    ...overrides,
+  };
+}
+
+/**
+ * A disposable server on its own database: `await using server = await startTestServer()`.
+ * Disposal stops the server and drops the database.
+ */
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const settings = loadSettings({ env: testEnv(overrides), envFile: null });
+  const logger = createLogger({ level: settings.logLevel, pretty: false });
+  const app = await createApp(settings, logger);
+  const url = await app.listen();
+  const apiKey = settings.auth.apiKeys[0] ?? "";
+  return {
+    url,
+    apiKey,
+    settings,
+    app,
+    inbox: createMailpitClient(inject("stack").mailpitUrl),
+    api: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${apiKey}`);
+      return fetch(`${url}${path}`, { ...init, headers });
+    },
+    async [Symbol.asyncDispose]() {
+      await app.connection.dropDatabase().catch(() => {});
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { startTestServer } from "./harness";
+
+const expectNoStack = (text: string) => {
+  expect(text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+  expect(text).not.toContain('"stack"');
+};
+
+describe("HTTP contract", () => {
+  it("answers 413 for bodies over 16 KiB, declared or streamed, on REST and tRPC", async () => {
+    await using server = await startTestServer();
+    const big = JSON.stringify({ identifier: "x".repeat(17 * 1024) });
+    for (const path of ["/api/users/id", "/trpc/users.byId"]) {
+      const response = await server.api(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: big,
+      });
+      expect(response.status, path).toBe(413);
+      const text = await response.text();
+      expect(text).toContain("PAYLOAD_TOO_LARGE");
+    }
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const streamed = await server.api("/api/users/id", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunked,
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+  });
+
+  it("answers 400 MALFORMED_JSON for a broken JSON body", async () => {
+    await using server = await startTestServer();
+    const response = await server.api("/api/users/id", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"id": ',
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ code: "MALFORMED_JSON" });
+    expectNoStack(text);
+  });
+
+  it("answers a JSON 404 for unknown routes, inside and outside /api", async () => {
+    await using server = await startTestServer();
+    for (const path of ["/nope", "/api/users/nope", "/api/docs/secret.txt"]) {
+      const response = await server.api(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get("content-type")).toContain("application/json");
+      expect(await response.json()).toMatchObject({ code: "ROUTE_NOT_FOUND" });
+    }
+  });
+
+  it("answers 400 VALIDATION_ERROR with the field problems for a malformed id", async () => {
+    await using server = await startTestServer();
+    const response = await server.api("/api/users/id?id=not-an-id");
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body).toMatchObject({
+      code: "VALIDATION_ERROR",
+      issues: [{ path: "id", message: "must be a 24-character hexadecimal id" }],
+    });
+    expect(body.message).toContain("id: must be a 24-character hexadecimal id");
+  });
+
+  it("echoes a caller's X-Request-Id and makes one otherwise", async () => {
+    await using server = await startTestServer();
+    const echoed = await fetch(`${server.url}/api/users/health`, { headers: { "x-request-id": "abc-123" } });
+    expect(echoed.headers.get("x-request-id")).toBe("abc-123");
+    const made = await fetch(`${server.url}/api/users/health`, {
+      headers: { "x-request-id": "not a valid id" },
+    });
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const failed = await server.api("/api/users/id?id=63a1f1234abc5678def12345", {
+      headers: { "x-request-id": "trace-42" },
+    });
+    expect(await failed.json()).toMatchObject({ request_id: "trace-42" });
+  });
+
+  it("serves a valid OpenAPI 3 document that documents the error body", async () => {
+    await using server = await startTestServer();
+    const document = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(["/users/health", "/users/health/live", "/users/id"]),
+    );
+    expect(document.paths["/users/id"].get.responses["404"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/Error",
+    });
+  });
+
+  it("renders the docs page from local assets", async () => {
+    await using server = await startTestServer();
+    const page = await fetch(`${server.url}/api/docs`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('<div id="swagger-ui">');
+    expect(html).not.toMatch(/https?:\/\//);
+    for (const asset of ["swagger-ui-bundle.js", "swagger-ui.css", "init.js"]) {
+      const response = await fetch(`${server.url}/api/docs/${asset}`);
+      expect(response.status, asset).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { loadSettings, SettingsError } from "./settings";
+
+const valid = {
+  SECRET_KEY: "k".repeat(32),
+  API_KEYS: "key-one-0123456789,key-two-0123456789",
+};
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadSettings({ env, envFile: null });
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  return [];
+};
+
+describe("loadSettings", () => {
+  it("applies the original service's defaults", () => {
+    const settings = loadSettings({ env: valid, envFile: null });
+    expect(settings.environment).toBe("production");
+    expect(settings.activationExpirationMinutes).toBe(60);
+    expect(settings.resetPasswordExpirationMinutes).toBe(15);
+    expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
+    expect(settings.auth.apiKeys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
+    expect(settings.http.bodyLimitBytes).toBe(16_384);
+  });
+
+  it("builds the URI from MONGODB_* parts, escaping credentials, and lets MONGODB_URI win", () => {
+    const parts = {
+      ...valid,
+      MONGODB_HOST: "db",
+      MONGODB_PORT: "27018",
+      MONGODB_USERNAME: "u@x",
+      MONGODB_PASSWORD: "p/w",
+    };
+    expect(loadSettings({ env: parts, envFile: null }).mongodb.uri).toBe("mongodb://u%40x:p%2Fw@db:27018/");
+    const withUri = { ...parts, MONGODB_URI: "mongodb://other:1/" };
+    expect(loadSettings({ env: withUri, envFile: null }).mongodb.uri).toBe("mongodb://other:1/");
+  });
+
+  it("reads Flask-style names and booleans", () => {
+    const settings = loadSettings({
+      env: {
+        ...valid,
+        FLASK_ENV: "development",
+        FLASK_DEBUG: "True",
+        MAIL_USE_TLS: "True",
+        MAIL_USE_SSL: "False",
+      },
+      envFile: null,
+    });
+    expect(settings.environment).toBe("development");
+    expect(settings.debug).toBe(true);
+    expect(settings.mail.useTls).toBe(true);
+    expect(settings.mail.useSsl).toBe(false);
+  });
+
+  it("lists every bad variable at once", () => {
+    expect(
+      problemsOf({
+        SECRET_KEY: "short",
+        MAIL_PORT: "99999",
+        LOG_LEVEL: "loud",
+        MAIL_USE_TLS: "yes",
+        MAIL_USE_SSL: "1",
+      }),
+    ).toEqual(expect.arrayContaining(["SECRET_KEY", "MAIL_PORT", "LOG_LEVEL", "MAIL_USE_SSL", "API_KEYS"]));
+  });
+
+  it("requires SECRET_KEY, and 32 characters of it outside development", () => {
+    expect(problemsOf({ API_KEYS: valid.API_KEYS })).toContain("SECRET_KEY");
+    expect(problemsOf({ ...valid, SECRET_KEY: "x".repeat(31) })).toEqual(["SECRET_KEY"]);
+    expect(problemsOf({ ...valid, SECRET_KEY: "dev", APP_ENV: "development" })).toEqual([]);
+  });
+
+  it("refuses to run without API keys unless auth is disabled in development", () => {
+    expect(problemsOf({ SECRET_KEY: valid.SECRET_KEY })).toEqual(["API_KEYS"]);
+    expect(problemsOf({ SECRET_KEY: valid.SECRET_KEY, AUTH_DISABLED: "true" })).toEqual(["AUTH_DISABLED"]);
+    expect(problemsOf({ SECRET_KEY: "dev", APP_ENV: "development", AUTH_DISABLED: "true" })).toEqual([]);
+    expect(problemsOf({ ...valid, API_KEYS: "short" })).toEqual(["API_KEYS"]);
+  });
+
+  it("wants mail credentials in pairs", () => {
+    expect(problemsOf({ ...valid, MAIL_USERNAME: "me" })).toEqual(["MAIL_PASSWORD"]);
+  });
+
+  it("says what is wrong in one message", () => {
+    expect(() =>
+      loadSettings({ env: { SECRET_KEY: "short", API_KEYS: valid.API_KEYS }, envFile: null }),
+    ).toThrow(
+      /Invalid configuration \(1 problem\):\n {2}- SECRET_KEY: must be at least 32 characters outside development \(got 5\)/,
+    );
+  });
+});

@@ -1,0 +1,37 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects: `unit` (beside the code, no services) and `integration` (real HTTP against
+ * the real server, FerretDB and Mailpit, started once by the global setup; files run one at
+ * a time, each test on its own database).
+ */
+export default defineConfig({
+  test: {
+    coverage: {
+      provider: "v8",
+      include: ["apps/server/src/**", "packages/*/src/**"],
+      exclude: ["**/*.test.ts"],
+      reporter: ["text-summary", "html", "json-summary"],
+      reportsDirectory: "coverage",
+    },
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["{apps,packages,tooling}/*/src/**/*.test.ts"],
+          exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["{apps,packages}/*/test/**/*.integration.test.ts"],
+          globalSetup: ["apps/server/test/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
