@@ -4,8 +4,8 @@ import type { ErrorCode } from "./error-codes";
 import { describeError, toTrpcError } from "./errors";
 
 /**
- * Route metadata: structurally the `openapi` meta of trpc-to-openapi, declared here so the
- * router type (and the SDK's `.d.ts`) never imports that package.
+ * Route metadata: structurally the `openapi` meta the REST adapter reads, declared here so
+ * the router type (and the SDK's `.d.ts`) imports nothing from the adapter's package.
  */
 export type RouteMeta = {
   openapi?: {

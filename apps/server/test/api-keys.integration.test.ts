@@ -1,6 +1,6 @@
 import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { startTestServer } from "./harness";
+import { json, startTestServer } from "./harness";
 
 async function seedUser(server: Awaited<ReturnType<typeof startTestServer>>) {
   const doc = await userModel(server.app.connection).create({
@@ -35,7 +35,7 @@ describe("API keys", () => {
 
     const ok = await server.api(path);
     expect(ok.status).toBe(200);
-    const user = await ok.json();
+    const user = await json(ok);
     expect(user).toMatchObject({
       id,
       username: "JohnDoe",
@@ -65,11 +65,16 @@ describe("API keys", () => {
     const input = encodeURIComponent(JSON.stringify({ id: "63a1f1234abc5678def12345" }));
     const missing = await fetch(`${server.url}/trpc/users.byId?input=${input}`);
     expect(missing.status).toBe(401);
-    expect((await missing.json()).error.data).toMatchObject({ code: "INVALID_API_KEY", httpStatus: 401 });
+    expect((await json<{ error: { data: unknown } }>(missing)).error.data).toMatchObject({
+      code: "INVALID_API_KEY",
+      httpStatus: 401,
+    });
 
     const notFound = await server.api(`/trpc/users.byId?input=${input}`);
     expect(notFound.status).toBe(404);
-    expect((await notFound.json()).error.data).toMatchObject({ code: "USER_NOT_FOUND" });
+    expect((await json<{ error: { data: unknown } }>(notFound)).error.data).toMatchObject({
+      code: "USER_NOT_FOUND",
+    });
   });
 
   it("accepts every configured key", async () => {

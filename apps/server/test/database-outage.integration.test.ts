@@ -1,6 +1,6 @@
 import { startLocalDatabase } from "@usersvc/local-stack";
 import { describe, expect, it } from "vitest";
-import { startTestServer } from "./harness";
+import { json, startTestServer } from "./harness";
 
 const health = async (url: string) => {
   const started = performance.now();
@@ -23,7 +23,7 @@ describe("database outage", () => {
     // A protected route that needs the database answers a clear 503, not a hang or a 500.
     const lookup = await server.api("/api/users/id?id=63a1f1234abc5678def12345");
     expect(lookup.status).toBe(503);
-    expect((await lookup.json()).code).toBe("DATABASE_UNAVAILABLE");
+    expect((await json(lookup)).code).toBe("DATABASE_UNAVAILABLE");
     expect(lookup.headers.get("retry-after")).toBe("2");
 
     await db.start();

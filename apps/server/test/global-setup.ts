@@ -1,11 +1,7 @@
 import { startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import type { TestProject } from "vitest/node";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    stack: { mongoUri: string; smtpHost: string; smtpPort: number; mailpitUrl: string };
-  }
-}
+import type {} from "./harness"; // declares the provided "stack"
 
 /** Starts one FerretDB (or mongod) and one Mailpit for the whole integration run. */
 export default async function setup(project: TestProject) {

@@ -5,6 +5,13 @@ import { inject } from "vitest";
 import { type App, createApp } from "../src/app";
 import { createLogger } from "../src/logger";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The FerretDB and Mailpit started once by global-setup.ts. */
+    stack: { mongoUri: string; smtpHost: string; smtpPort: number; mailpitUrl: string };
+  }
+}
+
 export type TestServer = {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
@@ -61,4 +68,9 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
       await app.close();
     },
   };
+}
+
+/** Reads a JSON body as the shape the test expects (assertions then check it). */
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
 }

@@ -1,6 +1,14 @@
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { startTestServer } from "./harness";
+import { json, startTestServer } from "./harness";
+
+type OpenApiDocument = {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>
+  >;
+};
 
 const expectNoStack = (text: string) => {
   expect(text).not.toMatch(/\bat .+\.(ts|js):\d+/);
@@ -63,7 +71,7 @@ describe("HTTP contract", () => {
     await using server = await startTestServer();
     const response = await server.api("/api/users/id?id=not-an-id");
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await json<{ message: string }>(response);
     expect(body).toMatchObject({
       code: "VALIDATION_ERROR",
       issues: [{ path: "id", message: "must be a 24-character hexadecimal id" }],
@@ -87,7 +95,7 @@ describe("HTTP contract", () => {
 
   it("serves a valid OpenAPI 3 document that documents the error body", async () => {
     await using server = await startTestServer();
-    const document = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    const document = await json<OpenApiDocument>(await fetch(`${server.url}/api/openapi.json`));
     const result = await new Validator().validate(document);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
@@ -95,7 +103,7 @@ describe("HTTP contract", () => {
     expect(Object.keys(document.paths)).toEqual(
       expect.arrayContaining(["/users/health", "/users/health/live", "/users/id"]),
     );
-    expect(document.paths["/users/id"].get.responses["404"].content["application/json"].schema).toEqual({
+    expect(document.paths["/users/id"]?.get?.responses["404"]?.content["application/json"]?.schema).toEqual({
       $ref: "#/components/schemas/Error",
     });
   });

@@ -1,0 +1,25 @@
+import { startTestServer } from "@usersvc/server/testing";
+import { describe, expect, it } from "vitest";
+import { createUsersClient, errorCodeOf } from "../src/index";
+
+describe("SDK skeleton", () => {
+  it("calls health over tRPC with inferred types", async () => {
+    await using server = await startTestServer();
+    const client = createUsersClient({ url: `${server.url}/`, apiKey: server.apiKey });
+    const health = await client.users.health.query();
+    expect(health).toEqual({ status: "ok", database: "up" });
+  });
+
+  it("surfaces the stable error code of a failed call", async () => {
+    await using server = await startTestServer();
+    const client = createUsersClient({ url: server.url, apiKey: "wrong-key-0123456789" });
+    const error = await client.users.byId.query({ id: "63a1f1234abc5678def12345" }).catch((e: unknown) => e);
+    expect(errorCodeOf(error)).toBe("INVALID_API_KEY");
+
+    const authorized = createUsersClient({ url: server.url, apiKey: server.apiKey });
+    const missing = await authorized.users.byId
+      .query({ id: "63a1f1234abc5678def12345" })
+      .catch((e: unknown) => e);
+    expect(errorCodeOf(missing)).toBe("USER_NOT_FOUND");
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+// Types of the server are bundled into the SDK's .d.ts from the server's and core's emitted
+// declarations (their `typings`, built first by turbo's ^build), following their relative
+// imports too; only @trpc/* stay imports. A check in CI greps the output to keep it so.
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm", "cjs"],
+  dts: { resolve: [/^@usersvc\//, /^\.\.?\//] },
+  clean: true,
+  sourcemap: true,
+  target: "es2022",
+  external: ["@trpc/client", "@trpc/server"],
+});
