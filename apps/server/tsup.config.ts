@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
-// The runnable server: one ESM bundle of our workspace code; third-party packages stay
-// external and come from node_modules (pnpm deploy installs them in the image).
+// The runnable server: one ESM bundle of our workspace code; every third-party package stays
+// external and comes from node_modules, so each must be a dependency of this package.
 export default defineConfig({
   entry: ["src/main.ts"],
   format: ["esm"],
@@ -9,6 +9,7 @@ export default defineConfig({
   platform: "node",
   clean: false,
   sourcemap: true,
+  external: [/^(?!@usersvc\/)[^./]/],
   noExternal: [/^@usersvc\//],
   outDir: "dist",
 });

@@ -94,3 +94,18 @@ describe("loadSettings", () => {
     );
   });
 });
+
+describe(".env.example", () => {
+  it("documents every variable of the schema and loads as a valid configuration", async () => {
+    const { envSchema } = await import("./schema");
+    const path = new URL("../../../.env.example", import.meta.url).pathname;
+    const settings = loadSettings({ env: {}, envFile: path });
+    expect(settings.environment).toBe("development");
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(path, "utf8");
+    for (const name of Object.keys(envSchema.shape)) {
+      if (name === "FLASK_ENV" || name === "FLASK_DEBUG") continue; // documented as aliases
+      expect(text, name).toMatch(new RegExp(`^#? ?${name}=`, "m"));
+    }
+  });
+});
