@@ -1,7 +1,19 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Settings } from "@usersvc/config";
-import { connectDatabase, createHealthService, createUserRepository, createUserService } from "@usersvc/core";
+import {
+  activationEmailKind,
+  connectDatabase,
+  createHealthService,
+  createOutboxRepository,
+  createOutboxWorker,
+  createPasswordHasher,
+  createSmtpMailer,
+  createUserRepository,
+  createUserService,
+  deriveKeys,
+  type OutboxWorker,
+} from "@usersvc/core";
 import type { Connection } from "mongoose";
 import { createApiKeyVerifier } from "./auth";
 import { createRequestListener } from "./http/listener";
@@ -14,7 +26,8 @@ export type App = {
   server: http.Server;
   router: AppRouter;
   connection: Connection;
-  /** Starts listening; resolves with the base URL. */
+  outboxWorker: OutboxWorker;
+  /** Starts listening and the outbox worker; resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops accepting connections, waits for in-flight requests, closes the database. */
   close(): Promise<void>;
@@ -26,13 +39,41 @@ export type App = {
  */
 export async function createApp(settings: Settings, logger: Logger): Promise<App> {
   const connection = await connectWithRetry(settings, logger);
+  const keys = deriveKeys(settings.secretKey);
   const userRepository = createUserRepository(connection);
-  await userRepository.ensureIndexes();
+  const outbox = createOutboxRepository(connection, keys.encryption);
+  await Promise.all([userRepository.ensureIndexes(), outbox.ensureIndexes()]);
+  const mailer = createSmtpMailer(settings.mail);
+
+  let outboxWorker: OutboxWorker | undefined;
+  const users = createUserService({
+    users: userRepository,
+    outbox,
+    hasher: createPasswordHasher(settings.passwordHashing),
+    codeKey: keys.codeHashing,
+    activationExpirationMinutes: settings.activationExpirationMinutes,
+    resendCooldownSeconds: settings.activationResendCooldownSeconds,
+    onEmailQueued: () => outboxWorker?.notify(),
+  });
+  outboxWorker = createOutboxWorker({
+    outbox,
+    mailer,
+    ...settings.outbox,
+    judge: async (message) =>
+      message.kind === activationEmailKind ? users.judgeActivationEmail(message) : "send",
+    onEvent: (event) => {
+      if (event.type === "error") logger.warn({ err: event.error }, "outbox: cannot reach the database");
+      else if (event.type === "retry") logger.warn(event, "outbox: send failed, will retry");
+      else if (event.type === "failed") logger.error(event, "outbox: giving up on a message");
+      else logger.debug(event, `outbox: ${event.type}`);
+    },
+  });
+  const worker = outboxWorker;
 
   const router = createAppRouter({
     isAuthorized: createApiKeyVerifier(settings.auth),
     health: createHealthService({ connection, timeoutMs: settings.mongodb.timeoutMs }),
-    users: createUserService({ users: userRepository }),
+    users,
   });
   const server = http.createServer(
     createRequestListener({
@@ -50,11 +91,13 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
     server,
     router,
     connection,
+    outboxWorker: worker,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(settings.http.port, settings.http.host, () => {
           const { port } = server.address() as AddressInfo;
+          worker.start();
           resolve(`http://${settings.http.host}:${port}`);
         });
       }),
@@ -63,6 +106,8 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await worker.stop();
+      mailer.close();
       await connection.close();
     },
   };

@@ -1,16 +1,13 @@
-import type { User } from "@usersvc/core";
+import type { UserService } from "@usersvc/core";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createUserProcedures } from "./routers/users";
 import { createApiProcedure, t } from "./trpc";
 
-/**
- * What the router needs, typed structurally with plain data so that the router's type (and
- * with it the SDK's `.d.ts`) never mentions mongoose or core's internals.
- */
+/** What the router needs. (The SDK takes the router's type from its client, not from here.) */
 export type RouterDeps = {
   isAuthorized: (authorization: string | undefined) => boolean;
   health: HealthChecker;
-  users: { getUserById(id: string): Promise<User> };
+  users: UserService;
 };
 
 /** Builds the one router served on /trpc and, through its OpenAPI meta, under /api. */

@@ -38,6 +38,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     MAIL_PORT: String(stack.smtpPort),
     PORT: "0",
     LOG_LEVEL: "silent",
+    OUTBOX_POLL_INTERVAL_MS: "100",
+    OUTBOX_RETRY_BASE_MS: "200",
+    OUTBOX_RETRY_MAX_MS: "1000",
     ...overrides,
   };
 }

@@ -56,6 +56,23 @@ export const envSchema = z
     AUTH_DISABLED: flag(false),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(16_384),
+
+    PASSWORD_HASH_MEMORY_KIB: z.coerce
+      .number()
+      .int()
+      .min(19_456, "must be at least 19456 (OWASP's floor for argon2id)")
+      .max(4_194_304)
+      .default(19_456),
+    PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2, "must be at least 2 (OWASP)").max(64).default(2),
+    PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+
+    ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
+    OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
+    OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(20),
+    OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   })
   .strip();
 

@@ -11,7 +11,10 @@ export type Settings = {
   debug: boolean;
   secretKey: string;
   activationExpirationMinutes: number;
+  activationResendCooldownSeconds: number;
   resetPasswordExpirationMinutes: number;
+  /** argon2id parameters; OWASP's recommendation is the floor. */
+  passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   mongodb: { uri: string; dbName: string; timeoutMs: number };
   mail: {
     host: string;
@@ -20,6 +23,15 @@ export type Settings = {
     useSsl: boolean;
     auth: { user: string; pass: string } | null;
     defaultSender: string;
+    timeoutMs: number;
+  };
+  /** Delivery of queued email: polling, retries with exponential backoff, leases. */
+  outbox: {
+    pollIntervalMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxAttempts: number;
+    leaseMs: number;
   };
   http: { host: string; port: number; bodyLimitBytes: number };
   auth: { apiKeys: readonly string[]; disabled: boolean };
@@ -84,7 +96,13 @@ function toSettings(env: Env): Settings {
     debug: env.DEBUG ?? env.FLASK_DEBUG ?? environment === "development",
     secretKey: env.SECRET_KEY,
     activationExpirationMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
+    activationResendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
     resetPasswordExpirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
+    passwordHashing: {
+      memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
+      timeCost: env.PASSWORD_HASH_ITERATIONS,
+      parallelism: env.PASSWORD_HASH_PARALLELISM,
+    },
     mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
     mail: {
       host: env.MAIL_SERVER,
@@ -94,6 +112,14 @@ function toSettings(env: Env): Settings {
       auth:
         env.MAIL_USERNAME && env.MAIL_PASSWORD ? { user: env.MAIL_USERNAME, pass: env.MAIL_PASSWORD } : null,
       defaultSender: env.MAIL_DEFAULT_SENDER,
+      timeoutMs: env.MAIL_TIMEOUT_MS,
+    },
+    outbox: {
+      pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,
+      retryBaseMs: env.OUTBOX_RETRY_BASE_MS,
+      retryMaxMs: env.OUTBOX_RETRY_MAX_MS,
+      maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+      leaseMs: env.OUTBOX_LEASE_MS,
     },
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
     auth: { apiKeys: splitKeys(env.API_KEYS), disabled: env.AUTH_DISABLED },

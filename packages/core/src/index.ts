@@ -1,3 +1,12 @@
+export {
+  decrypt,
+  deriveKeys,
+  encrypt,
+  generateSixDigitCode,
+  hashCode,
+  hashesEqual,
+  type Keys,
+} from "./crypto";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./database";
 export {
   DomainError,
@@ -9,13 +18,45 @@ export {
   toDomainError,
 } from "./errors";
 export { createHealthService, type HealthReport, type HealthService } from "./health";
+export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./mail/mailer";
+export { activationEmail } from "./mail/templates";
+export { type OutboxDocument, outboxModel } from "./outbox/model";
+export { type ClaimedMessage, createOutboxRepository, type OutboxRepository } from "./outbox/repository";
+export {
+  createOutboxWorker,
+  type MessageVerdict,
+  type OutboxEvent,
+  type OutboxWorker,
+  type OutboxWorkerOptions,
+} from "./outbox/worker";
 export {
   createPasswordHasher,
   owaspArgon2id,
   type PasswordHasher,
   type PasswordHashingOptions,
 } from "./passwords";
-export { type UserDocument, userModel } from "./users/model";
+export { type ActivationState, type UserDocument, userModel } from "./users/model";
 export { createUserRepository, toUser, type UserRepository } from "./users/repository";
-export { genders, objectIdSchema, roles, type User, userSchema } from "./users/schemas";
-export { createUserService, type UserService } from "./users/service";
+export {
+  activateUserInputSchema,
+  type CreateUserInput,
+  createUserInputSchema,
+  emailSchema,
+  genders,
+  identifierSchema,
+  messageSchema,
+  normalizeKey,
+  objectIdSchema,
+  passwordSchema,
+  roles,
+  type User,
+  usernameSchema,
+  userSchema,
+} from "./users/schemas";
+export {
+  activationEmailKind,
+  createUserService,
+  maxActivationAttempts,
+  resendActivationMessage,
+  type UserService,
+} from "./users/service";

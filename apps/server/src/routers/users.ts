@@ -1,27 +1,153 @@
-import { objectIdSchema, type User, userSchema } from "@usersvc/core";
+import {
+  activateUserInputSchema,
+  createUserInputSchema,
+  identifierSchema,
+  messageSchema,
+  objectIdSchema,
+  type UserService,
+  userSchema,
+} from "@usersvc/core";
 import { z } from "zod";
 import type { createApiProcedure } from "../trpc";
 
 export type UserProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
-  users: { getUserById(id: string): Promise<User> };
+  users: UserService;
 };
 
-/** Procedures on users (lookups, and later registration, activation, deletion). */
+const byId = z.strictObject({ id: objectIdSchema });
+const byIdentifier = z.strictObject({ identifier: identifierSchema });
+const tags = ["users"];
+
+/** Registration, activation, lookup and deletion. Static REST paths only (see GOTCHAS.md). */
 export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps) {
   return {
+    create: apiProcedure
+      .meta({
+        openapi: {
+          method: "POST",
+          path: "/users",
+          tags,
+          summary: "Register a user; the activation code is emailed",
+          description:
+            "Creates an inactive user and queues an email with a 6-digit activation code (valid USER_ACTIVATION_EXPIRATION_MINUTES). Answers 201 even while the mail server is down: the email goes out when it is back.",
+          successDescription: "The new user (is_active: false)",
+          errorResponses: {
+            400: "VALIDATION_ERROR: see issues",
+            401: "INVALID_API_KEY",
+            409: "USERNAME_TAKEN or EMAIL_TAKEN (case-insensitive)",
+          },
+        },
+      })
+      .input(createUserInputSchema)
+      .output(userSchema)
+      .mutation(async ({ input, ctx }) => {
+        const user = await users.register(input);
+        ctx.response.status = 201;
+        return user;
+      }),
+
+    activate: apiProcedure
+      .meta({
+        openapi: {
+          method: "PATCH",
+          path: "/users/activation",
+          tags,
+          summary: "Activate a user with the emailed code",
+          description: `A code works once, until it expires, and dies after 5 wrong tries.`,
+          errorResponses: {
+            400: "VALIDATION_ERROR, INVALID_ACTIVATION_CODE, ACTIVATION_CODE_EXPIRED or ACTIVATION_CODE_LOCKED",
+            401: "INVALID_API_KEY",
+            409: "USER_ALREADY_ACTIVE",
+          },
+        },
+      })
+      .input(activateUserInputSchema)
+      .output(userSchema)
+      .mutation(({ input }) => users.activate(input)),
+
+    resendActivation: apiProcedure
+      .meta({
+        openapi: {
+          method: "GET",
+          path: "/users/activation/resend",
+          tags,
+          summary: "Email a new activation code",
+          description:
+            "The previous code stops working. At most one email per ACTIVATION_RESEND_COOLDOWN_SECONDS per user. Always the same answer, whether or not the account exists or is active.",
+          errorResponses: { 400: "VALIDATION_ERROR", 401: "INVALID_API_KEY" },
+        },
+      })
+      .input(byIdentifier)
+      .output(messageSchema)
+      .query(({ input }) => users.resendActivation(input.identifier)),
+
+    byIdentifier: apiProcedure
+      .meta({
+        openapi: {
+          method: "GET",
+          path: "/users/identifier",
+          tags,
+          summary: "Get an active user by username or email",
+          errorResponses: {
+            400: "VALIDATION_ERROR",
+            401: "INVALID_API_KEY",
+            404: "USER_NOT_FOUND (or not active)",
+          },
+        },
+      })
+      .input(byIdentifier)
+      .output(userSchema)
+      .query(({ input }) => users.getActiveByIdentifier(input.identifier)),
+
     byId: apiProcedure
       .meta({
         openapi: {
           method: "GET",
           path: "/users/id",
-          tags: ["users"],
+          tags,
           summary: "Get a user by id (active or not)",
-          errorResponses: { 400: "Malformed id", 401: "Missing or invalid API key", 404: "No such user" },
+          errorResponses: {
+            400: "VALIDATION_ERROR: malformed id",
+            401: "INVALID_API_KEY",
+            404: "USER_NOT_FOUND",
+          },
         },
       })
-      .input(z.object({ id: objectIdSchema }).strict())
+      .input(byId)
       .output(userSchema)
-      .query(({ input }) => users.getUserById(input.id)),
+      .query(({ input }) => users.getById(input.id)),
+
+    deleteById: apiProcedure
+      .meta({
+        openapi: {
+          method: "DELETE",
+          path: "/users/id",
+          tags,
+          summary: "Delete a user by id",
+          errorResponses: {
+            400: "VALIDATION_ERROR: malformed id",
+            401: "INVALID_API_KEY",
+            404: "USER_NOT_FOUND",
+          },
+        },
+      })
+      .input(byId)
+      .output(messageSchema)
+      .mutation(({ input }) => users.deleteById(input.id)),
+
+    deleteByIdentifier: apiProcedure
+      .meta({
+        openapi: {
+          method: "DELETE",
+          path: "/users/identifier",
+          tags,
+          summary: "Delete a user by username or email",
+          errorResponses: { 400: "VALIDATION_ERROR", 401: "INVALID_API_KEY", 404: "USER_NOT_FOUND" },
+        },
+      })
+      .input(byIdentifier)
+      .output(messageSchema)
+      .mutation(({ input }) => users.deleteByIdentifier(input.identifier)),
   };
 }

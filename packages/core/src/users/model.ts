@@ -1,6 +1,15 @@
 import { type Connection, type Model, Schema, type Types } from "mongoose";
 import { genders, roles } from "./schemas";
 
+/** A pending activation code: only its keyed hash is stored. */
+export type ActivationState = {
+  code_id: string;
+  code_hash: string;
+  expires_at: Date;
+  attempts: number;
+  sent_at: Date;
+};
+
 /** A user as stored. `*_key` fields are the normalised copies that carry the unique indexes. */
 export type UserDocument = {
   _id: Types.ObjectId;
@@ -15,9 +24,21 @@ export type UserDocument = {
   role: (typeof roles)[number];
   is_active: boolean;
   mfa_enabled: boolean;
+  activation?: ActivationState | null;
   created_at: Date;
   updated_at: Date;
 };
+
+const activationSchema = new Schema<ActivationState>(
+  {
+    code_id: { type: String, required: true },
+    code_hash: { type: String, required: true },
+    expires_at: { type: Date, required: true },
+    attempts: { type: Number, required: true, default: 0 },
+    sent_at: { type: Date, required: true },
+  },
+  { _id: false },
+);
 
 const userSchema = new Schema<UserDocument>(
   {
@@ -32,6 +53,7 @@ const userSchema = new Schema<UserDocument>(
     role: { type: String, enum: roles, required: true, default: "user" },
     is_active: { type: Boolean, required: true, default: false },
     mfa_enabled: { type: Boolean, required: true, default: false },
+    activation: { type: activationSchema, default: null },
   },
   {
     collection: "users",

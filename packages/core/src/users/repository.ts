@@ -1,10 +1,36 @@
-import { type Connection, Types } from "mongoose";
-import { type UserDocument, userModel } from "./model";
-import type { User } from "./schemas";
+import mongoose, { type Connection, Types } from "mongoose";
+
+// The connection runs with sanitizeFilter: operators we mean are marked trusted.
+const { trusted } = mongoose;
+
+import { DomainError } from "../errors";
+import { type ActivationState, type UserDocument, userModel } from "./model";
+import { normalizeKey, type User } from "./schemas";
+
+export type NewUser = Omit<UserDocument, "created_at" | "updated_at" | "username_key" | "email_key">;
 
 export interface UserRepository {
-  findById(id: string): Promise<User | null>;
-  /** Creates the collection's indexes (idempotent); call once at start. */
+  /** Inserts a user; USERNAME_TAKEN / EMAIL_TAKEN when the unique indexes say so. */
+  insert(user: NewUser): Promise<UserDocument>;
+  /** Which of username/email is already used, if any (a fast pre-check; the index decides). */
+  findTaken(username: string, email: string): Promise<"USERNAME_TAKEN" | "EMAIL_TAKEN" | null>;
+  findById(id: string): Promise<UserDocument | null>;
+  /** By username or email (an identifier with '@' is an email), case-insensitively. */
+  findByIdentifier(identifier: string): Promise<UserDocument | null>;
+  /**
+   * Activates the user if `codeId` is still its live, unexpired, untried-out code: one
+   * atomic update, so of two concurrent activations only one wins.
+   */
+  activate(input: { id: Types.ObjectId; codeId: string; maxAttempts: number }): Promise<UserDocument | null>;
+  /** Counts a wrong code against `codeId`; returns the attempts made so far. */
+  recordFailedActivation(id: Types.ObjectId, codeId: string): Promise<number | null>;
+  /** Replaces the activation code unless one was sent after `sentBefore`; false when throttled. */
+  replaceActivation(input: {
+    id: Types.ObjectId;
+    activation: ActivationState;
+    sentBefore: Date;
+  }): Promise<boolean>;
+  deleteById(id: Types.ObjectId): Promise<boolean>;
   ensureIndexes(): Promise<void>;
 }
 
@@ -25,17 +51,102 @@ export function toUser(doc: UserDocument): User {
   };
 }
 
+const identifierFilter = (identifier: string) => {
+  const key = normalizeKey(identifier);
+  return key.includes("@") ? { email_key: key } : { username_key: key };
+};
+
+function isDuplicateKey(error: unknown): error is Error & { keyPattern?: object; message: string } {
+  return error instanceof Error && "code" in error && error.code === 11000;
+}
+
 export function createUserRepository(connection: Connection): UserRepository {
   const Users = userModel(connection);
-  return {
+  const repository: UserRepository = {
+    async insert(user) {
+      try {
+        const doc = await Users.create({
+          ...user,
+          username_key: normalizeKey(user.username),
+          email_key: normalizeKey(user.email),
+        });
+        return doc.toObject();
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Name the field from the error when the server says which index; ask otherwise.
+        const which = /username_key/.test(`${error.message} ${JSON.stringify(error.keyPattern ?? {})}`)
+          ? "USERNAME_TAKEN"
+          : /email_key/.test(`${error.message} ${JSON.stringify(error.keyPattern ?? {})}`)
+            ? "EMAIL_TAKEN"
+            : await repository.findTaken(user.username, user.email);
+        throw takenError(which ?? "USERNAME_TAKEN");
+      }
+    },
+    async findTaken(username, email) {
+      const [byName, byEmail] = await Promise.all([
+        Users.exists({ username_key: normalizeKey(username) }).exec(),
+        Users.exists({ email_key: normalizeKey(email) }).exec(),
+      ]);
+      return byName ? "USERNAME_TAKEN" : byEmail ? "EMAIL_TAKEN" : null;
+    },
     async findById(id) {
       if (!Types.ObjectId.isValid(id)) return null;
-      const doc = await Users.findById(id).lean<UserDocument>().exec();
-      return doc ? toUser(doc) : null;
+      return Users.findById(id).lean<UserDocument>().exec();
+    },
+    async findByIdentifier(identifier) {
+      return Users.findOne(identifierFilter(identifier)).lean<UserDocument>().exec();
+    },
+    async activate({ id, codeId, maxAttempts }) {
+      return Users.findOneAndUpdate(
+        {
+          _id: id,
+          is_active: false,
+          "activation.code_id": codeId,
+          "activation.expires_at": trusted({ $gt: new Date() }),
+          "activation.attempts": trusted({ $lt: maxAttempts }),
+        },
+        { $set: { is_active: true, activation: null } },
+        { new: true },
+      )
+        .lean<UserDocument>()
+        .exec();
+    },
+    async recordFailedActivation(id, codeId) {
+      const doc = await Users.findOneAndUpdate(
+        { _id: id, "activation.code_id": codeId },
+        { $inc: { "activation.attempts": 1 } },
+        { new: true, projection: { activation: 1 } },
+      )
+        .lean<Pick<UserDocument, "activation">>()
+        .exec();
+      return doc?.activation?.attempts ?? null;
+    },
+    async replaceActivation({ id, activation, sentBefore }) {
+      const result = await Users.updateOne(
+        {
+          _id: id,
+          is_active: false,
+          $or: [{ activation: null }, { "activation.sent_at": trusted({ $lte: sentBefore }) }],
+        },
+        { $set: { activation } },
+      ).exec();
+      return result.modifiedCount === 1;
+    },
+    async deleteById(id) {
+      const result = await Users.deleteOne({ _id: id }).exec();
+      return result.deletedCount === 1;
     },
     async ensureIndexes() {
       await Users.createCollection();
       await Users.createIndexes();
     },
   };
+  return repository;
+}
+
+/** The 409 for a username or email that is already used. */
+export function takenError(code: "USERNAME_TAKEN" | "EMAIL_TAKEN"): DomainError {
+  return code === "USERNAME_TAKEN"
+    ? new DomainError("USERNAME_TAKEN", "This username is already taken; choose another.")
+    : new DomainError("EMAIL_TAKEN", "An account with this email address already exists.");
 }

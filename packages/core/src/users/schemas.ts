@@ -5,11 +5,103 @@ export const genders = ["Male", "Female", "Other", "Unspecified"] as const;
 /** Roles a user may hold; new users default to "user". */
 export const roles = ["user", "admin"] as const;
 
+const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
+
 /** A MongoDB ObjectId as 24 hex characters. */
 export const objectIdSchema = z
   .string()
   .regex(/^[0-9a-fA-F]{24}$/, "must be a 24-character hexadecimal id")
   .meta({ example: "63a1f1234abc5678def12345" });
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(3, "must be at least 3 characters")
+  .max(32, "must be at most 32 characters")
+  .regex(/^[A-Za-z0-9._-]+$/, "may contain only letters, digits, '.', '_' and '-'")
+  .meta({ example: "johndoe" });
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254, "must be at most 254 characters")
+  .pipe(z.email("must be a valid email address"))
+  .meta({ example: "john@example.com" });
+
+const nameSchema = (example: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, "must not be empty")
+    .max(64, "must be at most 64 characters")
+    .refine(noControlCharacters, "must not contain control characters")
+    .meta({ example });
+
+export const passwordSchema = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(128, "must be at most 128 characters")
+  .meta({ example: "Password1!" });
+
+/** A username or an email address. */
+export const identifierSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(254, "must be at most 254 characters")
+  .refine(noControlCharacters, "must not contain control characters")
+  .meta({ description: "A username or an email address", example: "john@example.com" });
+
+/** POST /api/users/ */
+export const createUserInputSchema = z
+  .strictObject({
+    username: usernameSchema,
+    first_name: nameSchema("John"),
+    last_name: nameSchema("Doe"),
+    email: emailSchema,
+    password: passwordSchema,
+    password_confirmation: z
+      .string()
+      .max(128, "must be at most 128 characters")
+      .meta({ example: "Password1!" }),
+    gender: z.enum(genders),
+    role: z.enum(roles).default("user"),
+  })
+  .superRefine((input, ctx) => {
+    if (input.password !== input.password_confirmation) {
+      ctx.addIssue({ code: "custom", path: ["password_confirmation"], message: "must match password" });
+    }
+    const lowered = input.password.toLowerCase();
+    if (lowered === input.username.toLowerCase() || lowered === input.email.toLowerCase()) {
+      ctx.addIssue({ code: "custom", path: ["password"], message: "must not be the username or the email" });
+    }
+  })
+  .meta({
+    id: "CreateUser",
+    example: {
+      username: "johndoe",
+      first_name: "John",
+      last_name: "Doe",
+      email: "john@example.com",
+      password: "Password1!",
+      password_confirmation: "Password1!",
+      gender: "Male",
+      role: "user",
+    },
+  });
+
+export type CreateUserInput = z.output<typeof createUserInputSchema>;
+
+/** PATCH /api/users/activation */
+export const activateUserInputSchema = z
+  .strictObject({
+    identifier: identifierSchema,
+    code: z
+      .string()
+      .regex(/^\d{6}$/, "must be the 6 digits from the email")
+      .meta({ example: "042917" }),
+  })
+  .meta({ id: "ActivateUser" });
 
 /** The public view of a user: never a hash, code, token or secret. */
 export const userSchema = z
@@ -29,3 +121,11 @@ export const userSchema = z
   .meta({ id: "User" });
 
 export type User = z.infer<typeof userSchema>;
+
+/** A confirmation with a human-readable message. */
+export const messageSchema = z.object({ message: z.string() }).meta({ id: "Message" });
+
+/** Lower-cased, trimmed copy of a username or email: what uniqueness and lookups use. */
+export function normalizeKey(value: string): string {
+  return value.trim().toLowerCase();
+}

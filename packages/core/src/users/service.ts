@@ -1,18 +1,204 @@
+import { Types } from "mongoose";
+import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "../crypto";
 import { DomainError } from "../errors";
-import type { UserRepository } from "./repository";
-import type { User } from "./schemas";
+import { activationEmail } from "../mail/templates";
+import type { OutboxRepository } from "../outbox/repository";
+import type { MessageVerdict } from "../outbox/worker";
+import type { PasswordHasher } from "../passwords";
+import type { ActivationState, UserDocument } from "./model";
+import { takenError, toUser, type UserRepository } from "./repository";
+import type { CreateUserInput, User } from "./schemas";
 
-export type UserService = {
-  /** The user with this id, active or not; USER_NOT_FOUND otherwise. */
-  getUserById(id: string): Promise<User>;
+/** Wrong codes a single activation code survives. */
+export const maxActivationAttempts = 5;
+export const activationEmailKind = "activation";
+export const resendActivationMessage =
+  "If an account with this identifier is waiting for activation, a new code has been sent.";
+
+export type UserServiceDeps = {
+  users: UserRepository;
+  outbox: OutboxRepository;
+  hasher: PasswordHasher;
+  codeKey: Buffer;
+  activationExpirationMinutes: number;
+  resendCooldownSeconds: number;
+  /** Called after an email was queued (wakes the outbox worker). */
+  onEmailQueued: () => void;
 };
 
-export function createUserService(deps: { users: UserRepository }): UserService {
+export type UserService = ReturnType<typeof createUserService>;
+
+export function createUserService(deps: UserServiceDeps) {
+  const { users, outbox } = deps;
+
+  /** A fresh code: its keyed hash for the user, its plain value for the email only. */
+  const newActivation = () => {
+    const code = generateSixDigitCode();
+    const now = Date.now();
+    const activation: ActivationState = {
+      code_id: randomId(),
+      code_hash: hashCode(deps.codeKey, code),
+      expires_at: new Date(now + deps.activationExpirationMinutes * 60_000),
+      attempts: 0,
+      sent_at: new Date(now),
+    };
+    return { code, activation };
+  };
+
+  const queueActivationEmail = (
+    user: Pick<UserDocument, "_id" | "email" | "first_name">,
+    code: string,
+    codeId: string,
+  ) =>
+    outbox.enqueue({
+      userId: user._id,
+      kind: activationEmailKind,
+      ref: codeId,
+      email: activationEmail({
+        to: user.email,
+        firstName: user.first_name,
+        code,
+        expiresInMinutes: deps.activationExpirationMinutes,
+      }),
+    });
+
+  const notFound = (what: string) => new DomainError("USER_NOT_FOUND", `No user matches ${what}.`);
+
   return {
-    async getUserById(id) {
-      const user = await deps.users.findById(id);
-      if (!user) throw new DomainError("USER_NOT_FOUND", `No user has the id ${id}.`);
-      return user;
+    /**
+     * Registers an inactive user and queues the activation email. The email is queued
+     * before the user is written: if the write fails the message is discarded (or, were
+     * that to fail too, dropped by the worker as orphaned), so no email is ever lost for a
+     * user that exists.
+     */
+    async register(input: CreateUserInput): Promise<User> {
+      const taken = await users.findTaken(input.username, input.email);
+      if (taken) throw takenError(taken);
+      const passwordHash = await deps.hasher.hash(input.password);
+      const { code, activation } = newActivation();
+      const draft = {
+        _id: new Types.ObjectId(),
+        username: input.username,
+        first_name: input.first_name,
+        last_name: input.last_name,
+        email: input.email,
+        password_hash: passwordHash,
+        gender: input.gender,
+        role: input.role,
+        is_active: false,
+        mfa_enabled: false,
+        activation,
+      };
+      const messageId = await queueActivationEmail(draft, code, activation.code_id);
+      try {
+        const created = await users.insert(draft);
+        deps.onEmailQueued();
+        return toUser(created);
+      } catch (error) {
+        await outbox.discard(messageId).catch(() => {});
+        throw error;
+      }
+    },
+
+    /** Activates with the emailed code; each failure has its own stable code. */
+    async activate(input: { identifier: string; code: string }): Promise<User> {
+      const user = await users.findByIdentifier(input.identifier);
+      const invalid = () =>
+        new DomainError("INVALID_ACTIVATION_CODE", "The activation code is not valid for this account.");
+      if (!user) throw invalid();
+      if (user.is_active) throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
+      const activation = user.activation;
+      if (!activation) throw invalid();
+      if (activation.attempts >= maxActivationAttempts) {
+        throw new DomainError(
+          "ACTIVATION_CODE_LOCKED",
+          "Too many wrong codes: this code no longer works. Request a new one (activation/resend).",
+        );
+      }
+      if (activation.expires_at.getTime() <= Date.now()) {
+        throw new DomainError(
+          "ACTIVATION_CODE_EXPIRED",
+          "The activation code has expired. Request a new one.",
+        );
+      }
+      if (!hashesEqual(hashCode(deps.codeKey, input.code), activation.code_hash)) {
+        const attempts = await users.recordFailedActivation(user._id, activation.code_id);
+        const left = maxActivationAttempts - (attempts ?? maxActivationAttempts);
+        throw new DomainError(
+          "INVALID_ACTIVATION_CODE",
+          left > 0
+            ? `The activation code is not valid for this account (${left} ${left === 1 ? "try" : "tries"} left).`
+            : "The activation code is not valid, and that was the last try: request a new code.",
+        );
+      }
+      const activated = await users.activate({
+        id: user._id,
+        codeId: activation.code_id,
+        maxAttempts: maxActivationAttempts,
+      });
+      if (activated) return toUser(activated);
+      const now = await users.findById(user._id.toHexString());
+      if (now?.is_active) throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
+      throw invalid();
+    },
+
+    /**
+     * Sends a new code (the old one dies), at most once per cooldown per user. Answers the
+     * same way whether or not the account exists or is already active.
+     */
+    async resendActivation(identifier: string): Promise<{ message: string }> {
+      const user = await users.findByIdentifier(identifier);
+      if (user && !user.is_active) {
+        const sentBefore = new Date(Date.now() - deps.resendCooldownSeconds * 1_000);
+        if (!user.activation || user.activation.sent_at <= sentBefore) {
+          const { code, activation } = newActivation();
+          const messageId = await queueActivationEmail(user, code, activation.code_id);
+          const replaced = await users
+            .replaceActivation({ id: user._id, activation, sentBefore })
+            .catch(async (error: unknown) => {
+              await outbox.discard(messageId).catch(() => {});
+              throw error;
+            });
+          if (replaced) deps.onEmailQueued();
+          else await outbox.discard(messageId);
+        }
+      }
+      return { message: resendActivationMessage };
+    },
+
+    async getById(id: string): Promise<User> {
+      const user = await users.findById(id);
+      if (!user) throw notFound(`the id ${id}`);
+      return toUser(user);
+    },
+
+    /** An active user by username or email; inactive users are not found here. */
+    async getActiveByIdentifier(identifier: string): Promise<User> {
+      const user = await users.findByIdentifier(identifier);
+      if (!user?.is_active) throw notFound("this identifier among active users");
+      return toUser(user);
+    },
+
+    /** Deletes the user and what belongs only to them (queued email). */
+    async deleteById(id: string): Promise<{ message: string }> {
+      const user = await users.findById(id);
+      if (!user || !(await users.deleteById(user._id))) throw notFound(`the id ${id}`);
+      await outbox.discardForUser(user._id);
+      return { message: "User deleted." };
+    },
+
+    async deleteByIdentifier(identifier: string): Promise<{ message: string }> {
+      const user = await users.findByIdentifier(identifier);
+      if (!user || !(await users.deleteById(user._id))) throw notFound("this identifier");
+      await outbox.discardForUser(user._id);
+      return { message: "User deleted." };
+    },
+
+    /** For the outbox worker: is a queued activation email still the user's live code? */
+    async judgeActivationEmail(message: { userId: string; ref: string }): Promise<MessageVerdict> {
+      const user = await users.findById(message.userId);
+      if (!user) return "wait";
+      return !user.is_active && user.activation?.code_id === message.ref ? "send" : "drop";
     },
   };
 }

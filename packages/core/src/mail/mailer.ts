@@ -1,0 +1,45 @@
+import nodemailer from "nodemailer";
+
+/** An email ready to send. */
+export type EmailMessage = { to: string; subject: string; text: string; html: string };
+
+/** Port: sends one email or throws. */
+export interface Mailer {
+  send(message: EmailMessage): Promise<void>;
+  close(): void;
+}
+
+export type SmtpOptions = {
+  host: string;
+  port: number;
+  /** STARTTLS required after connecting (MAIL_USE_TLS). */
+  useTls: boolean;
+  /** TLS from the first byte (MAIL_USE_SSL). */
+  useSsl: boolean;
+  auth: { user: string; pass: string } | null;
+  defaultSender: string;
+  timeoutMs: number;
+};
+
+/** The nodemailer (SMTP) adapter of the mailer port, with a small connection pool. */
+export function createSmtpMailer(options: SmtpOptions): Mailer {
+  const transport = nodemailer.createTransport({
+    host: options.host,
+    port: options.port,
+    secure: options.useSsl,
+    requireTLS: options.useTls,
+    ignoreTLS: !options.useTls && !options.useSsl,
+    ...(options.auth ? { auth: options.auth } : {}),
+    pool: true,
+    maxConnections: 3,
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: options.timeoutMs,
+  });
+  return {
+    async send(message) {
+      await transport.sendMail({ from: options.defaultSender, ...message });
+    },
+    close: () => transport.close(),
+  };
+}

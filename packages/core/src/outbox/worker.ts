@@ -1,0 +1,137 @@
+import { randomId } from "../crypto";
+import type { Mailer } from "../mail/mailer";
+import type { ClaimedMessage, OutboxRepository } from "./repository";
+
+/** What to do with a claimed message: send it, drop it (superseded), or wait (not yet valid). */
+export type MessageVerdict = "send" | "drop" | "wait";
+
+export type OutboxWorkerOptions = {
+  outbox: OutboxRepository;
+  mailer: Mailer;
+  /** Decides, at send time, whether the message is still wanted. */
+  judge: (message: ClaimedMessage) => Promise<MessageVerdict>;
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
+  leaseMs: number;
+  onEvent?: (event: OutboxEvent) => void;
+};
+
+export type OutboxEvent =
+  | { type: "sent"; id: string; kind: string }
+  | { type: "retry"; id: string; attempts: number; error: string }
+  | { type: "failed"; id: string; error: string }
+  | { type: "dropped"; id: string; reason: string }
+  | { type: "error"; error: unknown };
+
+export type OutboxWorker = {
+  start(): void;
+  /** Wakes the worker now (a message was just queued). */
+  notify(): void;
+  /** Stops after the message in hand; resolves when idle. */
+  stop(): Promise<void>;
+};
+
+/** An unsent message whose user is not there yet this long after queuing was orphaned. */
+const orphanAfterMs = 5 * 60_000;
+
+/**
+ * Delivers queued email: claims a message with a lease, checks it is still wanted, sends
+ * it, and retries failures with exponential backoff (with jitter) up to `maxAttempts`.
+ */
+export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
+  const owner = randomId(8);
+  const emit = options.onEvent ?? (() => {});
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const backoff = (attempts: number) => {
+    const exponential = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** attempts);
+    return exponential / 2 + Math.random() * (exponential / 2);
+  };
+
+  async function handle(message: ClaimedMessage): Promise<void> {
+    const verdict = await options.judge(message);
+    if (verdict === "drop") {
+      await options.outbox.markDropped(message.id, owner, "superseded");
+      emit({ type: "dropped", id: message.id, reason: "superseded" });
+      return;
+    }
+    if (verdict === "wait") {
+      if (Date.now() - message.createdAt.getTime() > orphanAfterMs) {
+        await options.outbox.markDropped(message.id, owner, "orphaned");
+        emit({ type: "dropped", id: message.id, reason: "orphaned" });
+      } else {
+        const at = new Date(Date.now() + options.pollIntervalMs);
+        await options.outbox.retryLater(message.id, owner, {
+          at,
+          error: "waiting for its user",
+          countAttempt: false,
+        });
+      }
+      return;
+    }
+    try {
+      await options.mailer.send(message.email);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const attempts = message.attempts + 1;
+      if (attempts >= options.maxAttempts) {
+        await options.outbox.markFailed(message.id, owner, reason);
+        emit({ type: "failed", id: message.id, error: reason });
+      } else {
+        const at = new Date(Date.now() + backoff(message.attempts));
+        await options.outbox.retryLater(message.id, owner, { at, error: reason, countAttempt: true });
+        emit({ type: "retry", id: message.id, attempts, error: reason });
+      }
+      return;
+    }
+    await options.outbox.markSent(message.id, owner);
+    emit({ type: "sent", id: message.id, kind: message.kind });
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        const message = await options.outbox.claimNext(owner, options.leaseMs);
+        if (message) {
+          await handle(message);
+          continue;
+        }
+      } catch (error) {
+        emit({ type: "error", error });
+      }
+      if (running) await sleep(options.pollIntervalMs);
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    notify() {
+      wake?.();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = null;
+    },
+  };
+}
