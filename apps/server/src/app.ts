@@ -4,6 +4,7 @@ import type { Settings } from "@usersvc/config";
 import {
   activationEmailKind,
   connectDatabase,
+  createClaimStore,
   createHealthService,
   createOutboxRepository,
   createOutboxWorker,
@@ -41,14 +42,16 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const connection = await connectWithRetry(settings, logger);
   const keys = deriveKeys(settings.secretKey);
   const userRepository = createUserRepository(connection);
-  const outbox = createOutboxRepository(connection, keys.encryption);
-  await Promise.all([userRepository.ensureIndexes(), outbox.ensureIndexes()]);
+  const claims = createClaimStore(connection);
+  const outbox = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
+  await Promise.all([userRepository.ensureIndexes(), outbox.ensureIndexes(), claims.ensureIndexes()]);
   const mailer = createSmtpMailer(settings.mail);
 
   let outboxWorker: OutboxWorker | undefined;
   const users = createUserService({
     users: userRepository,
     outbox,
+    claims,
     hasher: createPasswordHasher(settings.passwordHashing),
     codeKey: keys.codeHashing,
     activationExpirationMinutes: settings.activationExpirationMinutes,

@@ -77,3 +77,46 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;
 }
+
+/** A valid registration body with unique username and email; override any field. */
+export function newUserInput(overrides: Record<string, unknown> = {}) {
+  const suffix = randomBytes(5).toString("hex");
+  return {
+    username: `user_${suffix}`,
+    first_name: "John",
+    last_name: "Doe",
+    email: `john.${suffix}@example.com`,
+    password: "Password1!",
+    password_confirmation: "Password1!",
+    gender: "Male",
+    role: "user",
+    ...overrides,
+  };
+}
+
+/** POSTs a registration over REST. */
+export function register(server: TestServer, body: unknown): Promise<Response> {
+  return server.api("/api/users/", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Waits for the `count`-th activation email to `email` and returns its code. */
+export async function activationCode(server: TestServer, email: string, count = 1): Promise<string> {
+  const messages = await server.inbox.waitForMessages(email, { count });
+  const last = messages[messages.length - 1];
+  const code = /activation code is (\d{6})/.exec(last?.text ?? "")?.[1];
+  if (!code) throw new Error(`no activation code in the email to ${email}`);
+  return code;
+}
+
+/** PATCHes an activation over REST. */
+export function activate(server: TestServer, identifier: string, code: string): Promise<Response> {
+  return server.api("/api/users/activation", {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ identifier, code }),
+  });
+}

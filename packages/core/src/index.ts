@@ -1,3 +1,4 @@
+export { type ClaimStore, createClaimStore } from "./claims";
 export {
   decrypt,
   deriveKeys,

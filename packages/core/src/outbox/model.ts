@@ -16,6 +16,8 @@ export type OutboxDocument = {
   payload_enc?: string;
   status: OutboxStatus;
   attempts: number;
+  /** Bumped whenever a lease ends, so that each lease can be claimed exactly once. */
+  lease_gen: number;
   next_attempt_at: Date;
   lease_owner: string | null;
   lease_until: Date | null;
@@ -33,6 +35,7 @@ const outboxSchema = new Schema<OutboxDocument>(
     payload_enc: { type: String },
     status: { type: String, enum: outboxStatuses, required: true, default: "pending" },
     attempts: { type: Number, required: true, default: 0 },
+    lease_gen: { type: Number, required: true, default: 0 },
     next_attempt_at: { type: Date, required: true },
     lease_owner: { type: String, default: null },
     lease_until: { type: Date, default: null },

@@ -1,4 +1,5 @@
 import mongoose, { type Connection, Types } from "mongoose";
+import type { ClaimStore } from "../claims";
 import { decrypt, encrypt } from "../crypto";
 import type { EmailMessage } from "../mail/mailer";
 import { type OutboxDocument, outboxModel } from "./model";
@@ -22,8 +23,8 @@ export interface OutboxRepository {
   /** Removes every message of a user (on deletion). */
   discardForUser(userId: Types.ObjectId): Promise<void>;
   /**
-   * Atomically takes the oldest due message whose lease is free, leasing it to `owner`
-   * for `leaseMs`: two instances never hold the same message at once.
+   * Takes the oldest due message whose lease is free, leasing it to `owner` for `leaseMs`:
+   * two instances never hold the same message at once (each lease is a claim, see claims.ts).
    */
   claimNext(owner: string, leaseMs: number): Promise<ClaimedMessage | null>;
   markSent(id: string, owner: string): Promise<void>;
@@ -41,14 +42,31 @@ export interface OutboxRepository {
 // The connection runs with sanitizeFilter: operators we mean are marked trusted.
 const { trusted } = mongoose;
 
-export function createOutboxRepository(connection: Connection, encryptionKey: Buffer): OutboxRepository {
-  const Outbox = outboxModel(connection);
+export function createOutboxRepository(deps: {
+  connection: Connection;
+  claims: ClaimStore;
+  encryptionKey: Buffer;
+}): OutboxRepository {
+  const { claims, encryptionKey } = deps;
+  const Outbox = outboxModel(deps.connection);
+  const group = (id: Types.ObjectId | string) => `outbox:${String(id)}`;
   const finish = async (id: string, owner: string, set: Partial<OutboxDocument>) => {
     await Outbox.updateOne(
       { _id: new Types.ObjectId(id), lease_owner: owner },
-      { $set: { ...set, lease_owner: null, lease_until: null }, $unset: { payload_enc: 1 } },
+      {
+        $set: { ...set, lease_owner: null, lease_until: null },
+        $unset: { payload_enc: 1 },
+        $inc: { lease_gen: 1 },
+      },
     ).exec();
+    await claims.releaseGroup(group(id));
   };
+  /** Still the same due, unleased-or-expired message we read (and now hold the claim on)? */
+  const unchanged = (before: OutboxDocument, now: OutboxDocument | null) =>
+    now !== null &&
+    now.status === "pending" &&
+    now.lease_gen === before.lease_gen &&
+    (now.lease_until?.getTime() ?? 0) === (before.lease_until?.getTime() ?? 0);
   return {
     async enqueue({ userId, kind, ref, email }) {
       const doc = await Outbox.create({
@@ -63,33 +81,45 @@ export function createOutboxRepository(connection: Connection, encryptionKey: Bu
     },
     async discard(id) {
       await Outbox.deleteOne({ _id: new Types.ObjectId(id) }).exec();
+      await claims.releaseGroup(group(id));
     },
     async discardForUser(userId) {
+      const ids = await Outbox.find({ user_id: userId }, { _id: 1 }).lean<{ _id: Types.ObjectId }[]>().exec();
       await Outbox.deleteMany({ user_id: userId }).exec();
+      await Promise.all(ids.map((doc) => claims.releaseGroup(group(doc._id))));
     },
     async claimNext(owner, leaseMs) {
       const now = new Date();
-      const doc = await Outbox.findOneAndUpdate(
-        {
-          status: "pending",
-          next_attempt_at: trusted({ $lte: now }),
-          $or: [{ lease_until: null }, { lease_until: trusted({ $lte: now }) }],
-        },
-        { $set: { lease_owner: owner, lease_until: new Date(now.getTime() + leaseMs) } },
-        { sort: { next_attempt_at: 1 }, new: true },
-      )
-        .lean<OutboxDocument>()
+      const candidates = await Outbox.find({
+        status: "pending",
+        next_attempt_at: trusted({ $lte: now }),
+        $or: [{ lease_until: null }, { lease_until: trusted({ $lte: now }) }],
+      })
+        .sort({ next_attempt_at: 1 })
+        .limit(8)
+        .lean<OutboxDocument[]>()
         .exec();
-      if (!doc) return null;
-      return {
-        id: doc._id.toHexString(),
-        userId: doc.user_id.toHexString(),
-        kind: doc.kind,
-        ref: doc.ref,
-        attempts: doc.attempts,
-        createdAt: doc.created_at,
-        email: JSON.parse(decrypt(encryptionKey, doc.payload_enc ?? "")) as EmailMessage,
-      };
+      for (const doc of candidates) {
+        const lease = `${group(doc._id)}:${doc.lease_gen}:${doc.lease_until?.getTime() ?? 0}`;
+        if (!(await claims.claim(lease, group(doc._id)))) continue;
+        // Re-read after winning: the message may have been finished since we listed it.
+        const current = await Outbox.findById(doc._id).lean<OutboxDocument>().exec();
+        if (!current || !unchanged(doc, current)) continue;
+        await Outbox.updateOne(
+          { _id: doc._id },
+          { $set: { lease_owner: owner, lease_until: new Date(Date.now() + leaseMs) } },
+        ).exec();
+        return {
+          id: current._id.toHexString(),
+          userId: current.user_id.toHexString(),
+          kind: current.kind,
+          ref: current.ref,
+          attempts: current.attempts,
+          createdAt: current.created_at,
+          email: JSON.parse(decrypt(encryptionKey, current.payload_enc ?? "")) as EmailMessage,
+        };
+      }
+      return null;
     },
     markSent: (id, owner) => finish(id, owner, { status: "sent", sent_at: new Date(), last_error: null }),
     markFailed: (id, owner, error) => finish(id, owner, { status: "failed", last_error: error }),
@@ -99,7 +129,7 @@ export function createOutboxRepository(connection: Connection, encryptionKey: Bu
         { _id: new Types.ObjectId(id), lease_owner: owner },
         {
           $set: { next_attempt_at: at, last_error: error, lease_owner: null, lease_until: null },
-          ...(countAttempt ? { $inc: { attempts: 1 } } : {}),
+          $inc: { lease_gen: 1, attempts: countAttempt ? 1 : 0 },
         },
       ).exec();
     },

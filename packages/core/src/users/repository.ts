@@ -1,7 +1,4 @@
-import mongoose, { type Connection, Types } from "mongoose";
-
-// The connection runs with sanitizeFilter: operators we mean are marked trusted.
-const { trusted } = mongoose;
+import { type Connection, Types } from "mongoose";
 
 import { DomainError } from "../errors";
 import { type ActivationState, type UserDocument, userModel } from "./model";
@@ -18,17 +15,17 @@ export interface UserRepository {
   /** By username or email (an identifier with '@' is an email), case-insensitively. */
   findByIdentifier(identifier: string): Promise<UserDocument | null>;
   /**
-   * Activates the user if `codeId` is still its live, unexpired, untried-out code: one
-   * atomic update, so of two concurrent activations only one wins.
+   * Activates the user if `codeId` is still its code. Callers make the decision exactly-once
+   * with a claim first (see claims.ts); this write only carries it out.
    */
-  activate(input: { id: Types.ObjectId; codeId: string; maxAttempts: number }): Promise<UserDocument | null>;
-  /** Counts a wrong code against `codeId`; returns the attempts made so far. */
-  recordFailedActivation(id: Types.ObjectId, codeId: string): Promise<number | null>;
-  /** Replaces the activation code unless one was sent after `sentBefore`; false when throttled. */
+  activate(input: { id: Types.ObjectId; codeId: string }): Promise<UserDocument | null>;
+  /** Counts a wrong code against `codeId` (shown to the user; claims are what bound tries). */
+  recordFailedActivation(id: Types.ObjectId, codeId: string): Promise<void>;
+  /** Replaces code `codeId` of an inactive user with a new one; false when it is not there. */
   replaceActivation(input: {
     id: Types.ObjectId;
+    codeId: string;
     activation: ActivationState;
-    sentBefore: Date;
   }): Promise<boolean>;
   deleteById(id: Types.ObjectId): Promise<boolean>;
   ensureIndexes(): Promise<void>;
@@ -96,15 +93,10 @@ export function createUserRepository(connection: Connection): UserRepository {
     async findByIdentifier(identifier) {
       return Users.findOne(identifierFilter(identifier)).lean<UserDocument>().exec();
     },
-    async activate({ id, codeId, maxAttempts }) {
+    async activate({ id, codeId }) {
+      // No projection option here: FerretDB v1 does not implement it in findAndModify.
       return Users.findOneAndUpdate(
-        {
-          _id: id,
-          is_active: false,
-          "activation.code_id": codeId,
-          "activation.expires_at": trusted({ $gt: new Date() }),
-          "activation.attempts": trusted({ $lt: maxAttempts }),
-        },
+        { _id: id, is_active: false, "activation.code_id": codeId },
         { $set: { is_active: true, activation: null } },
         { new: true },
       )
@@ -112,22 +104,14 @@ export function createUserRepository(connection: Connection): UserRepository {
         .exec();
     },
     async recordFailedActivation(id, codeId) {
-      const doc = await Users.findOneAndUpdate(
+      await Users.updateOne(
         { _id: id, "activation.code_id": codeId },
         { $inc: { "activation.attempts": 1 } },
-        { new: true, projection: { activation: 1 } },
-      )
-        .lean<Pick<UserDocument, "activation">>()
-        .exec();
-      return doc?.activation?.attempts ?? null;
+      ).exec();
     },
-    async replaceActivation({ id, activation, sentBefore }) {
+    async replaceActivation({ id, codeId, activation }) {
       const result = await Users.updateOne(
-        {
-          _id: id,
-          is_active: false,
-          $or: [{ activation: null }, { "activation.sent_at": trusted({ $lte: sentBefore }) }],
-        },
+        { _id: id, is_active: false, "activation.code_id": codeId },
         { $set: { activation } },
       ).exec();
       return result.modifiedCount === 1;

@@ -1,4 +1,5 @@
 import { Types } from "mongoose";
+import type { ClaimStore } from "../claims";
 import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "../crypto";
 import { DomainError } from "../errors";
 import { activationEmail } from "../mail/templates";
@@ -18,6 +19,7 @@ export const resendActivationMessage =
 export type UserServiceDeps = {
   users: UserRepository;
   outbox: OutboxRepository;
+  claims: ClaimStore;
   hasher: PasswordHasher;
   codeKey: Buffer;
   activationExpirationMinutes: number;
@@ -63,6 +65,22 @@ export function createUserService(deps: UserServiceDeps) {
     });
 
   const notFound = (what: string) => new DomainError("USER_NOT_FOUND", `No user matches ${what}.`);
+  const claimGroup = (id: Types.ObjectId) => `user:${id.toHexString()}`;
+
+  /** Takes one of the code's tries (1..5) exactly-once; null when all are used up. */
+  const claimTry = async (id: Types.ObjectId, codeId: string): Promise<number | null> => {
+    for (let n = 1; n <= maxActivationAttempts; n++) {
+      if (await deps.claims.claim(`activation:${codeId}:try:${n}`, claimGroup(id))) return n;
+    }
+    return null;
+  };
+
+  const removeUser = async (id: Types.ObjectId) => {
+    if (!(await users.deleteById(id))) return false;
+    await outbox.discardForUser(id);
+    await deps.claims.releaseGroup(claimGroup(id));
+    return true;
+  };
 
   return {
     /**
@@ -100,7 +118,11 @@ export function createUserService(deps: UserServiceDeps) {
       }
     },
 
-    /** Activates with the emailed code; each failure has its own stable code. */
+    /**
+     * Activates with the emailed code; each failure has its own stable code. Every try,
+     * right or wrong, takes one of the code's 5 tries, and the code is used by exactly one
+     * caller: both are claims, so concurrency cannot stretch either.
+     */
     async activate(input: { identifier: string; code: string }): Promise<User> {
       const user = await users.findByIdentifier(input.identifier);
       const invalid = () =>
@@ -109,21 +131,23 @@ export function createUserService(deps: UserServiceDeps) {
       if (user.is_active) throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
       const activation = user.activation;
       if (!activation) throw invalid();
-      if (activation.attempts >= maxActivationAttempts) {
-        throw new DomainError(
+      const locked = () =>
+        new DomainError(
           "ACTIVATION_CODE_LOCKED",
           "Too many wrong codes: this code no longer works. Request a new one (activation/resend).",
         );
-      }
+      if (activation.attempts >= maxActivationAttempts) throw locked();
       if (activation.expires_at.getTime() <= Date.now()) {
         throw new DomainError(
           "ACTIVATION_CODE_EXPIRED",
           "The activation code has expired. Request a new one.",
         );
       }
+      const attempt = await claimTry(user._id, activation.code_id);
+      if (attempt === null) throw locked();
       if (!hashesEqual(hashCode(deps.codeKey, input.code), activation.code_hash)) {
-        const attempts = await users.recordFailedActivation(user._id, activation.code_id);
-        const left = maxActivationAttempts - (attempts ?? maxActivationAttempts);
+        await users.recordFailedActivation(user._id, activation.code_id);
+        const left = maxActivationAttempts - attempt;
         throw new DomainError(
           "INVALID_ACTIVATION_CODE",
           left > 0
@@ -131,37 +155,39 @@ export function createUserService(deps: UserServiceDeps) {
             : "The activation code is not valid, and that was the last try: request a new code.",
         );
       }
-      const activated = await users.activate({
-        id: user._id,
-        codeId: activation.code_id,
-        maxAttempts: maxActivationAttempts,
-      });
+      const alreadyActive = () => new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
+      if (!(await deps.claims.claim(`activation:${activation.code_id}:used`, claimGroup(user._id)))) {
+        throw alreadyActive();
+      }
+      const activated = await users.activate({ id: user._id, codeId: activation.code_id });
       if (activated) return toUser(activated);
-      const now = await users.findById(user._id.toHexString());
-      if (now?.is_active) throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
-      throw invalid();
+      throw invalid(); // replaced by a resend in the meantime
     },
 
     /**
-     * Sends a new code (the old one dies), at most once per cooldown per user. Answers the
-     * same way whether or not the account exists or is already active.
+     * Sends a new code (the old one dies), at most once per cooldown per user: a code is
+     * replaced only once it is that old, and only once (a claim). Answers the same way
+     * whether or not the account exists or is already active.
      */
     async resendActivation(identifier: string): Promise<{ message: string }> {
       const user = await users.findByIdentifier(identifier);
-      if (user && !user.is_active) {
-        const sentBefore = new Date(Date.now() - deps.resendCooldownSeconds * 1_000);
-        if (!user.activation || user.activation.sent_at <= sentBefore) {
-          const { code, activation } = newActivation();
-          const messageId = await queueActivationEmail(user, code, activation.code_id);
-          const replaced = await users
-            .replaceActivation({ id: user._id, activation, sentBefore })
-            .catch(async (error: unknown) => {
-              await outbox.discard(messageId).catch(() => {});
-              throw error;
-            });
-          if (replaced) deps.onEmailQueued();
-          else await outbox.discard(messageId);
-        }
+      const current = user?.activation;
+      if (!user || user.is_active || !current) return { message: resendActivationMessage };
+      const cooledDown = current.sent_at.getTime() <= Date.now() - deps.resendCooldownSeconds * 1_000;
+      if (
+        cooledDown &&
+        (await deps.claims.claim(`activation:${current.code_id}:replaced`, claimGroup(user._id)))
+      ) {
+        const { code, activation } = newActivation();
+        const messageId = await queueActivationEmail(user, code, activation.code_id);
+        const replaced = await users
+          .replaceActivation({ id: user._id, codeId: current.code_id, activation })
+          .catch(async (error: unknown) => {
+            await outbox.discard(messageId).catch(() => {});
+            throw error;
+          });
+        if (replaced) deps.onEmailQueued();
+        else await outbox.discard(messageId);
       }
       return { message: resendActivationMessage };
     },
@@ -179,18 +205,16 @@ export function createUserService(deps: UserServiceDeps) {
       return toUser(user);
     },
 
-    /** Deletes the user and what belongs only to them (queued email). */
+    /** Deletes the user and what belongs only to them (queued email, claims). */
     async deleteById(id: string): Promise<{ message: string }> {
       const user = await users.findById(id);
-      if (!user || !(await users.deleteById(user._id))) throw notFound(`the id ${id}`);
-      await outbox.discardForUser(user._id);
+      if (!user || !(await removeUser(user._id))) throw notFound(`the id ${id}`);
       return { message: "User deleted." };
     },
 
     async deleteByIdentifier(identifier: string): Promise<{ message: string }> {
       const user = await users.findByIdentifier(identifier);
-      if (!user || !(await users.deleteById(user._id))) throw notFound("this identifier");
-      await outbox.discardForUser(user._id);
+      if (!user || !(await removeUser(user._id))) throw notFound("this identifier");
       return { message: "User deleted." };
     },
 

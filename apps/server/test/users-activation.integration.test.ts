@@ -1,0 +1,133 @@
+import { userModel } from "@usersvc/core";
+import { describe, expect, it } from "vitest";
+import { activate, activationCode, json, newUserInput, register, startTestServer } from "./harness";
+
+const resendMessage =
+  "If an account with this identifier is waiting for activation, a new code has been sent.";
+
+describe("users: activation codes", () => {
+  it("kills a code after 5 wrong tries, saying how many are left", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    await register(server, input);
+    const code = await activationCode(server, input.email);
+    const wrong = code === "000000" ? "111111" : "000000";
+    const messages: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await activate(server, input.username, wrong);
+      expect(response.status).toBe(400);
+      const body = await json<{ code: string; message: string }>(response);
+      expect(body.code).toBe("INVALID_ACTIVATION_CODE");
+      messages.push(body.message);
+    }
+    expect(messages[0]).toContain("4 tries left");
+    expect(messages[4]).toContain("last try");
+    const right = await activate(server, input.username, code);
+    expect(right.status).toBe(400);
+    expect(await json(right)).toMatchObject({ code: "ACTIVATION_CODE_LOCKED" });
+  });
+
+  it("refuses an expired code", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    const { id } = await json<{ id: string }>(await register(server, input));
+    const code = await activationCode(server, input.email);
+    // Let the code's lifetime pass.
+    await userModel(server.app.connection).updateOne(
+      { _id: id },
+      { $set: { "activation.expires_at": new Date(Date.now() - 1_000) } },
+    );
+    const response = await activate(server, input.email, code);
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({ code: "ACTIVATION_CODE_EXPIRED" });
+  });
+
+  it("answers 409 USER_ALREADY_ACTIVE after activation, and the same 400 for an unknown account", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    await register(server, input);
+    const code = await activationCode(server, input.email);
+    expect((await activate(server, input.username, code)).status).toBe(200);
+    const again = await activate(server, input.username, code);
+    expect(again.status).toBe(409);
+    expect(await json(again)).toMatchObject({ code: "USER_ALREADY_ACTIVE" });
+    const unknown = await activate(server, "nobody-here", code);
+    expect(unknown.status).toBe(400);
+    expect(await json(unknown)).toMatchObject({ code: "INVALID_ACTIVATION_CODE" });
+  });
+
+  it("lets one of several concurrent activations with the right code win", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    const { id } = await json<{ id: string }>(await register(server, input));
+    const code = await activationCode(server, input.email);
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => activate(server, input.username, code)),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7);
+    const stored = await userModel(server.app.connection).findById(id).lean();
+    expect(stored?.is_active).toBe(true);
+    expect(stored?.activation).toBeNull();
+  });
+
+  it("stores only a keyed hash of the code", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    const { id } = await json<{ id: string }>(await register(server, input));
+    const code = await activationCode(server, input.email);
+    const stored = await userModel(server.app.connection).findById(id).lean();
+    expect(JSON.stringify(stored)).not.toContain(code);
+    expect(stored?.activation?.code_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(stored?.password_hash).toMatch(/^\$argon2id\$/);
+  });
+});
+
+describe("users: resending the activation code", () => {
+  it("sends a fresh code that replaces the old one", async () => {
+    await using server = await startTestServer({ ACTIVATION_RESEND_COOLDOWN_SECONDS: "0" });
+    const input = newUserInput();
+    await register(server, input);
+    const first = await activationCode(server, input.email, 1);
+
+    const resent = await server.api(`/api/users/activation/resend?identifier=${input.username}`);
+    expect(resent.status).toBe(200);
+    expect(await json(resent)).toEqual({ message: resendMessage });
+    const second = await activationCode(server, input.email, 2);
+
+    if (first !== second) {
+      const old = await activate(server, input.username, first);
+      expect(old.status).toBe(400);
+      expect(await json(old)).toMatchObject({ code: "INVALID_ACTIVATION_CODE" });
+    }
+    expect((await activate(server, input.username, second)).status).toBe(200);
+  });
+
+  it("does not send again within the cooldown", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    await register(server, input);
+    await server.inbox.waitForMessages(input.email, { count: 1 });
+    const resent = await server.api(`/api/users/activation/resend?identifier=${input.email}`);
+    expect(await json(resent)).toEqual({ message: resendMessage });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await server.inbox.messagesTo(input.email)).toHaveLength(1);
+  });
+
+  it("answers the same for unknown and already active accounts, sending nothing", async () => {
+    await using server = await startTestServer({ ACTIVATION_RESEND_COOLDOWN_SECONDS: "0" });
+    const input = newUserInput();
+    await register(server, input);
+    const code = await activationCode(server, input.email);
+    await activate(server, input.username, code);
+    for (const identifier of [input.username, "ghost-user", "ghost@example.com"]) {
+      const response = await server.api(`/api/users/activation/resend?identifier=${identifier}`);
+      expect(response.status).toBe(200);
+      expect(await json(response)).toEqual({ message: resendMessage });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await server.inbox.messagesTo(input.email)).toHaveLength(1);
+    expect(await server.inbox.messagesTo("ghost@example.com")).toHaveLength(0);
+  });
+});
