@@ -2,6 +2,7 @@ import { domainErrorCodes } from "@usersvc/core";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { transportErrorCodes } from "./error-codes";
 import type { AppRouter } from "./router";
+import type { RouteMeta } from "./trpc";
 
 type SchemaObject = NonNullable<NonNullable<OpenAPIObject["components"]>["schemas"]>[string];
 
@@ -45,15 +46,35 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
     ...document.components,
     schemas: { ...document.components?.schemas, Error: errorSchema },
   };
-  for (const item of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(item ?? {})) {
-      const responses = (operation as { responses?: Record<string, { content?: unknown }> }).responses;
-      for (const [status, response] of Object.entries(responses ?? {})) {
-        if (Number(status) >= 400 && response.content !== undefined) {
-          response.content = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
-        }
+  const statuses = new Map<string, RouteMeta>();
+  const procedures: Record<string, unknown> = router._def.procedures;
+  for (const procedure of Object.values(procedures)) {
+    const meta = metaOf(procedure);
+    if (meta?.openapi) statuses.set(`${meta.openapi.method.toLowerCase()} ${meta.openapi.path}`, meta);
+  }
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item ?? {})) {
+      const responses = (operation as { responses?: Record<string, { content?: unknown }> }).responses ?? {};
+      const meta = statuses.get(`${method} ${path}`);
+      for (const [status, response] of Object.entries(responses)) {
+        if (Number(status) < 400 || response.content === undefined) continue;
+        response.content =
+          Number(status) === meta?.outputAlsoOn
+            ? responses["200"]?.content
+            : { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+      }
+      const ok = responses["200"];
+      if (meta?.successStatus && ok) {
+        responses[String(meta.successStatus)] = ok;
+        delete responses["200"];
       }
     }
   }
   return document;
+}
+
+function metaOf(procedure: unknown): RouteMeta | undefined {
+  if (typeof procedure !== "function" && typeof procedure !== "object") return undefined;
+  const def: unknown = procedure && "_def" in procedure ? procedure._def : undefined;
+  return def && typeof def === "object" && "meta" in def ? (def.meta as RouteMeta | undefined) : undefined;
 }

@@ -8,6 +8,10 @@ import { describeError, toTrpcError } from "./errors";
  * the router type (and the SDK's `.d.ts`) imports nothing from the adapter's package.
  */
 export type RouteMeta = {
+  /** REST status of a success when not 200 (e.g. 201 on create); also documented. */
+  successStatus?: number;
+  /** A non-2xx status whose body is still the procedure's output (health's 503). */
+  outputAlsoOn?: number;
   openapi?: {
     method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
     path: `/${string}`;
@@ -47,8 +51,9 @@ export const t = initTRPC
     },
   });
 
-/** Turns domain errors into TRPCErrors with the right HTTP status. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
+/** Applies the route's success status, and turns domain errors into TRPCErrors with theirs. */
+const mapDomainErrors = t.middleware(async ({ meta, ctx, next }) => {
+  if (meta?.successStatus) ctx.response.status = meta.successStatus;
   const result = await next();
   if (!result.ok) throw toTrpcError(result.error);
   return result;

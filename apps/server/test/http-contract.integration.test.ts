@@ -101,8 +101,20 @@ describe("HTTP contract", () => {
     expect(result.valid).toBe(true);
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(["/users/health", "/users/health/live", "/users/id"]),
+      expect.arrayContaining([
+        "/users",
+        "/users/activation",
+        "/users/activation/resend",
+        "/users/identifier",
+        "/users/health",
+        "/users/health/live",
+        "/users/id",
+      ]),
     );
+    expect(Object.keys(document.paths["/users"]?.post?.responses ?? {})).toContain("201");
+    expect(document.paths["/users/health"]?.get?.responses["503"]?.content["application/json"]?.schema).toEqual({
+      $ref: "#/components/schemas/Health",
+    });
     expect(document.paths["/users/id"]?.get?.responses["404"]?.content["application/json"]?.schema).toEqual({
       $ref: "#/components/schemas/Error",
     });

@@ -15,6 +15,7 @@ export function createHealthProcedures(health: HealthChecker) {
   return {
     health: publicProcedure
       .meta({
+        outputAlsoOn: 503,
         openapi: {
           method: "GET",
           path: "/users/health",

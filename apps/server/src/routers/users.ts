@@ -24,6 +24,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
   return {
     create: apiProcedure
       .meta({
+        successStatus: 201,
         openapi: {
           method: "POST",
           path: "/users",
@@ -41,11 +42,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(createUserInputSchema)
       .output(userSchema)
-      .mutation(async ({ input, ctx }) => {
-        const user = await users.register(input);
-        ctx.response.status = 201;
-        return user;
-      }),
+      .mutation(({ input }) => users.register(input)),
 
     activate: apiProcedure
       .meta({

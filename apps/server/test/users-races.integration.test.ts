@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { activate, activationCode, json, newUserInput, register, startTestServer } from "./harness";
+
+describe("users: races", () => {
+  it("allows no more than 5 guesses of a code, even when 20 arrive at once", async () => {
+    await using server = await startTestServer();
+    const input = newUserInput();
+    await register(server, input);
+    const code = await activationCode(server, input.email);
+    const wrong = code === "999999" ? "999998" : "999999";
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => activate(server, input.username, wrong)),
+    );
+    const codes = await Promise.all(responses.map(async (r) => (await json<{ code: string }>(r)).code));
+    expect(codes.filter((c) => c === "INVALID_ACTIVATION_CODE")).toHaveLength(5);
+    expect(codes.filter((c) => c === "ACTIVATION_CODE_LOCKED")).toHaveLength(15);
+    expect(await json(await activate(server, input.username, code))).toMatchObject({
+      code: "ACTIVATION_CODE_LOCKED",
+    });
+  });
+
+  it("sends one new code for a burst of concurrent resend requests", async () => {
+    await using server = await startTestServer({ ACTIVATION_RESEND_COOLDOWN_SECONDS: "0" });
+    const input = newUserInput();
+    await register(server, input);
+    await server.inbox.waitForMessages(input.email, { count: 1 });
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        server.api(`/api/users/activation/resend?identifier=${input.username}`),
+      ),
+    );
+    expect(burst.every((r) => r.status === 200)).toBe(true);
+    const code = await activationCode(server, input.email, 2);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await server.inbox.messagesTo(input.email)).toHaveLength(2);
+    expect((await activate(server, input.username, code)).status).toBe(200);
+  });
+});
