@@ -112,7 +112,9 @@ describe("HTTP contract", () => {
       ]),
     );
     expect(Object.keys(document.paths["/users"]?.post?.responses ?? {})).toContain("201");
-    expect(document.paths["/users/health"]?.get?.responses["503"]?.content["application/json"]?.schema).toEqual({
+    expect(
+      document.paths["/users/health"]?.get?.responses["503"]?.content["application/json"]?.schema,
+    ).toEqual({
       $ref: "#/components/schemas/Health",
     });
     expect(document.paths["/users/id"]?.get?.responses["404"]?.content["application/json"]?.schema).toEqual({
