@@ -4,12 +4,15 @@ import type { Settings } from "@usersvc/config";
 import {
   activationEmailKind,
   connectDatabase,
+  createAuthService,
   createClaimStore,
   createHealthService,
   createOutboxRepository,
   createOutboxWorker,
   createPasswordHasher,
+  createResetTokenRepository,
   createSmtpMailer,
+  createThrottle,
   createUserRepository,
   createUserService,
   deriveKeys,
@@ -17,6 +20,7 @@ import {
 } from "@usersvc/core";
 import type { Connection } from "mongoose";
 import { createApiKeyVerifier } from "./auth";
+import { createContextFactory } from "./context";
 import { createRequestListener } from "./http/listener";
 import type { Logger } from "./logger";
 import { createOpenApiDocument } from "./openapi";
@@ -44,15 +48,19 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const userRepository = createUserRepository(connection);
   const claims = createClaimStore(connection);
   const outbox = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
-  await Promise.all([userRepository.ensureIndexes(), outbox.ensureIndexes(), claims.ensureIndexes()]);
+  const resetTokens = createResetTokenRepository(connection);
+  await Promise.all(
+    [userRepository, outbox, claims, resetTokens].map((repository) => repository.ensureIndexes()),
+  );
   const mailer = createSmtpMailer(settings.mail);
 
   let outboxWorker: OutboxWorker | undefined;
+  const hasher = createPasswordHasher(settings.passwordHashing);
   const users = createUserService({
     users: userRepository,
     outbox,
     claims,
-    hasher: createPasswordHasher(settings.passwordHashing),
+    hasher,
     codeKey: keys.codeHashing,
     activationExpirationMinutes: settings.activationExpirationMinutes,
     resendCooldownSeconds: settings.activationResendCooldownSeconds,
@@ -73,14 +81,48 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   });
   const worker = outboxWorker;
 
+  const throttle = (name: string, limit: number) =>
+    createThrottle({ claims, name, limit, windowSeconds: settings.throttling.windowSeconds });
+  const background = new Set<Promise<void>>();
+  const auth = createAuthService({
+    users: userRepository,
+    resetTokens,
+    outbox,
+    claims,
+    hasher,
+    codeKey: keys.codeHashing,
+    throttles: {
+      account: throttle("password", settings.throttling.maxFailures),
+      ip: throttle("password-ip", settings.throttling.maxFailuresPerIp),
+    },
+    reset: {
+      url: settings.resetPassword.url,
+      expirationMinutes: settings.resetPasswordExpirationMinutes,
+      cooldownSeconds: settings.resetPassword.cooldownSeconds,
+    },
+    onEmailQueued: () => outboxWorker?.notify(),
+    runInBackground: (task) => {
+      const running = task()
+        .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
+        .finally(() => background.delete(running));
+      background.add(running);
+    },
+  });
+  const sweeper = setInterval(() => {
+    claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed"));
+  }, 60_000);
+  sweeper.unref();
+
   const router = createAppRouter({
     isAuthorized: createApiKeyVerifier(settings.auth),
     health: createHealthService({ connection, timeoutMs: settings.mongodb.timeoutMs }),
     users,
+    auth,
   });
   const server = http.createServer(
     createRequestListener({
       router,
+      createContext: createContextFactory({ trustProxy: settings.trustProxy }),
       openApiDocument: createOpenApiDocument(router, version),
       logger,
       bodyLimitBytes: settings.http.bodyLimitBytes,
@@ -109,6 +151,8 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      clearInterval(sweeper);
+      await Promise.all(background);
       await worker.stop();
       mailer.close();
       await connection.close();

@@ -1,4 +1,5 @@
-import type { UserService } from "@usersvc/core";
+import type { AuthService, UserService } from "@usersvc/core";
+import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createUserProcedures } from "./routers/users";
 import { createApiProcedure, t } from "./trpc";
@@ -8,6 +9,7 @@ export type RouterDeps = {
   isAuthorized: (authorization: string | undefined) => boolean;
   health: HealthChecker;
   users: UserService;
+  auth: AuthService;
 };
 
 /** Builds the one router served on /trpc and, through its OpenAPI meta, under /api. */
@@ -18,6 +20,7 @@ export function createAppRouter(deps: RouterDeps) {
       // Static REST paths first: trpc-to-openapi matches routes in declaration order.
       ...createHealthProcedures(deps.health),
       ...createUserProcedures({ apiProcedure, users: deps.users }),
+      ...createAuthProcedures({ apiProcedure, auth: deps.auth }),
     }),
   });
 }

@@ -66,6 +66,15 @@ export const envSchema = z
     PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2, "must be at least 2 (OWASP)").max(64).default(2),
     PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
 
+    RESET_PASSWORD_URL: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .default("http://localhost:3000/reset-password"),
+    RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
+    MFA_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),

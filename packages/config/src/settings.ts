@@ -13,6 +13,17 @@ export type Settings = {
   activationExpirationMinutes: number;
   activationResendCooldownSeconds: number;
   resetPasswordExpirationMinutes: number;
+  /** Password reset emails link to `<url>?token=...`; at most one per cooldown per user. */
+  resetPassword: { url: string; cooldownSeconds: number };
+  /** Failed logins allowed per identifier / per client IP / per second factor, per window. */
+  throttling: {
+    maxFailures: number;
+    maxFailuresPerIp: number;
+    maxMfaFailures: number;
+    windowSeconds: number;
+  };
+  /** Take the client IP from the last X-Forwarded-For hop (behind one trusted proxy). */
+  trustProxy: boolean;
   /** argon2id parameters; OWASP's recommendation is the floor. */
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   mongodb: { uri: string; dbName: string; timeoutMs: number };
@@ -98,6 +109,14 @@ function toSettings(env: Env): Settings {
     activationExpirationMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
     activationResendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
     resetPasswordExpirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
+    resetPassword: { url: env.RESET_PASSWORD_URL, cooldownSeconds: env.RESET_PASSWORD_COOLDOWN_SECONDS },
+    throttling: {
+      maxFailures: env.LOGIN_MAX_FAILURES,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      maxMfaFailures: env.MFA_MAX_FAILURES,
+      windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
+    },
+    trustProxy: env.TRUST_PROXY,
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,

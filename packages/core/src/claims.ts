@@ -9,20 +9,28 @@ import mongoose, { type Connection, Schema } from "mongoose";
  * both win there).
  */
 export interface ClaimStore {
-  /** True for the one caller that claims `key` first; false for every other. */
-  claim(key: string, group: string): Promise<boolean>;
+  /**
+   * True for the one caller that claims `key` first; false for every other. A claim with
+   * `expiresAt` is removed by `sweep` after that time (no TTL index: FerretDB has none).
+   */
+  claim(key: string, group: string, expiresAt?: Date): Promise<boolean>;
+  /** How many claims a group holds. */
+  count(group: string): Promise<number>;
   /** Forgets every claim of a group (e.g. when what it guarded is gone). */
   releaseGroup(group: string): Promise<void>;
+  /** Deletes expired claims; returns how many. */
+  sweep(): Promise<number>;
   ensureIndexes(): Promise<void>;
 }
 
-type ClaimDocument = { _id: string; group: string; created_at: Date };
+type ClaimDocument = { _id: string; group: string; created_at: Date; expires_at: Date | null };
 
 const claimSchema = new Schema<ClaimDocument>(
   {
     _id: { type: String, required: true },
     group: { type: String, required: true, index: true },
     created_at: { type: Date, required: true },
+    expires_at: { type: Date, default: null, index: true },
   },
   { collection: "claims", versionKey: false, strict: "throw" },
 );
@@ -33,17 +41,24 @@ export function createClaimStore(connection: Connection): ClaimStore {
   const existing: mongoose.Model<ClaimDocument> | undefined = connection.models.Claim;
   const Claims = existing ?? connection.model<ClaimDocument>("Claim", claimSchema);
   return {
-    async claim(key, group) {
+    async claim(key, group, expiresAt) {
       try {
-        await Claims.create({ _id: key, group, created_at: new Date() });
+        await Claims.create({ _id: key, group, created_at: new Date(), expires_at: expiresAt ?? null });
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
         throw error;
       }
     },
+    count: (group) => Claims.countDocuments({ group }).exec(),
     async releaseGroup(group) {
       await Claims.deleteMany({ group }).exec();
+    },
+    async sweep() {
+      const result = await Claims.deleteMany({
+        expires_at: mongoose.trusted({ $ne: null, $lt: new Date() }),
+      }).exec();
+      return result.deletedCount;
     },
     async ensureIndexes() {
       await Claims.createCollection();

@@ -1,3 +1,20 @@
+export { createResetTokenRepository, type ResetTokenRepository } from "./auth/reset-tokens";
+export {
+  type ChangePasswordInput,
+  type CheckCredentialsInput,
+  changePasswordInputSchema,
+  checkCredentialsInputSchema,
+  forgotPasswordInputSchema,
+  forgotPasswordMessage,
+  type ResetPasswordInput,
+  resetPasswordInputSchema,
+} from "./auth/schemas";
+export {
+  type AuthService,
+  type AuthServiceDeps,
+  createAuthService,
+  type RequestInfo,
+} from "./auth/service";
 export { type ClaimStore, createClaimStore } from "./claims";
 export {
   decrypt,
@@ -20,7 +37,7 @@ export {
 } from "./errors";
 export { createHealthService, type HealthReport, type HealthService } from "./health";
 export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./mail/mailer";
-export { activationEmail } from "./mail/templates";
+export { activationEmail, passwordChangedEmail, passwordResetEmail } from "./mail/templates";
 export { type OutboxDocument, outboxModel } from "./outbox/model";
 export { type ClaimedMessage, createOutboxRepository, type OutboxRepository } from "./outbox/repository";
 export {
@@ -36,6 +53,7 @@ export {
   type PasswordHasher,
   type PasswordHashingOptions,
 } from "./passwords";
+export { createThrottle, type Throttle } from "./throttle";
 export { type ActivationState, type UserDocument, userModel } from "./users/model";
 export { createUserRepository, toUser, type UserRepository } from "./users/repository";
 export {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { OpenAPIObject } from "trpc-to-openapi";
-import { createRequestContext, type RequestContext } from "../context";
+import type { ContextFactory, RequestContext } from "../context";
 import type { Logger } from "../logger";
 import { createHttpLogger } from "../logger";
 import type { AppRouter } from "../router";
@@ -13,6 +13,7 @@ import { createRestHandler } from "./rest";
 
 export type ListenerOptions = {
   router: AppRouter;
+  createContext: ContextFactory;
   openApiDocument: OpenAPIObject;
   logger: Logger;
   bodyLimitBytes: number;
@@ -34,11 +35,15 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     router: options.router,
     basePath: "/trpc/",
     maxBodySize: limit,
-    createContext: ({ req }): RequestContext => createRequestContext(req),
+    createContext: ({ req }): RequestContext => options.createContext(req),
     responseMeta: errorHeaders,
     onError: ({ error, req }) => logServerError(error, req),
   });
-  const rest = createRestHandler({ router: options.router, onError: logServerError });
+  const rest = createRestHandler({
+    router: options.router,
+    createContext: options.createContext,
+    onError: logServerError,
+  });
   const spec = JSON.stringify(options.openApiDocument);
 
   const handle = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
-import { createRequestContext, type RequestContext } from "../context";
+import type { ContextFactory, RequestContext } from "../context";
 import { validationMessage } from "../errors";
 import type { AppRouter } from "../router";
 import type { ErrorData } from "../trpc";
@@ -34,11 +34,12 @@ function toRestError(raw: string, requestId: string): string {
  */
 export function createRestHandler(options: {
   router: AppRouter;
+  createContext: ContextFactory;
   onError: (error: unknown, req: IncomingMessage) => void;
 }) {
   const handler = createOpenApiNodeHttpHandler({
     router: options.router,
-    createContext: ({ req }): RequestContext => createRequestContext(req),
+    createContext: ({ req }): RequestContext => options.createContext(req),
     responseMeta: restResponseMeta,
     onError: ({ error, req }) => options.onError(error, req),
   });

@@ -34,3 +34,49 @@ export function activationEmail(input: {
   );
   return { to: input.to, subject, text, html };
 }
+
+/** The email carrying a password reset link. */
+export function passwordResetEmail(input: {
+  to: string;
+  firstName: string;
+  link: string;
+  expiresInMinutes: number;
+}): EmailMessage {
+  const subject = "Reset your password";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    "Someone (hopefully you) asked to reset your password. Open this link to choose a new one:",
+    input.link,
+    "",
+    `It expires in ${input.expiresInMinutes} minutes and works once.`,
+    "If you did not ask for this, ignore this email: your password stays as it is.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Someone (hopefully you) asked to reset your password.</p>
+<p><a href="${escapeHtml(input.link)}">Choose a new password</a></p>
+<p>It expires in ${input.expiresInMinutes} minutes and works once.</p>
+<p style="color: #666">If you did not ask for this, ignore this email: your password stays as it is.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}
+
+/** The notice sent after a password was changed or reset. */
+export function passwordChangedEmail(input: { to: string; firstName: string }): EmailMessage {
+  const subject = "Your password was changed";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    "The password of your account was just changed.",
+    "If this was not you, reset your password now and contact support.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>The password of your account was just changed.</p>
+<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}

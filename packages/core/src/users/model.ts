@@ -25,6 +25,9 @@ export type UserDocument = {
   is_active: boolean;
   mfa_enabled: boolean;
   activation?: ActivationState | null;
+  password_changed_at?: Date | null;
+  /** When the last reset email was requested (one per cooldown). */
+  reset_requested_at?: Date | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -54,6 +57,8 @@ const userSchema = new Schema<UserDocument>(
     is_active: { type: Boolean, required: true, default: false },
     mfa_enabled: { type: Boolean, required: true, default: false },
     activation: { type: activationSchema, default: null },
+    password_changed_at: { type: Date, default: null },
+    reset_requested_at: { type: Date, default: null },
   },
   {
     collection: "users",

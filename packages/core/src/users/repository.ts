@@ -28,6 +28,9 @@ export interface UserRepository {
     activation: ActivationState;
   }): Promise<boolean>;
   deleteById(id: Types.ObjectId): Promise<boolean>;
+  /** Stores a new password hash; `changedAt` marks a change by the user (not a rehash). */
+  setPasswordHash(id: Types.ObjectId, hash: string, changedAt?: Date): Promise<void>;
+  setResetRequestedAt(id: Types.ObjectId, at: Date): Promise<void>;
   ensureIndexes(): Promise<void>;
 }
 
@@ -119,6 +122,15 @@ export function createUserRepository(connection: Connection): UserRepository {
     async deleteById(id) {
       const result = await Users.deleteOne({ _id: id }).exec();
       return result.deletedCount === 1;
+    },
+    async setPasswordHash(id, hash, changedAt) {
+      await Users.updateOne(
+        { _id: id },
+        { $set: { password_hash: hash, ...(changedAt ? { password_changed_at: changedAt } : {}) } },
+      ).exec();
+    },
+    async setResetRequestedAt(id, at) {
+      await Users.updateOne({ _id: id }, { $set: { reset_requested_at: at } }).exec();
     },
     async ensureIndexes() {
       await Users.createCollection();

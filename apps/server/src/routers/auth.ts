@@ -1,0 +1,101 @@
+import {
+  type AuthService,
+  changePasswordInputSchema,
+  checkCredentialsInputSchema,
+  forgotPasswordInputSchema,
+  messageSchema,
+  resetPasswordInputSchema,
+  userSchema,
+} from "@usersvc/core";
+import { type createApiProcedure, t } from "../trpc";
+
+export type AuthProcedureDeps = {
+  apiProcedure: ReturnType<typeof createApiProcedure>;
+  auth: AuthService;
+};
+
+const throttled = { 429: "TOO_MANY_ATTEMPTS (see Retry-After); no password is checked while locked" };
+
+/** Login checks (`users.auth.*`) and password recovery (`users.password.*`). */
+export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) {
+  return {
+    auth: t.router({
+      check: apiProcedure
+        .meta({
+          openapi: {
+            method: "POST",
+            path: "/users/auth/check",
+            tags: ["auth"],
+            summary: "Verify login credentials",
+            description:
+              "200 with the user when the password (and, with MFA on, the code) is right. Wrong password and unknown identifier answer the same 401 at the same cost; USER_NOT_ACTIVE and MFA_REQUIRED only after a right password. Failures are throttled per account and per client IP.",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_CREDENTIALS, MFA_REQUIRED or INVALID_API_KEY",
+              403: "USER_NOT_ACTIVE",
+              ...throttled,
+            },
+          },
+        })
+        .input(checkCredentialsInputSchema)
+        .output(userSchema)
+        .mutation(({ input, ctx }) => auth.checkCredentials(input, { clientIp: ctx.clientIp })),
+    }),
+    password: t.router({
+      forgot: apiProcedure
+        .meta({
+          openapi: {
+            method: "POST",
+            path: "/users/password/forgot",
+            tags: ["password"],
+            summary: "Email a password reset link",
+            description:
+              "Always the same answer, whether or not the account exists. At most one email per RESET_PASSWORD_COOLDOWN_SECONDS per account; the link (RESET_PASSWORD_URL?token=...) works once, for RESET_PASSWORD_EXPIRATION_MINUTES.",
+            errorResponses: { 400: "VALIDATION_ERROR", 401: "INVALID_API_KEY" },
+          },
+        })
+        .input(forgotPasswordInputSchema)
+        .output(messageSchema)
+        .mutation(({ input }) => auth.forgotPassword(input.identifier)),
+
+      reset: apiProcedure
+        .meta({
+          openapi: {
+            method: "POST",
+            path: "/users/password/reset",
+            tags: ["password"],
+            summary: "Set a new password with the emailed token",
+            description:
+              "Ends every other outstanding reset of the account and its login lockout, and emails a notice.",
+            errorResponses: {
+              400: "VALIDATION_ERROR or INVALID_OR_EXPIRED_TOKEN (unknown, expired and used tokens alike)",
+              401: "INVALID_API_KEY",
+            },
+          },
+        })
+        .input(resetPasswordInputSchema)
+        .output(messageSchema)
+        .mutation(({ input }) => auth.resetPassword(input)),
+
+      change: apiProcedure
+        .meta({
+          openapi: {
+            method: "POST",
+            path: "/users/password/change",
+            tags: ["password"],
+            summary: "Change a password given the current one",
+            description: "A wrong current password counts as a failed login for throttling.",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_CREDENTIALS or INVALID_API_KEY",
+              404: "USER_NOT_FOUND",
+              ...throttled,
+            },
+          },
+        })
+        .input(changePasswordInputSchema)
+        .output(messageSchema)
+        .mutation(({ input, ctx }) => auth.changePassword(input, { clientIp: ctx.clientIp })),
+    }),
+  };
+}

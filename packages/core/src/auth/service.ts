@@ -1,0 +1,195 @@
+import { randomBytes } from "node:crypto";
+import type { ClaimStore } from "../claims";
+import { hashCode } from "../crypto";
+import { DomainError } from "../errors";
+import { passwordChangedEmail, passwordResetEmail } from "../mail/templates";
+import type { OutboxRepository } from "../outbox/repository";
+import type { PasswordHasher } from "../passwords";
+import type { Throttle } from "../throttle";
+import type { UserDocument } from "../users/model";
+import { toUser, type UserRepository } from "../users/repository";
+import { normalizeKey, type User } from "../users/schemas";
+import type { ResetTokenRepository } from "./reset-tokens";
+import {
+  type ChangePasswordInput,
+  type CheckCredentialsInput,
+  forgotPasswordMessage,
+  type ResetPasswordInput,
+} from "./schemas";
+
+export type AuthServiceDeps = {
+  users: UserRepository;
+  resetTokens: ResetTokenRepository;
+  outbox: OutboxRepository;
+  claims: ClaimStore;
+  hasher: PasswordHasher;
+  codeKey: Buffer;
+  /** Failed passwords per account (or unknown identifier) and per client IP. */
+  throttles: { account: Throttle; ip: Throttle };
+  reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
+  onEmailQueued: () => void;
+  /** Runs work the caller must not wait for (and whose timing must not show). */
+  runInBackground: (task: () => Promise<void>) => void;
+};
+
+export type RequestInfo = { clientIp: string };
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+const invalidCredentials = () =>
+  new DomainError("INVALID_CREDENTIALS", "The identifier or the password is not correct.");
+const invalidToken = () =>
+  new DomainError(
+    "INVALID_OR_EXPIRED_TOKEN",
+    "This reset link is invalid, expired or already used. Request a new one.",
+  );
+
+/** Login checks, password change and recovery, throttled against guessing. */
+export function createAuthService(deps: AuthServiceDeps) {
+  const { users, throttles } = deps;
+  // Unknown identifiers are checked against this, so they cost the same argon2 work.
+  let dummyHash: Promise<string> | undefined;
+  const verifyDummy = async (password: string) => {
+    dummyHash ??= deps.hasher.hash(randomBytes(16).toString("hex"));
+    await deps.hasher.verify(await dummyHash, password);
+  };
+  const accountKey = (user: UserDocument | null, identifier: string) =>
+    user ? `user:${user._id.toHexString()}` : `unknown:${normalizeKey(identifier)}`;
+
+  const throwIfLocked = async (key: string, clientIp: string) => {
+    const [account, ip] = await Promise.all([
+      throttles.account.lockedFor(key),
+      throttles.ip.lockedFor(clientIp),
+    ]);
+    const wait = Math.max(account, ip);
+    if (wait > 0) {
+      throw new DomainError("TOO_MANY_ATTEMPTS", `Too many failed attempts; try again in ${wait} seconds.`, {
+        retryAfterSeconds: wait,
+      });
+    }
+  };
+  const recordFailure = (key: string, clientIp: string) =>
+    Promise.all([throttles.account.recordFailure(key), throttles.ip.recordFailure(clientIp)]);
+
+  const assertPasswordPolicy = (user: UserDocument, password: string) => {
+    const lowered = password.toLowerCase();
+    if (lowered === user.username.toLowerCase() || lowered === user.email.toLowerCase()) {
+      throw new DomainError(
+        "VALIDATION_ERROR",
+        "Invalid input: password: must not be the username or the email",
+        {
+          issues: [{ path: "password", message: "must not be the username or the email" }],
+        },
+      );
+    }
+  };
+
+  /** Stores a new password, ends outstanding resets and lockouts, and notifies the user. */
+  const replacePassword = async (user: UserDocument, password: string) => {
+    await users.setPasswordHash(user._id, await deps.hasher.hash(password), new Date());
+    await deps.resetTokens.deleteForUser(user._id);
+    await throttles.account.clear(`user:${user._id.toHexString()}`);
+    await deps.outbox.enqueue({
+      userId: user._id,
+      kind: "password-changed",
+      ref: "notice",
+      email: passwordChangedEmail({ to: user.email, firstName: user.first_name }),
+    });
+    deps.onEmailQueued();
+  };
+
+  const sendResetLink = async (user: UserDocument) => {
+    const last = user.reset_requested_at?.getTime() ?? 0;
+    if (last > Date.now() - deps.reset.cooldownSeconds * 1_000) return;
+    const cooldownEnds = new Date(Date.now() + 2 * deps.reset.cooldownSeconds * 1_000 + 60_000);
+    const group = `user:${user._id.toHexString()}`;
+    if (!(await deps.claims.claim(`reset-request:${user._id.toHexString()}:${last}`, group, cooldownEnds)))
+      return;
+    const token = randomBytes(32).toString("base64url");
+    const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
+    await deps.resetTokens.create({ userId: user._id, tokenHash: hashCode(deps.codeKey, token), expiresAt });
+    const link = new URL(deps.reset.url);
+    link.searchParams.set("token", token);
+    await deps.outbox.enqueue({
+      userId: user._id,
+      kind: "password-reset",
+      ref: "link",
+      email: passwordResetEmail({
+        to: user.email,
+        firstName: user.first_name,
+        link: link.toString(),
+        expiresInMinutes: deps.reset.expirationMinutes,
+      }),
+    });
+    await users.setResetRequestedAt(user._id, new Date());
+    deps.onEmailQueued();
+  };
+
+  return {
+    /**
+     * 200 with the user for the right password of an active account. Wrong password and
+     * unknown identifier are the same 401 at the same cost; "not active" and "MFA required"
+     * come only after a right password; while locked, no password is checked at all.
+     */
+    async checkCredentials(input: CheckCredentialsInput, request: RequestInfo): Promise<User> {
+      const user = await users.findByIdentifier(input.identifier);
+      const key = accountKey(user, input.identifier);
+      await throwIfLocked(key, request.clientIp);
+      if (!user) {
+        await verifyDummy(input.password);
+        await recordFailure(key, request.clientIp);
+        throw invalidCredentials();
+      }
+      if (!(await deps.hasher.verify(user.password_hash, input.password))) {
+        await recordFailure(key, request.clientIp);
+        throw invalidCredentials();
+      }
+      if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
+      if (user.mfa_enabled && !input.totp_code) {
+        throw new DomainError("MFA_REQUIRED", "This account uses two-factor authentication: send totp_code.");
+      }
+      await throttles.account.clear(key);
+      if (deps.hasher.needsRehash(user.password_hash)) {
+        await users.setPasswordHash(user._id, await deps.hasher.hash(input.password));
+      }
+      return toUser(user);
+    },
+
+    /** Always the same answer; the email (if any) is prepared in the background. */
+    async forgotPassword(identifier: string): Promise<{ message: string }> {
+      const user = await users.findByIdentifier(identifier);
+      if (user) deps.runInBackground(() => sendResetLink(user));
+      return { message: forgotPasswordMessage };
+    },
+
+    /** Sets a new password with an emailed token: single use, claimed exactly once. */
+    async resetPassword(input: ResetPasswordInput): Promise<{ message: string }> {
+      const token = await deps.resetTokens.findByHash(hashCode(deps.codeKey, input.token));
+      if (!token || token.expires_at.getTime() <= Date.now()) throw invalidToken();
+      const user = await users.findById(token.user_id.toHexString());
+      if (!user) throw invalidToken();
+      assertPasswordPolicy(user, input.password);
+      const group = `user:${user._id.toHexString()}`;
+      const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
+      if (!(await deps.claims.claim(`reset-token:${token._id.toHexString()}`, group, keepUntil)))
+        throw invalidToken();
+      await replacePassword(user, input.password);
+      return { message: "Your password has been reset." };
+    },
+
+    /** Changes a password given the current one (a failed try counts as a failed login). */
+    async changePassword(input: ChangePasswordInput, request: RequestInfo): Promise<{ message: string }> {
+      const user = await users.findById(input.id);
+      if (!user) throw new DomainError("USER_NOT_FOUND", `No user matches the id ${input.id}.`);
+      const key = accountKey(user, input.id);
+      await throwIfLocked(key, request.clientIp);
+      if (!(await deps.hasher.verify(user.password_hash, input.current_password))) {
+        await recordFailure(key, request.clientIp);
+        throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
+      }
+      assertPasswordPolicy(user, input.password);
+      await replacePassword(user, input.password);
+      return { message: "Your password has been changed." };
+    },
+  };
+}
