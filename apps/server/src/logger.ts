@@ -5,9 +5,13 @@ import { pinoHttp } from "pino-http";
 
 export type { Logger };
 
-/** JSON logs; pretty, colourised lines in development. Secrets are redacted. */
-export function createLogger(options: { level: string; pretty: boolean }): Logger {
-  return pino({
+/** JSON logs (to stdout, or `destination`); pretty lines in development. Secrets are redacted. */
+export function createLogger(options: {
+  level: string;
+  pretty: boolean;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const config: pino.LoggerOptions = {
     level: options.level,
     redact: {
       paths: ["req.headers.authorization", "req.headers.cookie", "*.password", "*.secret", "*.token"],
@@ -21,7 +25,8 @@ export function createLogger(options: { level: string; pretty: boolean }): Logge
           },
         }
       : {}),
-  });
+  };
+  return options.destination ? pino(config, options.destination) : pino(config);
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -49,9 +49,17 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  * A disposable server on its own database: `await using server = await startTestServer()`.
  * Disposal stops the server and drops the database.
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: { logLines?: string[] } = {},
+): Promise<TestServer> {
   const settings = loadSettings({ env: testEnv(overrides), envFile: null });
-  const logger = createLogger({ level: settings.logLevel, pretty: false });
+  const { logLines } = options;
+  const logger = createLogger({
+    level: logLines ? "trace" : settings.logLevel,
+    pretty: false,
+    ...(logLines ? { destination: { write: (line: string) => void logLines.push(line) } } : {}),
+  });
   const app = await createApp(settings, logger);
   const url = await app.listen();
   const apiKey = settings.auth.apiKeys[0] ?? "";
@@ -110,6 +118,26 @@ export async function activationCode(server: TestServer, email: string, count = 
   const code = /activation code is (\d{6})/.exec(last?.text ?? "")?.[1];
   if (!code) throw new Error(`no activation code in the email to ${email}`);
   return code;
+}
+
+/** Registers and activates a user; returns its input and id. */
+export async function createActiveUser(server: TestServer, overrides: Record<string, unknown> = {}) {
+  const input = newUserInput(overrides);
+  const created = await register(server, input);
+  if (created.status !== 201) throw new Error(`registration failed: ${await created.text()}`);
+  const { id } = (await created.json()) as { id: string };
+  const response = await activate(server, input.username, await activationCode(server, input.email));
+  if (response.status !== 200) throw new Error(`activation failed: ${await response.text()}`);
+  return { ...input, id };
+}
+
+/** POSTs JSON over REST with the API key. */
+export function post(server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) {
+  return server.api(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** PATCHes an activation over REST. */
