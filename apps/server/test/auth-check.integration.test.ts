@@ -43,7 +43,9 @@ describe("auth/check", () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3" });
     const user = await createActiveUser(server);
     for (let i = 0; i < 3; i++) {
-      expect((await check(server, { identifier: user.username, password: `Wrong-${i}-password` })).status).toBe(401);
+      expect(
+        (await check(server, { identifier: user.username, password: `Wrong-${i}-password` })).status,
+      ).toBe(401);
     }
     for (const identifier of [user.username, user.email]) {
       const locked = await check(server, { identifier, password: user.password });
@@ -68,9 +70,17 @@ describe("auth/check", () => {
     for (let i = 0; i < 4; i++) {
       await check(server, { identifier: `someone-${i}`, password: "Wrong-password-1" }, "198.51.100.7");
     }
-    const blocked = await check(server, { identifier: user.username, password: user.password }, "198.51.100.7");
+    const blocked = await check(
+      server,
+      { identifier: user.username, password: user.password },
+      "198.51.100.7",
+    );
     expect(blocked.status).toBe(429);
-    const elsewhere = await check(server, { identifier: user.username, password: user.password }, "198.51.100.8");
+    const elsewhere = await check(
+      server,
+      { identifier: user.username, password: user.password },
+      "198.51.100.8",
+    );
     expect(elsewhere.status).toBe(200);
   });
 
@@ -78,7 +88,8 @@ describe("auth/check", () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3" });
     const user = await createActiveUser(server);
     for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 2; i++) await check(server, { identifier: user.username, password: "Wrong-password-1" });
+      for (let i = 0; i < 2; i++)
+        await check(server, { identifier: user.username, password: "Wrong-password-1" });
       expect((await check(server, { identifier: user.username, password: user.password })).status).toBe(200);
     }
   });
