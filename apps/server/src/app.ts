@@ -93,7 +93,8 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
     codeKey: keys.codeHashing,
     throttles: {
       account: throttle("password", settings.throttling.maxFailures),
-      ip: throttle("password-ip", settings.throttling.maxFailuresPerIp),
+      // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
+      ip: settings.trustProxy ? throttle("password-ip", settings.throttling.maxFailuresPerIp) : null,
     },
     reset: {
       url: settings.resetPassword.url,

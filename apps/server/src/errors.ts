@@ -24,7 +24,8 @@ export function describeError(error: TRPCError): ErrorDescription {
       retryAfterSeconds: cause.retryAfterSeconds,
     };
   }
-  if (cause instanceof ZodError) {
+  // Input validation only: a ZodError from output validation is our bug (a 500).
+  if (cause instanceof ZodError && error.code === "BAD_REQUEST") {
     const issues = cause.issues.map((issue) => ({
       path: issue.path.map(String).join("."),
       message: issue.message,

@@ -46,10 +46,11 @@ export function createHttpLogger(logger: Logger) {
     genReqId: requestId,
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
     serializers: {
+      // The path only: query strings carry identifiers (emails) that logs need not keep.
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: req.url.split("?", 1)[0],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

@@ -57,6 +57,19 @@ describe("auth/check", () => {
     }
   });
 
+  it("admits no more than N concurrent guesses (the rest are 429 before any hashing)", async () => {
+    await using server = await startTestServer({ LOGIN_MAX_FAILURES: "5" });
+    const user = await createActiveUser(server);
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        check(server, { identifier: user.username, password: `Guess-${i}-pass` }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+  });
+
   it("does not check any password while locked (an unknown identifier locks the same way)", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "2" });
     for (let i = 0; i < 2; i++) await check(server, { identifier: "ghost", password: "Wrong-password-1" });

@@ -79,6 +79,35 @@ describe("HTTP contract", () => {
     expect(body.message).toContain("id: must be a 24-character hexadecimal id");
   });
 
+  it("reports a stored record that breaks the output schema as our 500, not the caller's 400", async () => {
+    await using server = await startTestServer();
+    const { insertedId } = (await server.app.connection.db?.collection("users").insertOne({
+      username: "legacy",
+      username_key: "legacy",
+      first_name: "L",
+      last_name: "L",
+      email: "legacy@example.com",
+      email_key: "legacy@example.com",
+      password_hash: "x",
+      gender: "Robot",
+      role: "user",
+      is_active: true,
+      mfa_enabled: false,
+      created_at: new Date(),
+      updated_at: new Date(),
+    })) ?? { insertedId: null };
+    const response = await server.api(`/api/users/id?id=${String(insertedId)}`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({ code: "INTERNAL_ERROR" });
+    expect(text).not.toContain("Robot");
+    const trpc = await server.api(
+      `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id: String(insertedId) }))}`,
+    );
+    expect(trpc.status).toBe(500);
+    expectNoStack(await trpc.text());
+  });
+
   it("echoes a caller's X-Request-Id and makes one otherwise", async () => {
     await using server = await startTestServer();
     const echoed = await fetch(`${server.url}/api/users/health`, { headers: { "x-request-id": "abc-123" } });

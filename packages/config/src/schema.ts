@@ -66,9 +66,7 @@ export const envSchema = z
     PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2, "must be at least 2 (OWASP)").max(64).default(2),
     PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
 
-    RESET_PASSWORD_URL: z
-      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-      .default("http://localhost:3000/reset-password"),
+    RESET_PASSWORD_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
@@ -80,7 +78,7 @@ export const envSchema = z
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
     OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
-    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(20),
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
     OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   })
   .strip();
@@ -98,6 +96,13 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
     problems.push({
       variable: "SECRET_KEY",
       message: `must be at least 32 characters outside development (got ${env.SECRET_KEY.length})`,
+    });
+  }
+  if (environment === "production" && env.RESET_PASSWORD_URL === undefined) {
+    problems.push({
+      variable: "RESET_PASSWORD_URL",
+      message:
+        "is required in production: the page of your app that takes ?token=... (e.g. https://app.example.com/reset-password)",
     });
   }
   if (env.MAIL_USE_TLS && env.MAIL_USE_SSL) {

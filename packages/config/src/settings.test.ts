@@ -4,6 +4,7 @@ import { loadSettings, SettingsError } from "./settings";
 const valid = {
   SECRET_KEY: "k".repeat(32),
   API_KEYS: "key-one-0123456789,key-two-0123456789",
+  RESET_PASSWORD_URL: "https://app.example.com/reset-password",
 };
 
 const problemsOf = (env: Record<string, string>) => {
@@ -76,10 +77,18 @@ describe("loadSettings", () => {
   });
 
   it("refuses to run without API keys unless auth is disabled in development", () => {
-    expect(problemsOf({ SECRET_KEY: valid.SECRET_KEY })).toEqual(["API_KEYS"]);
-    expect(problemsOf({ SECRET_KEY: valid.SECRET_KEY, AUTH_DISABLED: "true" })).toEqual(["AUTH_DISABLED"]);
+    const { API_KEYS: _keys, ...noKeys } = valid;
+    expect(problemsOf(noKeys)).toEqual(["API_KEYS"]);
+    expect(problemsOf({ ...noKeys, AUTH_DISABLED: "true" })).toEqual(["AUTH_DISABLED"]);
     expect(problemsOf({ SECRET_KEY: "dev", APP_ENV: "development", AUTH_DISABLED: "true" })).toEqual([]);
     expect(problemsOf({ ...valid, API_KEYS: "short" })).toEqual(["API_KEYS"]);
+  });
+
+  it("requires the reset page's URL in production only", () => {
+    const { RESET_PASSWORD_URL: _url, ...withoutUrl } = valid;
+    expect(problemsOf(withoutUrl)).toEqual(["RESET_PASSWORD_URL"]);
+    expect(problemsOf({ ...withoutUrl, APP_ENV: "test" })).toEqual([]);
+    expect(problemsOf({ ...valid, RESET_PASSWORD_URL: "ftp://x" })).toEqual(["RESET_PASSWORD_URL"]);
   });
 
   it("wants mail credentials in pairs", () => {
@@ -87,9 +96,7 @@ describe("loadSettings", () => {
   });
 
   it("says what is wrong in one message", () => {
-    expect(() =>
-      loadSettings({ env: { SECRET_KEY: "short", API_KEYS: valid.API_KEYS }, envFile: null }),
-    ).toThrow(
+    expect(() => loadSettings({ env: { ...valid, SECRET_KEY: "short" }, envFile: null })).toThrow(
       /Invalid configuration \(1 problem\):\n {2}- SECRET_KEY: must be at least 32 characters outside development \(got 5\)/,
     );
   });

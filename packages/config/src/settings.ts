@@ -81,7 +81,11 @@ export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Se
     ...(result.success ? [] : toProblems(result.error)),
     ...crossFieldProblems(result.success ? result.data : parseEachVariable(merged)),
   ];
-  if (problems.length > 0 || !result.success) throw new SettingsError(problems);
+  if (problems.length > 0 || !result.success) {
+    // One line per variable: a bad value is not also reported as missing.
+    const seen = new Set<string>();
+    throw new SettingsError(problems.filter((p) => !seen.has(p.variable) && seen.add(p.variable)));
+  }
   return toSettings(result.data);
 }
 
@@ -109,7 +113,10 @@ function toSettings(env: Env): Settings {
     activationExpirationMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
     activationResendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
     resetPasswordExpirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
-    resetPassword: { url: env.RESET_PASSWORD_URL, cooldownSeconds: env.RESET_PASSWORD_COOLDOWN_SECONDS },
+    resetPassword: {
+      url: env.RESET_PASSWORD_URL ?? "http://localhost:3000/reset-password",
+      cooldownSeconds: env.RESET_PASSWORD_COOLDOWN_SECONDS,
+    },
     throttling: {
       maxFailures: env.LOGIN_MAX_FAILURES,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,

@@ -14,8 +14,12 @@ export interface ClaimStore {
    * `expiresAt` is removed by `sweep` after that time (no TTL index: FerretDB has none).
    */
   claim(key: string, group: string, expiresAt?: Date): Promise<boolean>;
+  /** When `key` was claimed, or null when it is free. */
+  claimedAt(key: string): Promise<Date | null>;
   /** How many claims a group holds. */
   count(group: string): Promise<number>;
+  /** Frees one claim (e.g. when the work it guarded failed and may be retried). */
+  release(key: string): Promise<void>;
   /** Forgets every claim of a group (e.g. when what it guarded is gone). */
   releaseGroup(group: string): Promise<void>;
   /** Deletes expired claims; returns how many. */
@@ -50,7 +54,14 @@ export function createClaimStore(connection: Connection): ClaimStore {
         throw error;
       }
     },
+    async claimedAt(key) {
+      const doc = await Claims.findById(key).lean<ClaimDocument>().exec();
+      return doc?.created_at ?? null;
+    },
     count: (group) => Claims.countDocuments({ group }).exec(),
+    async release(key) {
+      await Claims.deleteOne({ _id: key }).exec();
+    },
     async releaseGroup(group) {
       await Claims.deleteMany({ group }).exec();
     },

@@ -14,6 +14,7 @@ export const domainErrorCodes = [
   "ACTIVATION_CODE_EXPIRED",
   "ACTIVATION_CODE_LOCKED",
   "MFA_REQUIRED",
+  "INVALID_MFA_CODE",
   "INVALID_OR_EXPIRED_TOKEN",
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
@@ -57,10 +58,20 @@ const unavailableErrorNames = new Set([
   "MongoPoolClearedError",
 ]);
 
+/** Server error codes of a replica set between primaries or a node going away. */
+const transientServerCodes = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
+
 /** True for driver errors that mean "the database cannot be reached right now". */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (unavailableErrorNames.has(error.name)) return true;
+  if ("errorLabels" in error && Array.isArray(error.errorLabels)) {
+    if (error.errorLabels.includes("RetryableWriteError") || error.errorLabels.includes("ResetPool"))
+      return true;
+  }
+  if (error.name === "MongoServerError" && "code" in error && typeof error.code === "number") {
+    if (transientServerCodes.has(error.code)) return true;
+  }
   // mongoose with bufferCommands=false while disconnected
   return error.name === "MongooseError" && /initial connection|not connected/i.test(error.message);
 }

@@ -2,14 +2,20 @@ import { describe, expect, it } from "vitest";
 import type { ClaimStore } from "./claims";
 import { createThrottle } from "./throttle";
 
-/** An in-memory ClaimStore with the same contract (first insert of a key wins). */
+/** An in-memory ClaimStore with the same contract (the first claim of a key wins). */
 function memoryClaims(): ClaimStore {
-  const claims = new Map<string, string>();
+  const claims = new Map<string, { group: string; at: Date }>();
   return {
-    claim: async (key, group) => (claims.has(key) ? false : (claims.set(key, group), true)),
-    count: async (group) => [...claims.values()].filter((g) => g === group).length,
+    claim: async (key, group) => {
+      if (claims.has(key)) return false;
+      claims.set(key, { group, at: new Date() });
+      return true;
+    },
+    claimedAt: async (key) => claims.get(key)?.at ?? null,
+    count: async (group) => [...claims.values()].filter((c) => c.group === group).length,
+    release: async (key) => void claims.delete(key),
     releaseGroup: async (group) => {
-      for (const [key, g] of claims) if (g === group) claims.delete(key);
+      for (const [key, c] of claims) if (c.group === group) claims.delete(key);
     },
     sweep: async () => 0,
     ensureIndexes: async () => {},
@@ -17,7 +23,7 @@ function memoryClaims(): ClaimStore {
 }
 
 describe("throttle", () => {
-  it("locks a key after `limit` failures until its window ends, and clear unlocks it", async () => {
+  it("refuses attempts past the limit until the window ends; clear and release free slots", async () => {
     let clock = 1_000_000;
     const throttle = createThrottle({
       claims: memoryClaims(),
@@ -26,27 +32,32 @@ describe("throttle", () => {
       windowSeconds: 60,
       now: () => clock,
     });
-    expect(await throttle.recordFailure("alice")).toBe(0);
-    expect(await throttle.recordFailure("alice")).toBe(0);
-    expect(await throttle.lockedFor("alice")).toBe(0);
-    const retryAfter = await throttle.recordFailure("alice");
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(await throttle.lockedFor("alice")).toBe(retryAfter);
-    expect(await throttle.lockedFor("bob")).toBe(0);
+    const tickets = [
+      await throttle.acquire("alice"),
+      await throttle.acquire("alice"),
+      await throttle.acquire("alice"),
+    ];
+    expect(tickets.every((t) => t.retryAfter === 0)).toBe(true);
+    const refused = await throttle.acquire("alice");
+    expect(refused.retryAfter).toBeGreaterThan(0);
+    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+    expect((await throttle.acquire("bob")).retryAfter).toBe(0);
+
+    await tickets[0]?.release();
+    expect((await throttle.acquire("alice")).retryAfter).toBe(0);
+    expect((await throttle.acquire("alice")).retryAfter).toBeGreaterThan(0);
+
     await throttle.clear("alice");
-    expect(await throttle.lockedFor("alice")).toBe(0);
-    await throttle.recordFailure("alice");
-    await throttle.recordFailure("alice");
-    await throttle.recordFailure("alice");
-    clock += retryAfter * 1_000;
-    expect(await throttle.lockedFor("alice")).toBe(0);
+    expect((await throttle.acquire("alice")).retryAfter).toBe(0);
+    await throttle.acquire("alice");
+    await throttle.acquire("alice");
+    clock += refused.retryAfter * 1_000;
+    expect((await throttle.acquire("alice")).retryAfter).toBe(0);
   });
 
-  it("counts exactly under concurrency: 10 simultaneous failures fill the 3 slots", async () => {
+  it("admits exactly `limit` of many simultaneous attempts", async () => {
     const throttle = createThrottle({ claims: memoryClaims(), name: "t", limit: 3, windowSeconds: 60 });
-    const results = await Promise.all(Array.from({ length: 10 }, () => throttle.recordFailure("k")));
-    expect(results.every((r) => r >= 0)).toBe(true);
-    expect(await throttle.lockedFor("k")).toBeGreaterThan(0);
+    const tickets = await Promise.all(Array.from({ length: 10 }, () => throttle.acquire("k")));
+    expect(tickets.filter((t) => t.retryAfter === 0)).toHaveLength(3);
   });
 });

@@ -1,19 +1,26 @@
 import type { ClaimStore } from "./claims";
 
-/** A counter of failures per key in fixed windows, shared by every instance through MongoDB. */
+/**
+ * The outcome of asking for an attempt: `retryAfter` 0 means a slot was taken (keep it if
+ * the attempt fails, `release` it if not); otherwise none was left and `release` does nothing.
+ */
+export type ThrottleTicket = { retryAfter: number; release(): Promise<void> };
+
+/** A counter of attempts per key in fixed windows, shared by every instance through MongoDB. */
 export type Throttle = {
-  /** Seconds until `key` may try again, or 0 when it is not locked. */
-  lockedFor(key: string): Promise<number>;
-  /** Counts one failure; returns the seconds until retry when this failure hit the limit. */
-  recordFailure(key: string): Promise<number>;
-  /** Forgets the failures of `key` in the current window. */
+  /**
+   * Takes one of the key's `limit` slots in the current window before the attempt is made,
+   * so that concurrent attempts cannot exceed the limit; `retryAfter > 0` when none is left.
+   */
+  acquire(key: string): Promise<ThrottleTicket>;
+  /** Forgets every slot of `key` in the current window (e.g. after a successful login). */
   clear(key: string): Promise<void>;
 };
 
 /**
- * Failures are claims `throttle:<key>:<window>:<n>` for n = 1..limit, so the count is exact
- * under any concurrency (each failure takes one slot; no slot left means locked), which a
- * `$inc` counter is not on FerretDB. Old windows are swept by `ClaimStore.sweep`.
+ * Slots are claims `throttle:<name>:<key>:<window>:<n>` for n = 1..limit: exact under any
+ * concurrency, which a `$inc` counter is not on FerretDB. Claims expire with their window
+ * and are swept by `ClaimStore.sweep`.
  */
 export function createThrottle(options: {
   claims: ClaimStore;
@@ -30,20 +37,21 @@ export function createThrottle(options: {
   const secondsLeft = (window: number) => Math.max(1, Math.ceil(((window + 1) * windowMs - now()) / 1_000));
 
   return {
-    async lockedFor(key) {
+    async acquire(key) {
       const window = windowOf();
-      return (await claims.count(group(key, window))) >= limit ? secondsLeft(window) : 0;
-    },
-    async recordFailure(key) {
-      const window = windowOf();
-      const expiresAt = new Date((window + 1) * windowMs);
-      const start = (await claims.count(group(key, window))) + 1;
-      for (let n = Math.min(start, limit); n <= limit; n++) {
-        if (await claims.claim(`${group(key, window)}:${n}`, group(key, window), expiresAt)) {
-          return n >= limit ? secondsLeft(window) : 0;
+      const slots = group(key, window);
+      const used = await claims.count(slots);
+      if (used < limit) {
+        const expiresAt = new Date((window + 1) * windowMs);
+        // Start after the slots in use; wrap around for ones released meanwhile.
+        for (let i = 0; i < limit; i++) {
+          const slot = `${slots}:${((used + i) % limit) + 1}`;
+          if (await claims.claim(slot, slots, expiresAt)) {
+            return { retryAfter: 0, release: () => claims.release(slot) };
+          }
         }
       }
-      return secondsLeft(window);
+      return { retryAfter: secondsLeft(window), release: async () => {} };
     },
     async clear(key) {
       await claims.releaseGroup(group(key, windowOf()));

@@ -24,8 +24,11 @@ export type AuthServiceDeps = {
   claims: ClaimStore;
   hasher: PasswordHasher;
   codeKey: Buffer;
-  /** Failed passwords per account (or unknown identifier) and per client IP. */
-  throttles: { account: Throttle; ip: Throttle };
+  /**
+   * Password attempts per account (or unknown identifier) and per client IP; `ip` is null
+   * when the client IP is not the end user's (no trusted proxy in front).
+   */
+  throttles: { account: Throttle; ip: Throttle | null };
   reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   onEmailQueued: () => void;
   /** Runs work the caller must not wait for (and whose timing must not show). */
@@ -56,20 +59,29 @@ export function createAuthService(deps: AuthServiceDeps) {
   const accountKey = (user: UserDocument | null, identifier: string) =>
     user ? `user:${user._id.toHexString()}` : `unknown:${normalizeKey(identifier)}`;
 
-  const throwIfLocked = async (key: string, clientIp: string) => {
-    const [account, ip] = await Promise.all([
-      throttles.account.lockedFor(key),
-      throttles.ip.lockedFor(clientIp),
-    ]);
-    const wait = Math.max(account, ip);
+  /**
+   * Takes an attempt slot for the account and the IP before any password is checked, so
+   * that neither locked accounts nor concurrent guesses get an argon2 comparison.
+   */
+  const startAttempt = async (key: string, clientIp: string) => {
+    const account = await throttles.account.acquire(key);
+    const ip = throttles.ip ? await throttles.ip.acquire(clientIp) : null;
+    const wait = Math.max(account.retryAfter, ip?.retryAfter ?? 0);
     if (wait > 0) {
+      await Promise.all([account.release(), ip?.release()]);
       throw new DomainError("TOO_MANY_ATTEMPTS", `Too many failed attempts; try again in ${wait} seconds.`, {
         retryAfterSeconds: wait,
       });
     }
+    return {
+      /** The attempt failed: its slots stay taken until the window ends. */
+      failed: async () => {},
+      /** The password was right: the account starts afresh, the IP slot is given back. */
+      succeeded: async () => {
+        await Promise.all([throttles.account.clear(key), ip?.release()]);
+      },
+    };
   };
-  const recordFailure = (key: string, clientIp: string) =>
-    Promise.all([throttles.account.recordFailure(key), throttles.ip.recordFailure(clientIp)]);
 
   const assertPasswordPolicy = (user: UserDocument, password: string) => {
     const lowered = password.toLowerCase();
@@ -86,7 +98,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   /** Stores a new password, ends outstanding resets and lockouts, and notifies the user. */
   const replacePassword = async (user: UserDocument, password: string) => {
-    await users.setPasswordHash(user._id, await deps.hasher.hash(password), new Date());
+    await users.setPasswordHash(user._id, await deps.hasher.hash(password), { changedAt: new Date() });
     await deps.resetTokens.deleteForUser(user._id);
     await throttles.account.clear(`user:${user._id.toHexString()}`);
     await deps.outbox.enqueue({
@@ -133,24 +145,31 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     async checkCredentials(input: CheckCredentialsInput, request: RequestInfo): Promise<User> {
       const user = await users.findByIdentifier(input.identifier);
-      const key = accountKey(user, input.identifier);
-      await throwIfLocked(key, request.clientIp);
+      const attempt = await startAttempt(accountKey(user, input.identifier), request.clientIp);
       if (!user) {
         await verifyDummy(input.password);
-        await recordFailure(key, request.clientIp);
+        await attempt.failed();
         throw invalidCredentials();
       }
       if (!(await deps.hasher.verify(user.password_hash, input.password))) {
-        await recordFailure(key, request.clientIp);
+        await attempt.failed();
         throw invalidCredentials();
       }
+      await attempt.succeeded();
       if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
-      if (user.mfa_enabled && !input.totp_code) {
-        throw new DomainError("MFA_REQUIRED", "This account uses two-factor authentication: send totp_code.");
+      if (user.mfa_enabled) {
+        if (!input.totp_code) {
+          throw new DomainError(
+            "MFA_REQUIRED",
+            "This account uses two-factor authentication: send totp_code.",
+          );
+        }
+        // Fails closed until TOTP verification lands (MFA cannot be enabled through the API yet).
+        throw new DomainError("INVALID_MFA_CODE", "The two-factor code is not valid.");
       }
-      await throttles.account.clear(key);
       if (deps.hasher.needsRehash(user.password_hash)) {
-        await users.setPasswordHash(user._id, await deps.hasher.hash(input.password));
+        const upgraded = await deps.hasher.hash(input.password);
+        await users.setPasswordHash(user._id, upgraded, { replacing: user.password_hash });
       }
       return toUser(user);
     },
@@ -181,12 +200,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     async changePassword(input: ChangePasswordInput, request: RequestInfo): Promise<{ message: string }> {
       const user = await users.findById(input.id);
       if (!user) throw new DomainError("USER_NOT_FOUND", `No user matches the id ${input.id}.`);
-      const key = accountKey(user, input.id);
-      await throwIfLocked(key, request.clientIp);
+      const attempt = await startAttempt(accountKey(user, input.id), request.clientIp);
       if (!(await deps.hasher.verify(user.password_hash, input.current_password))) {
-        await recordFailure(key, request.clientIp);
+        await attempt.failed();
         throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
       }
+      await attempt.succeeded();
       assertPasswordPolicy(user, input.password);
       await replacePassword(user, input.password);
       return { message: "Your password has been changed." };

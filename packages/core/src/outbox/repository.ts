@@ -49,24 +49,41 @@ export function createOutboxRepository(deps: {
 }): OutboxRepository {
   const { claims, encryptionKey } = deps;
   const Outbox = outboxModel(deps.connection);
-  const group = (id: Types.ObjectId | string) => `outbox:${String(id)}`;
+  /** Claims on the leases of one message generation: `<lease group>:<n>` for the n-th lease. */
+  const leaseGroup = (id: Types.ObjectId | string, gen: number) => `outbox:${String(id)}:${gen}`;
   const finish = async (id: string, owner: string, set: Partial<OutboxDocument>) => {
+    const objectId = new Types.ObjectId(id);
+    const before = await Outbox.findById(objectId, { lease_gen: 1 })
+      .lean<Pick<OutboxDocument, "lease_gen">>()
+      .exec();
     await Outbox.updateOne(
-      { _id: new Types.ObjectId(id), lease_owner: owner },
+      { _id: objectId, lease_owner: owner },
       {
         $set: { ...set, lease_owner: null, lease_until: null },
         $unset: { payload_enc: 1 },
         $inc: { lease_gen: 1 },
       },
     ).exec();
-    await claims.releaseGroup(group(id));
+    if (before) await claims.releaseGroup(leaseGroup(id, before.lease_gen));
   };
-  /** Still the same due, unleased-or-expired message we read (and now hold the claim on)? */
-  const unchanged = (before: OutboxDocument, now: OutboxDocument | null) =>
-    now !== null &&
-    now.status === "pending" &&
-    now.lease_gen === before.lease_gen &&
-    (now.lease_until?.getTime() ?? 0) === (before.lease_until?.getTime() ?? 0);
+
+  /**
+   * Takes the next lease on a message: the n-th lease of a generation is the claim
+   * `<group>:<n>`, and lease n+1 may only be claimed once lease n is older than `leaseMs`
+   * (its holder died or hangs). So exactly one worker holds a live lease, and a crash at
+   * any point only delays the message by one lease.
+   */
+  const takeLease = async (doc: OutboxDocument, leaseMs: number): Promise<boolean> => {
+    const group = leaseGroup(doc._id, doc.lease_gen);
+    const held = await claims.count(group);
+    if (held > 0) {
+      const since = await claims.claimedAt(`${group}:${held}`);
+      if (since && since.getTime() > Date.now() - leaseMs) return false;
+    }
+    const expiresAt = new Date(Date.now() + 7 * 86_400_000);
+    return claims.claim(`${group}:${held + 1}`, group, expiresAt);
+  };
+
   return {
     async enqueue({ userId, kind, ref, email }) {
       const doc = await Outbox.create({
@@ -80,13 +97,14 @@ export function createOutboxRepository(deps: {
       return doc._id.toHexString();
     },
     async discard(id) {
+      const doc = await Outbox.findById(id).lean<OutboxDocument>().exec();
       await Outbox.deleteOne({ _id: new Types.ObjectId(id) }).exec();
-      await claims.releaseGroup(group(id));
+      if (doc) await claims.releaseGroup(leaseGroup(id, doc.lease_gen));
     },
     async discardForUser(userId) {
-      const ids = await Outbox.find({ user_id: userId }, { _id: 1 }).lean<{ _id: Types.ObjectId }[]>().exec();
+      const docs = await Outbox.find({ user_id: userId }).lean<OutboxDocument[]>().exec();
       await Outbox.deleteMany({ user_id: userId }).exec();
-      await Promise.all(ids.map((doc) => claims.releaseGroup(group(doc._id))));
+      await Promise.all(docs.map((doc) => claims.releaseGroup(leaseGroup(doc._id, doc.lease_gen))));
     },
     async claimNext(owner, leaseMs) {
       const now = new Date();
@@ -100,15 +118,22 @@ export function createOutboxRepository(deps: {
         .lean<OutboxDocument[]>()
         .exec();
       for (const doc of candidates) {
-        const lease = `${group(doc._id)}:${doc.lease_gen}:${doc.lease_until?.getTime() ?? 0}`;
-        if (!(await claims.claim(lease, group(doc._id)))) continue;
+        if (!(await takeLease(doc, leaseMs))) continue;
         // Re-read after winning: the message may have been finished since we listed it.
         const current = await Outbox.findById(doc._id).lean<OutboxDocument>().exec();
-        if (!current || !unchanged(doc, current)) continue;
+        if (current?.status !== "pending" || current.lease_gen !== doc.lease_gen) continue;
         await Outbox.updateOne(
           { _id: doc._id },
           { $set: { lease_owner: owner, lease_until: new Date(Date.now() + leaseMs) } },
         ).exec();
+        let email: EmailMessage;
+        try {
+          email = JSON.parse(decrypt(encryptionKey, current.payload_enc ?? "")) as EmailMessage;
+        } catch {
+          // Sealed with another SECRET_KEY (or damaged): it can never be sent.
+          await finish(current._id.toHexString(), owner, { status: "failed", last_error: "cannot decrypt" });
+          continue;
+        }
         return {
           id: current._id.toHexString(),
           userId: current.user_id.toHexString(),
@@ -116,7 +141,7 @@ export function createOutboxRepository(deps: {
           ref: current.ref,
           attempts: current.attempts,
           createdAt: current.created_at,
-          email: JSON.parse(decrypt(encryptionKey, current.payload_enc ?? "")) as EmailMessage,
+          email,
         };
       }
       return null;
@@ -125,6 +150,9 @@ export function createOutboxRepository(deps: {
     markFailed: (id, owner, error) => finish(id, owner, { status: "failed", last_error: error }),
     markDropped: (id, owner, reason) => finish(id, owner, { status: "dropped", last_error: reason }),
     async retryLater(id, owner, { at, error, countAttempt }) {
+      const before = await Outbox.findById(id, { lease_gen: 1 })
+        .lean<Pick<OutboxDocument, "lease_gen">>()
+        .exec();
       await Outbox.updateOne(
         { _id: new Types.ObjectId(id), lease_owner: owner },
         {
@@ -132,6 +160,7 @@ export function createOutboxRepository(deps: {
           $inc: { lease_gen: 1, attempts: countAttempt ? 1 : 0 },
         },
       ).exec();
+      if (before) await claims.releaseGroup(leaseGroup(id, before.lease_gen));
     },
     async ensureIndexes() {
       await Outbox.createCollection();

@@ -28,8 +28,15 @@ export interface UserRepository {
     activation: ActivationState;
   }): Promise<boolean>;
   deleteById(id: Types.ObjectId): Promise<boolean>;
-  /** Stores a new password hash; `changedAt` marks a change by the user (not a rehash). */
-  setPasswordHash(id: Types.ObjectId, hash: string, changedAt?: Date): Promise<void>;
+  /**
+   * Stores a new password hash: a change by the user (`changedAt`), or an upgrade of
+   * `replacing` that must not undo a change made meanwhile.
+   */
+  setPasswordHash(
+    id: Types.ObjectId,
+    hash: string,
+    how: { changedAt: Date } | { replacing: string },
+  ): Promise<void>;
   setResetRequestedAt(id: Types.ObjectId, at: Date): Promise<void>;
   ensureIndexes(): Promise<void>;
 }
@@ -123,11 +130,10 @@ export function createUserRepository(connection: Connection): UserRepository {
       const result = await Users.deleteOne({ _id: id }).exec();
       return result.deletedCount === 1;
     },
-    async setPasswordHash(id, hash, changedAt) {
-      await Users.updateOne(
-        { _id: id },
-        { $set: { password_hash: hash, ...(changedAt ? { password_changed_at: changedAt } : {}) } },
-      ).exec();
+    async setPasswordHash(id, hash, how) {
+      await Users.updateOne("replacing" in how ? { _id: id, password_hash: how.replacing } : { _id: id }, {
+        $set: { password_hash: hash, ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}) },
+      }).exec();
     },
     async setResetRequestedAt(id, at) {
       await Users.updateOne({ _id: id }, { $set: { reset_requested_at: at } }).exec();

@@ -67,10 +67,16 @@ export function createUserService(deps: UserServiceDeps) {
   const notFound = (what: string) => new DomainError("USER_NOT_FOUND", `No user matches ${what}.`);
   const claimGroup = (id: Types.ObjectId) => `user:${id.toHexString()}`;
 
+  /** Claims of a code live a day past its expiry, then `sweep` removes them. */
+  const keepClaimsOf = (activation: ActivationState) =>
+    new Date(activation.expires_at.getTime() + 86_400_000);
+  const claimFor = (id: Types.ObjectId, activation: ActivationState, what: string) =>
+    deps.claims.claim(`activation:${activation.code_id}:${what}`, claimGroup(id), keepClaimsOf(activation));
+
   /** Takes one of the code's tries (1..5) exactly-once; null when all are used up. */
-  const claimTry = async (id: Types.ObjectId, codeId: string): Promise<number | null> => {
+  const claimTry = async (id: Types.ObjectId, activation: ActivationState): Promise<number | null> => {
     for (let n = 1; n <= maxActivationAttempts; n++) {
-      if (await deps.claims.claim(`activation:${codeId}:try:${n}`, claimGroup(id))) return n;
+      if (await claimFor(id, activation, `try:${n}`)) return n;
     }
     return null;
   };
@@ -143,7 +149,7 @@ export function createUserService(deps: UserServiceDeps) {
           "The activation code has expired. Request a new one.",
         );
       }
-      const attempt = await claimTry(user._id, activation.code_id);
+      const attempt = await claimTry(user._id, activation);
       if (attempt === null) throw locked();
       if (!hashesEqual(hashCode(deps.codeKey, input.code), activation.code_hash)) {
         await users.recordFailedActivation(user._id, activation.code_id);
@@ -156,10 +162,14 @@ export function createUserService(deps: UserServiceDeps) {
         );
       }
       const alreadyActive = () => new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
-      if (!(await deps.claims.claim(`activation:${activation.code_id}:used`, claimGroup(user._id)))) {
-        throw alreadyActive();
-      }
-      const activated = await users.activate({ id: user._id, codeId: activation.code_id });
+      if (!(await claimFor(user._id, activation, "used"))) throw alreadyActive();
+      const activated = await users
+        .activate({ id: user._id, codeId: activation.code_id })
+        .catch(async (error) => {
+          // Not activated after all: let a retry with the same code through.
+          await deps.claims.release(`activation:${activation.code_id}:used`).catch(() => {});
+          throw error;
+        });
       if (activated) return toUser(activated);
       throw invalid(); // replaced by a resend in the meantime
     },
@@ -174,20 +184,23 @@ export function createUserService(deps: UserServiceDeps) {
       const current = user?.activation;
       if (!user || user.is_active || !current) return { message: resendActivationMessage };
       const cooledDown = current.sent_at.getTime() <= Date.now() - deps.resendCooldownSeconds * 1_000;
-      if (
-        cooledDown &&
-        (await deps.claims.claim(`activation:${current.code_id}:replaced`, claimGroup(user._id)))
-      ) {
+      if (cooledDown && (await claimFor(user._id, current, "replaced"))) {
         const { code, activation } = newActivation();
-        const messageId = await queueActivationEmail(user, code, activation.code_id);
-        const replaced = await users
-          .replaceActivation({ id: user._id, codeId: current.code_id, activation })
-          .catch(async (error: unknown) => {
-            await outbox.discard(messageId).catch(() => {});
-            throw error;
-          });
-        if (replaced) deps.onEmailQueued();
-        else await outbox.discard(messageId);
+        try {
+          const messageId = await queueActivationEmail(user, code, activation.code_id);
+          const replaced = await users
+            .replaceActivation({ id: user._id, codeId: current.code_id, activation })
+            .catch(async (error: unknown) => {
+              await outbox.discard(messageId).catch(() => {});
+              throw error;
+            });
+          if (replaced) deps.onEmailQueued();
+          else await outbox.discard(messageId);
+        } catch (error) {
+          // Nothing was replaced: a later resend may try again.
+          await deps.claims.release(`activation:${current.code_id}:replaced`).catch(() => {});
+          throw error;
+        }
       }
       return { message: resendActivationMessage };
     },
@@ -218,11 +231,22 @@ export function createUserService(deps: UserServiceDeps) {
       return { message: "User deleted." };
     },
 
-    /** For the outbox worker: is a queued activation email still the user's live code? */
-    async judgeActivationEmail(message: { userId: string; ref: string }): Promise<MessageVerdict> {
+    /**
+     * For the outbox worker: is a queued activation email still the user's live code? A
+     * message newer than the user's code is waited for: it was queued before its user was
+     * written (registration) or its code stored (resend).
+     */
+    async judgeActivationEmail(message: {
+      userId: string;
+      ref: string;
+      createdAt: Date;
+    }): Promise<MessageVerdict> {
       const user = await users.findById(message.userId);
       if (!user) return "wait";
-      return !user.is_active && user.activation?.code_id === message.ref ? "send" : "drop";
+      if (user.is_active) return "drop";
+      if (user.activation?.code_id === message.ref) return "send";
+      const current = user.activation?.sent_at.getTime() ?? 0;
+      return message.createdAt.getTime() >= current ? "wait" : "drop";
     },
   };
 }
