@@ -18,7 +18,6 @@ export const domainErrorCodes = [
   "INVALID_OR_EXPIRED_TOKEN",
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
-  "MAIL_UNAVAILABLE",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
