@@ -7,6 +7,7 @@ import {
   createAuthService,
   createClaimStore,
   createHealthService,
+  createMfaService,
   createOutboxRepository,
   createOutboxWorker,
   createPasswordHasher,
@@ -84,6 +85,14 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const throttle = (name: string, limit: number) =>
     createThrottle({ claims, name, limit, windowSeconds: settings.throttling.windowSeconds });
   const background = new Set<Promise<void>>();
+  const mfa = createMfaService({
+    users: userRepository,
+    claims,
+    throttle: throttle("mfa", settings.throttling.maxMfaFailures),
+    encryptionKey: keys.encryption,
+    codeKey: keys.codeHashing,
+    issuer: settings.mfaIssuer,
+  });
   const auth = createAuthService({
     users: userRepository,
     resetTokens,
@@ -102,6 +111,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
       cooldownSeconds: settings.resetPassword.cooldownSeconds,
     },
     onEmailQueued: () => outboxWorker?.notify(),
+    verifySecondFactor: (user, code) => mfa.verifySecondFactor(user, code),
     runInBackground: (task) => {
       const running = task()
         .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
@@ -119,6 +129,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
     health: createHealthService({ connection, timeoutMs: settings.mongodb.timeoutMs }),
     users,
     auth,
+    mfa,
   });
   const server = http.createServer(
     createRequestListener({

@@ -1,6 +1,7 @@
-import type { AuthService, UserService } from "@usersvc/core";
+import type { AuthService, MfaService, UserService } from "@usersvc/core";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
+import { createMfaProcedures } from "./routers/mfa";
 import { createUserProcedures } from "./routers/users";
 import { createApiProcedure, t } from "./trpc";
 
@@ -10,6 +11,7 @@ export type RouterDeps = {
   health: HealthChecker;
   users: UserService;
   auth: AuthService;
+  mfa: MfaService;
 };
 
 /** Builds the one router served on /trpc and, through its OpenAPI meta, under /api. */
@@ -21,6 +23,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createHealthProcedures(deps.health),
       ...createUserProcedures({ apiProcedure, users: deps.users }),
       ...createAuthProcedures({ apiProcedure, auth: deps.auth }),
+      ...createMfaProcedures({ apiProcedure, mfa: deps.mfa }),
     }),
   });
 }

@@ -70,6 +70,7 @@ export const envSchema = z
     RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
+    MFA_ISSUER: z.string().trim().min(1).max(64).default("Users Service"),
     MFA_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),

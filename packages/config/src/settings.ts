@@ -22,6 +22,8 @@ export type Settings = {
     maxMfaFailures: number;
     windowSeconds: number;
   };
+  /** Issuer shown by authenticator apps. */
+  mfaIssuer: string;
   /** Take the client IP from the last X-Forwarded-For hop (behind one trusted proxy). */
   trustProxy: boolean;
   /** argon2id parameters; OWASP's recommendation is the floor. */
@@ -124,6 +126,7 @@ function toSettings(env: Env): Settings {
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
     trustProxy: env.TRUST_PROXY,
+    mfaIssuer: env.MFA_ISSUER,
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,

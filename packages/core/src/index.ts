@@ -38,6 +38,17 @@ export {
 export { createHealthService, type HealthReport, type HealthService } from "./health";
 export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./mail/mailer";
 export { activationEmail, passwordChangedEmail, passwordResetEmail } from "./mail/templates";
+export {
+  confirmMfaInputSchema,
+  disableMfaInputSchema,
+  enableMfaInputSchema,
+  mfaEnrolmentSchema,
+  mfaQrInputSchema,
+  mfaQrSchema,
+  recoveryCodesSchema,
+} from "./mfa/schemas";
+export { createMfaService, type MfaService, type MfaServiceDeps } from "./mfa/service";
+export { currentTotp, newTotpSecret, verifyTotp } from "./mfa/totp";
 export { type OutboxDocument, outboxModel } from "./outbox/model";
 export { type ClaimedMessage, createOutboxRepository, type OutboxRepository } from "./outbox/repository";
 export {

@@ -31,6 +31,8 @@ export type AuthServiceDeps = {
   throttles: { account: Throttle; ip: Throttle | null };
   reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   onEmailQueued: () => void;
+  /** Checks the second factor of a user with MFA on; throws INVALID_MFA_CODE or 429. */
+  verifySecondFactor: (user: UserDocument, code: string) => Promise<void>;
   /** Runs work the caller must not wait for (and whose timing must not show). */
   runInBackground: (task: () => Promise<void>) => void;
 };
@@ -164,8 +166,7 @@ export function createAuthService(deps: AuthServiceDeps) {
             "This account uses two-factor authentication: send totp_code.",
           );
         }
-        // Fails closed until TOTP verification lands (MFA cannot be enabled through the API yet).
-        throw new DomainError("INVALID_MFA_CODE", "The two-factor code is not valid.");
+        await deps.verifySecondFactor(user, input.totp_code);
       }
       if (deps.hasher.needsRehash(user.password_hash)) {
         const upgraded = await deps.hasher.hash(input.password);

@@ -10,6 +10,17 @@ export type ActivationState = {
   sent_at: Date;
 };
 
+/** TOTP state: secrets encrypted (AES-256-GCM), recovery codes as keyed hashes. */
+export type MfaState = {
+  secret_enc: string | null;
+  pending_secret_enc: string | null;
+  /** Identifies one enrolment attempt (a new `enable` starts another). */
+  pending_id: string | null;
+  /** The last accepted time step: codes of this step or earlier are refused. */
+  last_step: number | null;
+  recovery_hashes: string[];
+};
+
 /** A user as stored. `*_key` fields are the normalised copies that carry the unique indexes. */
 export type UserDocument = {
   _id: Types.ObjectId;
@@ -25,6 +36,7 @@ export type UserDocument = {
   is_active: boolean;
   mfa_enabled: boolean;
   activation?: ActivationState | null;
+  mfa?: MfaState | null;
   password_changed_at?: Date | null;
   /** When the last reset email was requested (one per cooldown). */
   reset_requested_at?: Date | null;
@@ -43,6 +55,17 @@ const activationSchema = new Schema<ActivationState>(
   { _id: false },
 );
 
+const mfaSchema = new Schema<MfaState>(
+  {
+    secret_enc: { type: String, default: null },
+    pending_secret_enc: { type: String, default: null },
+    pending_id: { type: String, default: null },
+    last_step: { type: Number, default: null },
+    recovery_hashes: { type: [String], default: [] },
+  },
+  { _id: false },
+);
+
 const userSchema = new Schema<UserDocument>(
   {
     username: { type: String, required: true },
@@ -57,6 +80,7 @@ const userSchema = new Schema<UserDocument>(
     is_active: { type: Boolean, required: true, default: false },
     mfa_enabled: { type: Boolean, required: true, default: false },
     activation: { type: activationSchema, default: null },
+    mfa: { type: mfaSchema, default: null },
     password_changed_at: { type: Date, default: null },
     reset_requested_at: { type: Date, default: null },
   },

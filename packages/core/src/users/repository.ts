@@ -1,7 +1,7 @@
 import { type Connection, Types } from "mongoose";
 
 import { DomainError } from "../errors";
-import { type ActivationState, type UserDocument, userModel } from "./model";
+import { type ActivationState, type MfaState, type UserDocument, userModel } from "./model";
 import { normalizeKey, type User } from "./schemas";
 
 export type NewUser = Omit<UserDocument, "created_at" | "updated_at" | "username_key" | "email_key">;
@@ -38,6 +38,13 @@ export interface UserRepository {
     how: { changedAt: Date } | { replacing: string },
   ): Promise<void>;
   setResetRequestedAt(id: Types.ObjectId, at: Date): Promise<void>;
+  /** Writes MFA fields (the decisions behind them were made with claims). */
+  updateMfa(
+    id: Types.ObjectId,
+    set: { mfa_enabled?: boolean; mfa: Partial<MfaState> },
+  ): Promise<UserDocument | null>;
+  /** Removes one used recovery code. */
+  removeRecoveryHash(id: Types.ObjectId, hash: string): Promise<void>;
   ensureIndexes(): Promise<void>;
 }
 
@@ -134,6 +141,24 @@ export function createUserRepository(connection: Connection): UserRepository {
       await Users.updateOne("replacing" in how ? { _id: id, password_hash: how.replacing } : { _id: id }, {
         $set: { password_hash: hash, ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}) },
       }).exec();
+    },
+    async updateMfa(id, { mfa_enabled, mfa }) {
+      // Dotted paths need the sub-document to exist.
+      const empty: MfaState = {
+        secret_enc: null,
+        pending_secret_enc: null,
+        pending_id: null,
+        last_step: null,
+        recovery_hashes: [],
+      };
+      await Users.updateOne({ _id: id, mfa: null }, { $set: { mfa: empty } }).exec();
+      const set: Record<string, unknown> = {};
+      if (mfa_enabled !== undefined) set.mfa_enabled = mfa_enabled;
+      for (const [field, value] of Object.entries(mfa)) set[`mfa.${field}`] = value;
+      return Users.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<UserDocument>().exec();
+    },
+    async removeRecoveryHash(id, hash) {
+      await Users.updateOne({ _id: id }, { $pull: { "mfa.recovery_hashes": hash } }).exec();
     },
     async setResetRequestedAt(id, at) {
       await Users.updateOne({ _id: id }, { $set: { reset_requested_at: at } }).exec();

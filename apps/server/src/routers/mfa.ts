@@ -1,0 +1,108 @@
+import {
+  confirmMfaInputSchema,
+  disableMfaInputSchema,
+  enableMfaInputSchema,
+  type MfaService,
+  mfaEnrolmentSchema,
+  mfaQrInputSchema,
+  mfaQrSchema,
+  recoveryCodesSchema,
+  userSchema,
+} from "@usersvc/core";
+import { type createApiProcedure, t } from "../trpc";
+
+export type MfaProcedureDeps = {
+  apiProcedure: ReturnType<typeof createApiProcedure>;
+  mfa: MfaService;
+};
+
+const tags = ["mfa"];
+
+/** TOTP enrolment and removal (`users.mfa.*`). */
+export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
+  return {
+    mfa: t.router({
+      enable: apiProcedure
+        .meta({
+          openapi: {
+            method: "PATCH",
+            path: "/users/mfa/enable",
+            tags,
+            summary: "Start TOTP enrolment: secret, otpauth URL and QR code",
+            description:
+              "MFA is enforced only after mfa/confirm verifies a first code. Calling it again while pending replaces the pending secret.",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_API_KEY",
+              404: "USER_NOT_FOUND",
+              409: "MFA_ALREADY_ENABLED",
+            },
+          },
+        })
+        .input(enableMfaInputSchema)
+        .output(mfaEnrolmentSchema)
+        .mutation(({ input }) => mfa.enable(input.id)),
+
+      confirm: apiProcedure
+        .meta({
+          openapi: {
+            method: "PATCH",
+            path: "/users/mfa/confirm",
+            tags,
+            summary: "Turn MFA on with a first code; returns 10 recovery codes, once",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_MFA_CODE or INVALID_API_KEY",
+              404: "USER_NOT_FOUND",
+              409: "MFA_ALREADY_ENABLED or MFA_NOT_PENDING",
+              429: "TOO_MANY_ATTEMPTS",
+            },
+          },
+        })
+        .input(confirmMfaInputSchema)
+        .output(recoveryCodesSchema)
+        .mutation(({ input }) => mfa.confirm(input.id, input.code)),
+
+      qr: apiProcedure
+        .meta({
+          openapi: {
+            method: "GET",
+            path: "/users/mfa/qr",
+            tags,
+            summary: "QR code and otpauth URL of the pending enrolment",
+            description: "Only while enrolment is pending: once MFA is on, the secret is never shown again.",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_API_KEY",
+              404: "USER_NOT_FOUND",
+              409: "MFA_ALREADY_ENABLED or MFA_NOT_PENDING",
+            },
+          },
+        })
+        .input(mfaQrInputSchema)
+        .output(mfaQrSchema)
+        .query(({ input }) => mfa.qr(input.id)),
+
+      disable: apiProcedure
+        .meta({
+          openapi: {
+            method: "PATCH",
+            path: "/users/mfa/disable",
+            tags,
+            summary: "Turn MFA off with a TOTP or recovery code",
+            description: "Wipes the secret and the recovery codes.",
+            errorResponses: {
+              400: "VALIDATION_ERROR",
+              401: "INVALID_MFA_CODE or INVALID_API_KEY",
+              404: "USER_NOT_FOUND",
+              409: "MFA_NOT_ENABLED",
+              429: "TOO_MANY_ATTEMPTS",
+            },
+          },
+        })
+        .input(disableMfaInputSchema)
+        .output(userSchema)
+        .mutation(({ input }) => mfa.disable(input.id, input.code)),
+    }),
+  };
+}
