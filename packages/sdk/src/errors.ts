@@ -1,0 +1,48 @@
+import { TRPCClientError } from "@trpc/client";
+import type { AnyRouter } from "@trpc/server";
+import type { ErrorCode, ErrorData } from "@usersvc/server";
+
+/** Every code a call can fail with: the service's codes, plus the two the client itself sees. */
+export type UsersServiceErrorCode = ErrorCode | "NETWORK_ERROR" | "TIMEOUT";
+
+export type FieldIssue = { path: string; message: string };
+
+const isTimeout = (cause: unknown) =>
+  cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
+
+/**
+ * The one error every client call rejects with. Switch on `code` (a string-literal union):
+ * `status` is the HTTP status (absent for network errors and timeouts), `issues` lists the
+ * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503.
+ */
+export class UsersServiceError extends TRPCClientError<AnyRouter> {
+  readonly code: UsersServiceErrorCode;
+  readonly status: number | undefined;
+  readonly issues: readonly FieldIssue[];
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(from: TRPCClientError<AnyRouter>) {
+    super(from.message, {
+      ...(from.shape ? { result: { error: from.shape } } : {}),
+      ...(from.cause ? { cause: from.cause } : {}),
+      ...(from.meta ? { meta: from.meta } : {}),
+    });
+    // TRPCClientError resets the prototype to its own; restore ours.
+    Object.setPrototypeOf(this, new.target.prototype);
+    this.name = "UsersServiceError";
+    const data = from.data as Partial<ErrorData> | undefined;
+    this.code = data?.code ?? (isTimeout(from.cause) ? "TIMEOUT" : "NETWORK_ERROR");
+    this.status = data?.httpStatus;
+    this.issues = data?.issues ?? [];
+    this.retryAfterSeconds = data?.retryAfterSeconds;
+    if (this.code === "TIMEOUT") this.message = "The users service did not answer in time.";
+  }
+}
+
+/** Narrows an unknown error to a UsersServiceError (optionally one with a given code). */
+export function isUsersServiceError<TCode extends UsersServiceErrorCode>(
+  error: unknown,
+  code?: TCode,
+): error is UsersServiceError & { code: TCode } {
+  return error instanceof UsersServiceError && (code === undefined || error.code === code);
+}

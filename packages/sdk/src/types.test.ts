@@ -1,0 +1,98 @@
+import { describe, expectTypeOf, it } from "vitest";
+import {
+  createUsersClient,
+  isUsersServiceError,
+  type RouterInputs,
+  type RouterOutputs,
+  type User,
+  type UsersServiceErrorCode,
+} from "./index";
+
+// Compile-time checks (the SDK's `typecheck` task fails when one breaks); vitest runs them too.
+describe("SDK types", () => {
+  it("exposes every procedure of the router, grouped as the router is", () => {
+    expectTypeOf<keyof RouterInputs["users"]>().toEqualTypeOf<
+      | "health"
+      | "live"
+      | "create"
+      | "activate"
+      | "resendActivation"
+      | "byIdentifier"
+      | "byId"
+      | "deleteById"
+      | "deleteByIdentifier"
+      | "auth"
+      | "password"
+      | "mfa"
+    >();
+    expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check">();
+    expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<"forgot" | "reset" | "change">();
+    expectTypeOf<keyof RouterInputs["users"]["mfa"]>().toEqualTypeOf<
+      "enable" | "confirm" | "qr" | "disable"
+    >();
+  });
+
+  it("infers inputs and outputs from the server's schemas", () => {
+    expectTypeOf<RouterInputs["users"]["create"]>().toEqualTypeOf<{
+      username: string;
+      first_name: string;
+      last_name: string;
+      email: string;
+      password: string;
+      password_confirmation: string;
+      gender: "Male" | "Female" | "Other" | "Unspecified";
+      role?: "user" | "admin" | undefined;
+    }>();
+    expectTypeOf<User>().toEqualTypeOf<{
+      id: string;
+      username: string;
+      first_name: string;
+      last_name: string;
+      email: string;
+      gender: "Male" | "Female" | "Other" | "Unspecified";
+      role: "user" | "admin";
+      is_active: boolean;
+      mfa_enabled: boolean;
+      created_at: string;
+      updated_at: string;
+    }>();
+    expectTypeOf<RouterOutputs["users"]["create"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["activate"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["byIdentifier"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["auth"]["check"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["mfa"]["disable"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterInputs["users"]["auth"]["check"]>().toEqualTypeOf<{
+      identifier: string;
+      password: string;
+      totp_code?: string | undefined;
+    }>();
+    expectTypeOf<RouterOutputs["users"]["mfa"]["enable"]>().toEqualTypeOf<{
+      qr_code: string;
+      otpauth_url: string;
+      secret: string;
+    }>();
+    expectTypeOf<RouterOutputs["users"]["mfa"]["confirm"]>().toEqualTypeOf<{ recovery_codes: string[] }>();
+    expectTypeOf<RouterOutputs["users"]["health"]>().toEqualTypeOf<{
+      status: "ok" | "unavailable";
+      database: "up" | "down";
+    }>();
+    for (const name of ["resendActivation", "deleteById", "deleteByIdentifier"] as const) {
+      expectTypeOf<RouterOutputs["users"][typeof name]>().toEqualTypeOf<{ message: string }>();
+    }
+  });
+
+  it("types the client's methods and narrows errors to the code union", () => {
+    const client = createUsersClient({ url: "http://127.0.0.1:1", apiKey: "k" });
+    expectTypeOf(client.users.byId.query).parameter(0).toEqualTypeOf<{ id: string }>();
+    expectTypeOf(client.users.password.reset.mutate).returns.resolves.toEqualTypeOf<{ message: string }>();
+    const error: unknown = new Error("x");
+    if (isUsersServiceError(error)) {
+      expectTypeOf(error.code).toEqualTypeOf<UsersServiceErrorCode>();
+      expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
+    }
+    if (isUsersServiceError(error, "USERNAME_TAKEN"))
+      expectTypeOf(error.code).toEqualTypeOf<"USERNAME_TAKEN">();
+    expectTypeOf<"USERNAME_TAKEN">().toExtend<UsersServiceErrorCode>();
+    expectTypeOf<"NOT_A_CODE">().not.toExtend<UsersServiceErrorCode>();
+  });
+});
