@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "@usersvc/local-stack";
+import { startTestServer } from "@usersvc/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const sdkDir = path.resolve(import.meta.dirname, "..");
+const localPnpm = path.join(repoRoot, ".tools/pnpm/node_modules/.bin/pnpm");
+const pnpm = existsSync(localPnpm) ? localPnpm : "pnpm";
+const tsc = path.join(repoRoot, "node_modules/typescript/bin/tsc");
+const trpcVersion = (
+  JSON.parse(readFileSync(path.join(sdkDir, "package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  }
+).devDependencies["@trpc/client"];
+
+/** The SDK as a consumer gets it: `pnpm pack`, installed with its peers only, outside the workspace. */
+describe("SDK package, as a consumer sees it", () => {
+  const project = mkdtempSync(path.join(os.tmpdir(), "sdk-consumer-"));
+
+  beforeAll(async () => {
+    await exec(pnpm, ["pack", "--pack-destination", project], { cwd: sdkDir });
+    const [packed] = (await exec("sh", ["-c", `ls ${project}/*.tgz`])).stdout.trim().split("\n");
+    const catalog = readFileSync(path.join(repoRoot, "pnpm-workspace.yaml"), "utf8");
+    const peer = /"@trpc\/client": (\S+)/.exec(catalog)?.[1] ?? trpcVersion;
+    writeFileSync(
+      path.join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }),
+    );
+    await exec(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--no-package-lock",
+        packed ?? "",
+        `@trpc/client@${peer}`,
+        `@trpc/server@${peer}`,
+      ],
+      { cwd: project, env: { ...process.env, npm_config_update_notifier: "false" } },
+    );
+    cpSync(path.join(import.meta.dirname, "consumer"), project, { recursive: true });
+    writeFileSync(
+      path.join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          skipLibCheck: false,
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2022", "DOM", "ESNext.Disposable"],
+          types: [],
+          outDir: "out",
+        },
+        files: ["usage.ts"],
+      }),
+    );
+  }, 180_000);
+
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  it("installs with its peers only: no zod, mongoose or server code comes along", () => {
+    for (const name of ["zod", "mongoose", "trpc-to-openapi", "@usersvc/server", "@usersvc/core"]) {
+      expect(existsSync(path.join(project, "node_modules", name)), name).toBe(false);
+    }
+    const manifest = JSON.parse(
+      readFileSync(path.join(project, "node_modules/@usersvc/sdk/package.json"), "utf8"),
+    );
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(JSON.stringify(manifest)).not.toMatch(/workspace:|catalog:/);
+  });
+
+  it("type-checks a usage file with skipLibCheck off (and a wrong call fails to compile)", async () => {
+    await exec(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project });
+    // Without its @ts-expect-error, the deliberately wrong call is a compile error.
+    const usage = readFileSync(path.join(project, "usage.ts"), "utf8");
+    writeFileSync(path.join(project, "usage.ts"), usage.replace(/\/\/ @ts-expect-error.*\n/, ""));
+    const failed = await exec(process.execPath, [tsc, "-p", "tsconfig.json", "--noEmit"], {
+      cwd: project,
+    }).catch((error: { stdout: string }) => error);
+    expect("stdout" in failed ? failed.stdout : "").toMatch(/usage\.ts\(\d+,\d+\): error TS2322/);
+    writeFileSync(path.join(project, "usage.ts"), usage);
+  }, 60_000);
+
+  it("runs against a live server from ESM and CJS", async () => {
+    await using server = await startTestServer();
+    const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey], { cwd: project });
+    expect(esm.stdout.trim()).toBe("health:up created:false conflict:409 wrong-call-rejected");
+    const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey], { cwd: project });
+    expect(cjs.stdout.trim()).toBe("cjs live:ok error:true:INVALID_API_KEY");
+  }, 60_000);
+});
