@@ -9,7 +9,9 @@ if (!files.some((f) => f.endsWith(".d.ts"))) throw new Error("no .d.ts in dist/:
 const problems = [];
 for (const file of files) {
   const text = readFileSync(`dist/${file}`, "utf8");
-  const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  const specifiers = [...text.matchAll(/(?:from\s*|import\s*\(\s*|require\(\s*)['"]([^'"]+)['"]/g)].map(
+    (m) => m[1],
+  );
   for (const specifier of specifiers) {
     if (!peer(specifier)) problems.push(`${file}: imports ${specifier}`);
   }
