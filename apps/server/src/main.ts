@@ -1,8 +1,13 @@
 import { loadSettingsFromProcess, type Settings, SettingsError } from "@usersvc/config";
-import { type App, createApp } from "./app";
+import { createApp } from "./app";
+import { createContainer } from "./container";
 import { createLogger } from "./logger";
 
-/** Entry point: parse settings (or explain what is wrong), build the app, serve until a signal. */
+/**
+ * Entry point: parse settings (or explain what is wrong), then serve according to
+ * PROCESS_ROLE (API and email worker, API only, or worker only) until SIGTERM/SIGINT, and
+ * stop gracefully: no new connections, in-flight requests answered, exit 0.
+ */
 async function main(): Promise<void> {
   let settings: Settings;
   try {
@@ -18,13 +23,14 @@ async function main(): Promise<void> {
   if (settings.auth.disabled) {
     logger.warn("AUTH_DISABLED=true: every route is open without an API key. Development only!");
   }
-  let app: App | undefined;
+
+  let close: (() => Promise<void>) | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    (app ? app.close() : Promise.resolve()).then(
+    (close ? close() : Promise.resolve()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
@@ -35,10 +41,22 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 
-  app = await createApp(settings, logger);
+  if (settings.role === "worker") {
+    const container = await createContainer(settings, logger);
+    close = () => container.close();
+    if (stopping) return;
+    container.startBackgroundWork();
+    logger.info("users service email worker running (no HTTP)");
+    return;
+  }
+  const app = await createApp(settings, logger);
+  close = () => app.close();
   if (stopping) return;
-  const url = await app.listen();
-  logger.info({ url, docs: `${url}/api/docs`, environment: settings.environment }, "users service listening");
+  const url = await app.listen({ worker: settings.role === "all" });
+  logger.info(
+    { url, docs: `${url}/api/docs`, role: settings.role, environment: settings.environment },
+    "users service listening",
+  );
 }
 
 main().catch((error: unknown) => {

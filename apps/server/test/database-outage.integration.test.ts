@@ -17,7 +17,7 @@ describe("database outage", () => {
     await db.pause();
     const down = await health(server.url);
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: "unavailable", database: "down" });
+    expect(down.body).toEqual({ status: "unavailable", database: "down", outbox: null });
     expect(down.ms).toBeLessThan(2_500);
 
     // A protected route that needs the database answers a clear 503, not a hang or a 500.

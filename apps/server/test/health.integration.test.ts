@@ -6,7 +6,11 @@ describe("health and liveness", () => {
     await using server = await startTestServer();
     const response = await fetch(`${server.url}/api/users/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", database: "up" });
+    expect(await response.json()).toEqual({
+      status: "ok",
+      database: "up",
+      outbox: { pending: 0, oldest_pending_seconds: null },
+    });
   });
 
   it("answers liveness without touching the database", async () => {
@@ -20,6 +24,10 @@ describe("health and liveness", () => {
     await using server = await startTestServer();
     const response = await fetch(`${server.url}/trpc/users.health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ result: { data: { status: "ok", database: "up" } } });
+    expect(await response.json()).toEqual({
+      result: {
+        data: { status: "ok", database: "up", outbox: { pending: 0, oldest_pending_seconds: null } },
+      },
+    });
   });
 });

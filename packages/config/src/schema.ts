@@ -55,6 +55,18 @@ export const envSchema = z
     API_KEYS: optionalText,
     AUTH_DISABLED: flag(false),
     LOG_LEVEL: z.enum(logLevels).default("info"),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    CORS_ORIGINS: optionalText.pipe(
+      z
+        .string()
+        .regex(
+          /^(\*|https?:\/\/[^,\s]+)(\s*,\s*https?:\/\/[^,\s]+)*$/,
+          "must be * or comma-separated http(s) origins",
+        )
+        .optional(),
+    ),
+    PROCESS_ROLE: z.enum(["all", "api", "worker"]).default("all"),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(16_384),
 
     PASSWORD_HASH_MEMORY_KIB: z.coerce

@@ -46,7 +46,17 @@ export type Settings = {
     maxAttempts: number;
     leaseMs: number;
   };
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    requestTimeoutMs: number;
+    shutdownTimeoutMs: number;
+    /** Origins allowed to call from browsers; empty = CORS off. ["*"] = any. */
+    corsOrigins: readonly string[];
+  };
+  /** What this process runs: the API and the outbox worker ("all"), or one of them. */
+  role: "all" | "api" | "worker";
   auth: { apiKeys: readonly string[]; disabled: boolean };
   logLevel: Env["LOG_LEVEL"];
 };
@@ -150,7 +160,15 @@ function toSettings(env: Env): Settings {
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
       leaseMs: env.OUTBOX_LEASE_MS,
     },
-    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT_BYTES },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+      corsOrigins: splitKeys(env.CORS_ORIGINS),
+    },
+    role: env.PROCESS_ROLE,
     auth: { apiKeys: splitKeys(env.API_KEYS), disabled: env.AUTH_DISABLED },
     logLevel: env.LOG_LEVEL,
   };

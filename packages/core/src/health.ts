@@ -1,25 +1,43 @@
 import type { Connection } from "mongoose";
 import { pingDatabase } from "./database";
+import type { OutboxRepository } from "./outbox/repository";
 
 export type HealthReport = {
   status: "ok" | "unavailable";
   database: "up" | "down";
+  /** Email waiting to be sent; null when the database cannot tell. */
+  outbox: { pending: number; oldest_pending_seconds: number | null } | null;
 };
 
 export type HealthService = {
-  /** Pings the database; never throws, never waits longer than the configured timeout. */
+  /** Pings the database and reads the outbox backlog; never throws, never waits past the timeout. */
   check(): Promise<HealthReport>;
 };
 
-export function createHealthService(deps: { connection: Connection; timeoutMs: number }): HealthService {
+export function createHealthService(deps: {
+  connection: Connection;
+  outbox: Pick<OutboxRepository, "stats">;
+  timeoutMs: number;
+}): HealthService {
   return {
     async check() {
       try {
         await pingDatabase(deps.connection, deps.timeoutMs);
-        return { status: "ok", database: "up" };
       } catch {
-        return { status: "unavailable", database: "down" };
+        return { status: "unavailable", database: "down", outbox: null };
       }
+      const stats = await deps.outbox.stats().catch(() => null);
+      const oldest = stats?.oldestPendingAt;
+      return {
+        status: "ok",
+        database: "up",
+        outbox: stats
+          ? {
+              pending: stats.pending,
+              oldest_pending_seconds: oldest ? Math.round((Date.now() - oldest.getTime()) / 1_000) : null,
+            }
+          : null,
+      };
     },
   };
 }

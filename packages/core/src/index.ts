@@ -50,7 +50,12 @@ export {
 export { createMfaService, type MfaService, type MfaServiceDeps } from "./mfa/service";
 export { currentTotp, newTotpSecret, verifyTotp } from "./mfa/totp";
 export { type OutboxDocument, outboxModel } from "./outbox/model";
-export { type ClaimedMessage, createOutboxRepository, type OutboxRepository } from "./outbox/repository";
+export {
+  type ClaimedMessage,
+  createOutboxRepository,
+  type OutboxRepository,
+  type OutboxStats,
+} from "./outbox/repository";
 export {
   createOutboxWorker,
   type MessageVerdict,

@@ -75,6 +75,7 @@ describe("SDK types", () => {
     expectTypeOf<RouterOutputs["users"]["health"]>().toEqualTypeOf<{
       status: "ok" | "unavailable";
       database: "up" | "down";
+      outbox: { pending: number; oldest_pending_seconds: number | null } | null;
     }>();
     for (const name of ["resendActivation", "deleteById", "deleteByIdentifier"] as const) {
       expectTypeOf<RouterOutputs["users"][typeof name]>().toEqualTypeOf<{ message: string }>();

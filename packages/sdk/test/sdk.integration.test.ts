@@ -7,7 +7,11 @@ describe("SDK skeleton", () => {
     await using server = await startTestServer();
     const client = createUsersClient({ url: `${server.url}/`, apiKey: server.apiKey });
     const health = await client.users.health.query();
-    expect(health).toEqual({ status: "ok", database: "up" });
+    expect(health).toEqual({
+      status: "ok",
+      database: "up",
+      outbox: { pending: 0, oldest_pending_seconds: null },
+    });
   });
 
   it("surfaces the stable error code of a failed call", async () => {

@@ -1,34 +1,48 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import type { OpenAPIObject } from "trpc-to-openapi";
 import type { ContextFactory, RequestContext } from "../context";
+import { describeError } from "../errors";
 import type { Logger } from "../logger";
 import { createHttpLogger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { AppRouter } from "../router";
 import { declaresTooLarge, readBody } from "./body";
+import { applyCors } from "./cors";
 import { serveDocs } from "./docs";
 import { sendError } from "./respond";
 import { errorHeaders } from "./response-meta";
 import { createRestHandler } from "./rest";
+import { createRouteLabeler } from "./routes";
 
 export type ListenerOptions = {
   router: AppRouter;
   createContext: ContextFactory;
   openApiDocument: OpenAPIObject;
   logger: Logger;
+  metrics: Metrics;
+  /** Checks the API key of /metrics (Prometheus sends it as a bearer token too). */
+  isAuthorized: (authorization: string | undefined) => boolean;
+  corsOrigins: readonly string[];
   bodyLimitBytes: number;
 };
 
 /**
  * Routes every request: `/trpc/*` to tRPC, `/api/openapi.json` and `/api/docs*` to the
- * spec and docs page, other `/api/*` to the REST adapter, and anything else to a JSON 404.
+ * spec and docs page, other `/api/*` to the REST adapter, `/metrics` to Prometheus (with
+ * the API key), and anything else to a JSON 404. Every response gets security headers and
+ * is counted in the metrics.
  */
 export function createRequestListener(options: ListenerOptions): RequestListener {
   const { logger, bodyLimitBytes: limit } = options;
   const httpLogger = createHttpLogger(logger);
-  const logServerError = (error: unknown, req: IncomingMessage) => {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    if (error instanceof Error && "code" in error && error.code !== "INTERNAL_SERVER_ERROR") return;
+  const { metrics } = options;
+  const onProcedureError = (error: TRPCError, req: IncomingMessage, path: string | undefined) => {
+    const described = describeError(error);
+    metrics.countError(path, described.code);
+    if (described.httpStatus < 500) return;
+    const cause = error.cause instanceof Error ? error.cause : error;
     logger.error({ err: cause, reqId: (req as IncomingMessage & { id?: unknown }).id }, "request failed");
   };
   const trpc = createHTTPHandler({
@@ -37,19 +51,36 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     maxBodySize: limit,
     createContext: ({ req }): RequestContext => options.createContext(req),
     responseMeta: errorHeaders,
-    onError: ({ error, req }) => logServerError(error, req),
+    onError: ({ error, req, path }) => onProcedureError(error, req, path),
   });
   const rest = createRestHandler({
     router: options.router,
     createContext: options.createContext,
-    onError: logServerError,
+    onError: onProcedureError,
   });
   const spec = JSON.stringify(options.openApiDocument);
+  const routeOf = createRouteLabeler({
+    openApiDocument: options.openApiDocument,
+    procedures: Object.keys(options.router._def.procedures),
+  });
 
   const handle = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0] ?? "/";
+    if (applyCors(req, res, options.corsOrigins)) return;
     if (declaresTooLarge(req, limit)) return tooLarge(res, limit);
+    if (pathname === "/metrics") {
+      if (!options.isAuthorized(req.headers.authorization)) {
+        return sendError(res, 401, {
+          code: "INVALID_API_KEY",
+          message: "/metrics needs 'Authorization: Bearer <key>'.",
+        });
+      }
+      const text = await metrics.registry.metrics();
+      res.setHeader("Content-Type", metrics.registry.contentType);
+      res.end(text);
+      return;
+    }
     if (pathname === "/trpc" || pathname.startsWith("/trpc/")) return trpc(req, res);
     if (pathname === "/api/openapi.json") {
       res.setHeader("Cache-Control", "no-cache");
@@ -80,10 +111,23 @@ export function createRequestListener(options: ListenerOptions): RequestListener
   };
 
   return (req, res) => {
+    const started = process.hrtime.bigint();
+    const route = routeOf((req.url ?? "/").split("?", 1)[0] ?? "/");
+    res.once("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeRequest({ route, method: req.method ?? "GET", status: res.statusCode }, seconds);
+    });
     httpLogger(req, res);
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
+    res.setHeader("Referrer-Policy", "no-referrer");
     res.setHeader("Cache-Control", "no-store");
+    res.setHeader(
+      "Content-Security-Policy",
+      route === "/api/docs"
+        ? "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+        : "default-src 'none'; frame-ancestors 'none'",
+    );
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, "unhandled request error");
       if (!res.headersSent)

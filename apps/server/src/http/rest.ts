@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TRPCError } from "@trpc/server";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import type { ContextFactory, RequestContext } from "../context";
 import { validationMessage } from "../errors";
@@ -35,13 +36,13 @@ function toRestError(raw: string, requestId: string): string {
 export function createRestHandler(options: {
   router: AppRouter;
   createContext: ContextFactory;
-  onError: (error: unknown, req: IncomingMessage) => void;
+  onError: (error: TRPCError, req: IncomingMessage, path: string | undefined) => void;
 }) {
   const handler = createOpenApiNodeHttpHandler({
     router: options.router,
     createContext: ({ req }): RequestContext => options.createContext(req),
     responseMeta: restResponseMeta,
-    onError: ({ error, req }) => options.onError(error, req),
+    onError: ({ error, req, path }) => options.onError(error, req, path),
   });
   return (req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: () => void) => {
     const requestId = String(res.getHeader("X-Request-Id") ?? "");

@@ -5,8 +5,22 @@ const healthSchema = z
   .object({
     status: z.enum(["ok", "unavailable"]),
     database: z.enum(["up", "down"]),
+    outbox: z
+      .object({
+        pending: z.number().int().meta({ description: "Emails waiting to be sent" }),
+        oldest_pending_seconds: z
+          .number()
+          .int()
+          .nullable()
+          .meta({ description: "Age of the oldest waiting email" }),
+      })
+      .nullable()
+      .meta({ description: "Null while the database is down" }),
   })
-  .meta({ id: "Health", example: { status: "ok", database: "up" } });
+  .meta({
+    id: "Health",
+    example: { status: "ok", database: "up", outbox: { pending: 0, oldest_pending_seconds: null } },
+  });
 
 export type HealthChecker = { check(): Promise<z.infer<typeof healthSchema>> };
 
@@ -21,9 +35,9 @@ export function createHealthProcedures(health: HealthChecker) {
           path: "/users/health",
           tags: ["health"],
           protect: false,
-          summary: "Service and database health (readiness)",
+          summary: "Readiness: database ping and email backlog",
           description:
-            'Pings the database. 200 with `database: "up"`; 503 with `database: "down"` within about two seconds when it is unreachable. No API key needed.',
+            'Pings the database. 200 with `database: "up"` and the outbox backlog; 503 with `database: "down"` within about two seconds when it is unreachable. Route traffic on this (readiness); restart on /users/health/live (liveness). No API key needed.',
           successDescription: "The service can serve requests",
           errorResponses: { 503: "The database is unreachable (body is the same health object)" },
         },

@@ -36,8 +36,12 @@ export interface OutboxRepository {
   ): Promise<void>;
   markFailed(id: string, owner: string, error: string): Promise<void>;
   markDropped(id: string, owner: string, reason: string): Promise<void>;
+  /** Backlog figures for readiness and metrics. */
+  stats(): Promise<OutboxStats>;
   ensureIndexes(): Promise<void>;
 }
+
+export type OutboxStats = { pending: number; failed: number; oldestPendingAt: Date | null };
 
 // The connection runs with sanitizeFilter: operators we mean are marked trusted.
 const { trusted } = mongoose;
@@ -161,6 +165,14 @@ export function createOutboxRepository(deps: {
         },
       ).exec();
       if (before) await claims.releaseGroup(leaseGroup(id, before.lease_gen));
+    },
+    async stats() {
+      const [pending, failed, oldest] = await Promise.all([
+        Outbox.countDocuments({ status: "pending" }).exec(),
+        Outbox.countDocuments({ status: "failed" }).exec(),
+        Outbox.findOne({ status: "pending" }).sort({ created_at: 1 }).lean<OutboxDocument>().exec(),
+      ]);
+      return { pending, failed, oldestPendingAt: oldest?.created_at ?? null };
     },
     async ensureIndexes() {
       await Outbox.createCollection();

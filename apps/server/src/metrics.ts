@@ -1,0 +1,111 @@
+import type { OutboxStats, PasswordHasher } from "@usersvc/core";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Prometheus metrics of one server: requests by route and status, login failures and
+ * lockouts, argon2 timing, and the outbox backlog (read from the database at scrape time).
+ * A registry per instance, so tests can run several servers in one process.
+ */
+export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const requests = new Counter({
+    name: "http_requests_total",
+    help: "HTTP requests by route, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request latency by route, method and status",
+    labelNames: ["route", "method", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers,
+  });
+  const loginFailures = new Counter({
+    name: "users_login_failures_total",
+    help: "Failed login checks by factor (password, mfa)",
+    labelNames: ["factor"] as const,
+    registers,
+  });
+  const lockouts = new Counter({
+    name: "users_login_lockouts_total",
+    help: "Login checks refused with 429 because of too many failures",
+    registers,
+  });
+  const hashing = new Histogram({
+    name: "users_password_hash_duration_seconds",
+    help: "argon2id time per operation",
+    labelNames: ["operation"] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers,
+  });
+  let stats: Promise<OutboxStats | null> | null = null;
+  const readStats = () => {
+    // One database read per scrape for both gauges.
+    stats ??= deps.outboxStats().catch(() => null);
+    setTimeout(() => {
+      stats = null;
+    }, 1_000).unref();
+    return stats;
+  };
+  new Gauge({
+    name: "users_outbox_messages",
+    help: "Queued emails by status (pending, failed)",
+    labelNames: ["status"] as const,
+    registers,
+    async collect() {
+      const current = await readStats();
+      if (!current) return;
+      this.set({ status: "pending" }, current.pending);
+      this.set({ status: "failed" }, current.failed);
+    },
+  });
+  new Gauge({
+    name: "users_outbox_oldest_pending_seconds",
+    help: "Age of the oldest email waiting to be sent (0 when none)",
+    registers,
+    async collect() {
+      const current = await readStats();
+      if (!current) return;
+      this.set(current.oldestPendingAt ? (Date.now() - current.oldestPendingAt.getTime()) / 1_000 : 0);
+    },
+  });
+
+  return {
+    registry,
+    observeRequest(labels: { route: string; method: string; status: number }, seconds: number) {
+      const values = { ...labels, status: String(labels.status) };
+      requests.inc(values);
+      duration.observe(values, seconds);
+    },
+    /** Counts what an error means for logins (called for every failed procedure). */
+    countError(path: string | undefined, code: string) {
+      if (path !== "users.auth.check") return;
+      if (code === "INVALID_CREDENTIALS") loginFailures.inc({ factor: "password" });
+      else if (code === "INVALID_MFA_CODE") loginFailures.inc({ factor: "mfa" });
+      else if (code === "TOO_MANY_ATTEMPTS") lockouts.inc();
+    },
+    /** Wraps a password hasher so that every argon2 call is timed. */
+    timeHasher(hasher: PasswordHasher): PasswordHasher {
+      const timed =
+        <T>(operation: string, run: () => Promise<T>) =>
+        async () => {
+          const stop = hashing.startTimer({ operation });
+          try {
+            return await run();
+          } finally {
+            stop();
+          }
+        };
+      return {
+        hash: (password) => timed("hash", () => hasher.hash(password))(),
+        verify: (hash, password) => timed("verify", () => hasher.verify(hash, password))(),
+        needsRehash: (hash) => hasher.needsRehash(hash),
+      };
+    },
+  };
+}
