@@ -149,6 +149,27 @@ describe("MFA: enrolment and login", () => {
     expect(await json(disable)).toMatchObject({ code: "MFA_NOT_ENABLED" });
   });
 
+  it("asks for the second factor to change the password too", async () => {
+    await using server = await startTestServer();
+    const { user, enrolment } = await enrol(server);
+    const body = {
+      id: user.id,
+      current_password: user.password,
+      password: "Changed-pass-1",
+      password_confirmation: "Changed-pass-1",
+    };
+    const without = await post(server, "/api/users/password/change", body);
+    expect(without.status).toBe(401);
+    expect(await json(without)).toMatchObject({ code: "MFA_REQUIRED" });
+    const wrong = await post(server, "/api/users/password/change", { ...body, totp_code: "000000" });
+    expect(await json(wrong)).toMatchObject({ code: "INVALID_MFA_CODE" });
+    const ok = await post(server, "/api/users/password/change", {
+      ...body,
+      totp_code: await codeAt(enrolment.secret, 0),
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it("disables with a valid code; login then asks for none", async () => {
     await using server = await startTestServer();
     const { user, enrolment } = await enrol(server);

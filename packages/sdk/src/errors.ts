@@ -2,13 +2,22 @@ import { TRPCClientError } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
 import type { ErrorCode, ErrorData } from "@usersvc/server";
 
-/** Every code a call can fail with: the service's codes, plus the two the client itself sees. */
-export type UsersServiceErrorCode = ErrorCode | "NETWORK_ERROR" | "TIMEOUT";
+/**
+ * Every code a call can fail with: the service's codes, plus those the client itself sees
+ * (no answer, `timeoutMs` passed, the caller's own signal aborted the call).
+ */
+export type UsersServiceErrorCode = ErrorCode | "NETWORK_ERROR" | "TIMEOUT" | "ABORTED";
 
 export type FieldIssue = { path: string; message: string };
 
-const isTimeout = (cause: unknown) =>
-  cause instanceof Error && (cause.name === "TimeoutError" || cause.name === "AbortError");
+/** Marks instances, so the ESM and CJS builds loaded side by side recognise each other's errors. */
+const brand = Symbol.for("@usersvc/sdk/UsersServiceError");
+
+function clientCode(cause: unknown): "NETWORK_ERROR" | "TIMEOUT" | "ABORTED" {
+  if (cause instanceof Error && cause.name === "TimeoutError") return "TIMEOUT";
+  if (cause instanceof Error && cause.name === "AbortError") return "ABORTED";
+  return "NETWORK_ERROR";
+}
 
 /**
  * The one error every client call rejects with. Switch on `code` (a string-literal union):
@@ -16,6 +25,7 @@ const isTimeout = (cause: unknown) =>
  * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503.
  */
 export class UsersServiceError extends TRPCClientError<AnyRouter> {
+  readonly [brand] = true;
   readonly code: UsersServiceErrorCode;
   readonly status: number | undefined;
   readonly issues: readonly FieldIssue[];
@@ -31,11 +41,16 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = "UsersServiceError";
     const data = from.data as Partial<ErrorData> | undefined;
-    this.code = data?.code ?? (isTimeout(from.cause) ? "TIMEOUT" : "NETWORK_ERROR");
-    this.status = data?.httpStatus;
+    this.code = data?.code ?? clientCode(from.cause);
+    const response = (from.meta as { response?: { status?: unknown } } | undefined)?.response;
+    this.status = data?.httpStatus ?? (typeof response?.status === "number" ? response.status : undefined);
     this.issues = data?.issues ?? [];
     this.retryAfterSeconds = data?.retryAfterSeconds;
     if (this.code === "TIMEOUT") this.message = "The users service did not answer in time.";
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && brand in value;
   }
 }
 

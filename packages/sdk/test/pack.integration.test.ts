@@ -23,6 +23,16 @@ describe("SDK package, as a consumer sees it", () => {
   const project = mkdtempSync(path.join(os.tmpdir(), "sdk-consumer-"));
 
   beforeAll(async () => {
+    // Build (turbo: cached when up to date; the SDK's types come from the server's build),
+    // then pack exactly that build.
+    await exec(
+      pnpm,
+      ["exec", "turbo", "run", "build", "--filter=@usersvc/sdk", "--output-logs=errors-only"],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" },
+      },
+    );
     await exec(pnpm, ["pack", "--pack-destination", project], { cwd: sdkDir });
     const [packed] = (await exec("sh", ["-c", `ls ${project}/*.tgz`])).stdout.trim().split("\n");
     const catalog = readFileSync(path.join(repoRoot, "pnpm-workspace.yaml"), "utf8");
@@ -91,7 +101,7 @@ describe("SDK package, as a consumer sees it", () => {
   it("runs against a live server from ESM and CJS", async () => {
     await using server = await startTestServer();
     const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey], { cwd: project });
-    expect(esm.stdout.trim()).toBe("health:up created:false conflict:409 wrong-call-rejected");
+    expect(esm.stdout.trim()).toBe("health:up created:false conflict:409 wrong-call-rejected dual:true:true");
     const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey], { cwd: project });
     expect(cjs.stdout.trim()).toBe("cjs live:ok error:true:INVALID_API_KEY");
   }, 60_000);

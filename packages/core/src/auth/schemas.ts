@@ -63,6 +63,13 @@ export const changePasswordInputSchema = z
     current_password: givenPasswordSchema,
     password: passwordSchema,
     password_confirmation: confirmationSchema,
+    totp_code: z
+      .string()
+      .trim()
+      .min(6, "must be the 6-digit code or a recovery code")
+      .max(32, "must be the 6-digit code or a recovery code")
+      .optional()
+      .meta({ description: "Required when the user has MFA enabled" }),
   })
   .superRefine(confirmationMatches)
   .meta({ id: "ChangePassword" });

@@ -101,6 +101,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   /** Stores a new password, ends outstanding resets and lockouts, and notifies the user. */
   const replacePassword = async (user: UserDocument, password: string) => {
     await users.setPasswordHash(user._id, await deps.hasher.hash(password), { changedAt: new Date() });
+    // Tokens made before this instant are refused by resetPassword even if this fails.
     await deps.resetTokens.deleteForUser(user._id);
     await throttles.account.clear(`user:${user._id.toHexString()}`);
     await deps.outbox.enqueue({
@@ -117,26 +118,36 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (last > Date.now() - deps.reset.cooldownSeconds * 1_000) return;
     const cooldownEnds = new Date(Date.now() + 2 * deps.reset.cooldownSeconds * 1_000 + 60_000);
     const group = `user:${user._id.toHexString()}`;
-    if (!(await deps.claims.claim(`reset-request:${user._id.toHexString()}:${last}`, group, cooldownEnds)))
-      return;
-    const token = randomBytes(32).toString("base64url");
-    const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
-    await deps.resetTokens.create({ userId: user._id, tokenHash: hashCode(deps.codeKey, token), expiresAt });
-    const link = new URL(deps.reset.url);
-    link.searchParams.set("token", token);
-    await deps.outbox.enqueue({
-      userId: user._id,
-      kind: "password-reset",
-      ref: "link",
-      email: passwordResetEmail({
-        to: user.email,
-        firstName: user.first_name,
-        link: link.toString(),
-        expiresInMinutes: deps.reset.expirationMinutes,
-      }),
-    });
-    await users.setResetRequestedAt(user._id, new Date());
-    deps.onEmailQueued();
+    const claim = `reset-request:${user._id.toHexString()}:${last}`;
+    if (!(await deps.claims.claim(claim, group, cooldownEnds))) return;
+    try {
+      const token = randomBytes(32).toString("base64url");
+      const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
+      await deps.resetTokens.create({
+        userId: user._id,
+        tokenHash: hashCode(deps.codeKey, token),
+        expiresAt,
+      });
+      const link = new URL(deps.reset.url);
+      link.searchParams.set("token", token);
+      await deps.outbox.enqueue({
+        userId: user._id,
+        kind: "password-reset",
+        ref: "link",
+        email: passwordResetEmail({
+          to: user.email,
+          firstName: user.first_name,
+          link: link.toString(),
+          expiresInMinutes: deps.reset.expirationMinutes,
+        }),
+      });
+      await users.setResetRequestedAt(user._id, new Date());
+      deps.onEmailQueued();
+    } catch (error) {
+      // Nothing was sent: the next request may try again at once.
+      await deps.claims.release(claim).catch(() => {});
+      throw error;
+    }
   };
 
   return {
@@ -188,12 +199,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!token || token.expires_at.getTime() <= Date.now()) throw invalidToken();
       const user = await users.findById(token.user_id.toHexString());
       if (!user) throw invalidToken();
+      // A link made before the last password change is dead, even if its deletion failed.
+      if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
       assertPasswordPolicy(user, input.password);
       const group = `user:${user._id.toHexString()}`;
       const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
-      if (!(await deps.claims.claim(`reset-token:${token._id.toHexString()}`, group, keepUntil)))
-        throw invalidToken();
-      await replacePassword(user, input.password);
+      const claim = `reset-token:${token._id.toHexString()}`;
+      if (!(await deps.claims.claim(claim, group, keepUntil))) throw invalidToken();
+      await replacePassword(user, input.password).catch(async (error: unknown) => {
+        // Not reset after all: the link stays usable for a retry.
+        await deps.claims.release(claim).catch(() => {});
+        throw error;
+      });
       return { message: "Your password has been reset." };
     },
 
@@ -207,6 +224,16 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
       }
       await attempt.succeeded();
+      if (user.mfa_enabled) {
+        // A stolen password alone must not be enough to take the account over.
+        if (!input.totp_code) {
+          throw new DomainError(
+            "MFA_REQUIRED",
+            "This account uses two-factor authentication: send totp_code.",
+          );
+        }
+        await deps.verifySecondFactor(user, input.totp_code);
+      }
       assertPasswordPolicy(user, input.password);
       await replacePassword(user, input.password);
       return { message: "Your password has been changed." };

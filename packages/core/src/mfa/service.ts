@@ -75,7 +75,12 @@ export function createMfaService(deps: MfaServiceDeps) {
     const mfa = user.mfa;
     if (!mfa?.secret_enc) return false;
     if (/^\d{6}$/.test(code)) {
-      const secret = decrypt(deps.encryptionKey, mfa.secret_enc);
+      let secret: string;
+      try {
+        secret = decrypt(deps.encryptionKey, mfa.secret_enc);
+      } catch {
+        return false; // sealed with another SECRET_KEY: no code can match
+      }
       const step = await verifyTotp({ secret, code, afterStep: mfa.last_step });
       if (step === null) return false;
       const keep = new Date(Date.now() + 10 * 60_000);
@@ -98,6 +103,11 @@ export function createMfaService(deps: MfaServiceDeps) {
     async enable(id: string) {
       const user = await find(id);
       if (user.mfa_enabled) throw alreadyEnabled();
+      // Retire the pending enrolment first, so that a confirm racing this call cannot
+      // switch MFA on with the secret being replaced.
+      const previous = user.mfa?.pending_id;
+      if (previous && !(await claims.claim(`mfa-confirm:${previous}`, group(user._id))))
+        throw alreadyEnabled();
       const secret = newTotpSecret();
       await users.updateMfa(user._id, {
         mfa: { pending_secret_enc: encrypt(deps.encryptionKey, secret), pending_id: randomId() },
@@ -127,20 +137,27 @@ export function createMfaService(deps: MfaServiceDeps) {
           : null;
         return step !== null;
       });
-      if (!(await claims.claim(`mfa-confirm:${pendingId}`, group(user._id)))) throw alreadyEnabled();
+      const claim = `mfa-confirm:${pendingId}`;
+      if (!(await claims.claim(claim, group(user._id)))) throw alreadyEnabled();
       const recoveryCodes = newRecoveryCodes();
-      await users.updateMfa(user._id, {
-        mfa_enabled: true,
-        mfa: {
-          secret_enc: pending,
-          pending_secret_enc: null,
-          pending_id: null,
-          last_step: step,
-          recovery_hashes: recoveryCodes.map((c) =>
-            hashCode(deps.codeKey, `recovery:${normalizeRecoveryCode(c)}`),
-          ),
-        },
-      });
+      const release = async (error: unknown) => {
+        await claims.release(claim).catch(() => {});
+        throw error;
+      };
+      await users
+        .updateMfa(user._id, {
+          mfa_enabled: true,
+          mfa: {
+            secret_enc: pending,
+            pending_secret_enc: null,
+            pending_id: null,
+            last_step: step,
+            recovery_hashes: recoveryCodes.map((c) =>
+              hashCode(deps.codeKey, `recovery:${normalizeRecoveryCode(c)}`),
+            ),
+          },
+        })
+        .catch(release);
       return { recovery_codes: recoveryCodes };
     },
 

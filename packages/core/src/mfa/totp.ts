@@ -29,13 +29,18 @@ export async function verifyTotp(input: {
   code: string;
   afterStep?: number | null;
 }): Promise<number | null> {
-  const result = await verify({
-    secret: input.secret,
-    token: input.code,
-    epochTolerance: tolerance,
-    ...(input.afterStep == null ? {} : { afterTimeStep: input.afterStep }),
-  });
-  return result.valid && "timeStep" in result ? result.timeStep : null;
+  try {
+    const result = await verify({
+      secret: input.secret,
+      token: input.code,
+      epochTolerance: tolerance,
+      ...(input.afterStep == null ? {} : { afterTimeStep: input.afterStep }),
+    });
+    return result.valid && "timeStep" in result ? result.timeStep : null;
+  } catch {
+    // otplib throws when afterStep is ahead of this clock (skew between instances): not valid.
+    return null;
+  }
 }
 
 /** The current code of a secret (what an authenticator app shows); for tests and tools. */

@@ -1,4 +1,16 @@
+import { createRequire } from "node:module";
+import { createUsersClient } from "@usersvc/sdk";
 import { run } from "./out/usage.js";
 
 const [url, apiKey] = process.argv.slice(2);
-console.log((await run(url, apiKey)).join(" "));
+const lines = await run(url, apiKey);
+
+// Both builds loaded in one process (a CJS dependency of an ESM app): errors still match.
+const cjs = createRequire(import.meta.url)("@usersvc/sdk");
+const error = await createUsersClient({ url, apiKey: "wrong-key-0123456789" })
+  .users.byId.query({ id: "63a1f1234abc5678def12345" })
+  .catch((e) => e);
+lines.push(
+  `dual:${cjs.isUsersServiceError(error, "INVALID_API_KEY")}:${error instanceof cjs.UsersServiceError}`,
+);
+console.log(lines.join(" "));
