@@ -30,6 +30,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const container = await createContainer(settings, logger);
   const isAuthorized = createApiKeyVerifier(settings.auth);
   const router = createAppRouter({ isAuthorized, ...container.services });
+  const lifecycle = { draining: false };
   const server = http.createServer(
     createRequestListener({
       router,
@@ -40,6 +41,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
       isAuthorized,
       corsOrigins: settings.http.corsOrigins,
       bodyLimitBytes: settings.http.bodyLimitBytes,
+      lifecycle,
     }),
   );
   server.requestTimeout = settings.http.requestTimeoutMs;
@@ -61,10 +63,15 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
         });
       }),
     async close() {
+      lifecycle.draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections close as soon as their request is answered...
       server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 100);
+      // ...and whatever is still running after the grace period is cut.
       const timer = setTimeout(() => server.closeAllConnections(), settings.http.shutdownTimeoutMs);
       await closed;
+      clearInterval(idle);
       clearTimeout(timer);
       await container.close();
     },

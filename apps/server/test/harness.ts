@@ -51,7 +51,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  */
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { logLines?: string[] } = {},
+  options: { logLines?: string[]; worker?: boolean } = {},
 ): Promise<TestServer> {
   const settings = loadSettings({ env: testEnv(overrides), envFile: null });
   const { logLines } = options;
@@ -61,7 +61,7 @@ export async function startTestServer(
     ...(logLines ? { destination: { write: (line: string) => void logLines.push(line) } } : {}),
   });
   const app = await createApp(settings, logger);
-  const url = await app.listen();
+  const url = await app.listen({ worker: options.worker ?? true });
   const apiKey = settings.auth.apiKeys[0] ?? "";
   return {
     url,

@@ -26,6 +26,8 @@ export type ListenerOptions = {
   isAuthorized: (authorization: string | undefined) => boolean;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
+  /** Set while shutting down: responses then close their connection. */
+  lifecycle: { draining: boolean };
 };
 
 /**
@@ -118,6 +120,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       metrics.observeRequest({ route, method: req.method ?? "GET", status: res.statusCode }, seconds);
     });
     httpLogger(req, res);
+    if (options.lifecycle.draining) res.setHeader("Connection", "close");
     res.setHeader("X-Content-Type-Options", "nosniff");
     res.setHeader("X-Frame-Options", "DENY");
     res.setHeader("Referrer-Policy", "no-referrer");
