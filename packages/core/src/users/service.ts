@@ -1,17 +1,17 @@
 import { Types } from "mongoose";
 import type { ClaimStore } from "../claims";
-import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "../crypto";
 import { DomainError } from "../errors";
 import { activationEmail } from "../mail/templates";
+import { createCodeChecker, maxCodeAttempts, wrongCodeMessage } from "../one-time-codes";
 import type { OutboxRepository } from "../outbox/repository";
 import type { MessageVerdict } from "../outbox/worker";
 import type { PasswordHasher } from "../passwords";
-import type { ActivationState, UserDocument } from "./model";
+import type { UserDocument } from "./model";
 import { takenError, toUser, type UserRepository } from "./repository";
 import type { CreateUserInput, User } from "./schemas";
 
 /** Wrong codes a single activation code survives. */
-export const maxActivationAttempts = 5;
+export const maxActivationAttempts = maxCodeAttempts;
 export const activationEmailKind = "activation";
 export const resendActivationMessage =
   "If an account with this identifier is waiting for activation, a new code has been sent.";
@@ -34,17 +34,10 @@ export function createUserService(deps: UserServiceDeps) {
   const { users, outbox } = deps;
 
   /** A fresh code: its keyed hash for the user, its plain value for the email only. */
+  const codes = createCodeChecker({ claims: deps.claims, codeKey: deps.codeKey });
   const newActivation = () => {
-    const code = generateSixDigitCode();
-    const now = Date.now();
-    const activation: ActivationState = {
-      code_id: randomId(),
-      code_hash: hashCode(deps.codeKey, code),
-      expires_at: new Date(now + deps.activationExpirationMinutes * 60_000),
-      attempts: 0,
-      sent_at: new Date(now),
-    };
-    return { code, activation };
+    const { code, state } = codes.newCode(deps.activationExpirationMinutes);
+    return { code, activation: state };
   };
 
   const queueActivationEmail = (
@@ -66,20 +59,6 @@ export function createUserService(deps: UserServiceDeps) {
 
   const notFound = (what: string) => new DomainError("USER_NOT_FOUND", `No user matches ${what}.`);
   const claimGroup = (id: Types.ObjectId) => `user:${id.toHexString()}`;
-
-  /** Claims of a code live a day past its expiry, then `sweep` removes them. */
-  const keepClaimsOf = (activation: ActivationState) =>
-    new Date(activation.expires_at.getTime() + 86_400_000);
-  const claimFor = (id: Types.ObjectId, activation: ActivationState, what: string) =>
-    deps.claims.claim(`activation:${activation.code_id}:${what}`, claimGroup(id), keepClaimsOf(activation));
-
-  /** Takes one of the code's tries (1..5) exactly-once; null when all are used up. */
-  const claimTry = async (id: Types.ObjectId, activation: ActivationState): Promise<number | null> => {
-    for (let n = 1; n <= maxActivationAttempts; n++) {
-      if (await claimFor(id, activation, `try:${n}`)) return n;
-    }
-    return null;
-  };
 
   const removeUser = async (id: Types.ObjectId) => {
     if (!(await users.deleteById(id))) return false;
@@ -137,37 +116,37 @@ export function createUserService(deps: UserServiceDeps) {
       if (user.is_active) throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
       const activation = user.activation;
       if (!activation) throw invalid();
-      const locked = () =>
-        new DomainError(
-          "ACTIVATION_CODE_LOCKED",
-          "Too many wrong codes: this code no longer works. Request a new one (activation/resend).",
-        );
-      if (activation.attempts >= maxActivationAttempts) throw locked();
-      if (activation.expires_at.getTime() <= Date.now()) {
-        throw new DomainError(
-          "ACTIVATION_CODE_EXPIRED",
-          "The activation code has expired. Request a new one.",
-        );
+      const checked = await codes.check({
+        purpose: "activation",
+        group: claimGroup(user._id),
+        state: activation,
+        code: input.code,
+      });
+      switch (checked.outcome) {
+        case "locked":
+          throw new DomainError(
+            "ACTIVATION_CODE_LOCKED",
+            "Too many wrong codes: this code no longer works. Request a new one (activation/resend).",
+          );
+        case "expired":
+          throw new DomainError(
+            "ACTIVATION_CODE_EXPIRED",
+            "The activation code has expired. Request a new one.",
+          );
+        case "wrong":
+          await users.recordFailedActivation(user._id, activation.code_id);
+          throw new DomainError(
+            "INVALID_ACTIVATION_CODE",
+            wrongCodeMessage("activation code", checked.triesLeft),
+          );
+        case "used":
+          throw new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
       }
-      const attempt = await claimTry(user._id, activation);
-      if (attempt === null) throw locked();
-      if (!hashesEqual(hashCode(deps.codeKey, input.code), activation.code_hash)) {
-        await users.recordFailedActivation(user._id, activation.code_id);
-        const left = maxActivationAttempts - attempt;
-        throw new DomainError(
-          "INVALID_ACTIVATION_CODE",
-          left > 0
-            ? `The activation code is not valid for this account (${left} ${left === 1 ? "try" : "tries"} left).`
-            : "The activation code is not valid, and that was the last try: request a new code.",
-        );
-      }
-      const alreadyActive = () => new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
-      if (!(await claimFor(user._id, activation, "used"))) throw alreadyActive();
       const activated = await users
         .activate({ id: user._id, codeId: activation.code_id })
         .catch(async (error) => {
           // Not activated after all: let a retry with the same code through.
-          await deps.claims.release(`activation:${activation.code_id}:used`).catch(() => {});
+          await checked.undo().catch(() => {});
           throw error;
         });
       if (activated) return toUser(activated);
@@ -184,7 +163,7 @@ export function createUserService(deps: UserServiceDeps) {
       const current = user?.activation;
       if (!user || user.is_active || !current) return { message: resendActivationMessage };
       const cooledDown = current.sent_at.getTime() <= Date.now() - deps.resendCooldownSeconds * 1_000;
-      if (cooledDown && (await claimFor(user._id, current, "replaced"))) {
+      if (cooledDown && (await codes.claimReplacement("activation", claimGroup(user._id), current))) {
         const { code, activation } = newActivation();
         try {
           const messageId = await queueActivationEmail(user, code, activation.code_id);
@@ -198,7 +177,7 @@ export function createUserService(deps: UserServiceDeps) {
           else await outbox.discard(messageId);
         } catch (error) {
           // Nothing was replaced: a later resend may try again.
-          await deps.claims.release(`activation:${current.code_id}:replaced`).catch(() => {});
+          await codes.releaseReplacement("activation", current).catch(() => {});
           throw error;
         }
       }

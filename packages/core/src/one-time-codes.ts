@@ -1,0 +1,90 @@
+import type { ClaimStore } from "./claims";
+import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "./crypto";
+
+/** A 6-digit code sent by email, as stored: only its keyed hash. */
+export type CodeState = {
+  code_id: string;
+  code_hash: string;
+  expires_at: Date;
+  /** Wrong tries, for display; the claims are what bound them. */
+  attempts: number;
+  sent_at: Date;
+};
+
+/** Tries a single code survives, right one included. */
+export const maxCodeAttempts = 5;
+
+export type CodeCheck =
+  | { outcome: "ok"; undo(): Promise<void> }
+  | { outcome: "expired" }
+  | { outcome: "locked" }
+  | { outcome: "wrong"; triesLeft: number }
+  | { outcome: "used" };
+
+/**
+ * Emailed one-time codes (activation, email change): CSPRNG digits, keyed hashes compared
+ * in constant time, an expiry, at most 5 tries and a single use, the last two as claims so
+ * that concurrency can stretch neither.
+ */
+export function createCodeChecker(deps: { claims: ClaimStore; codeKey: Buffer }) {
+  const claimFor = (purpose: string, group: string, state: CodeState, what: string) =>
+    deps.claims.claim(
+      `${purpose}:${state.code_id}:${what}`,
+      group,
+      new Date(state.expires_at.getTime() + 86_400_000), // swept a day after the code expires
+    );
+  return {
+    /** A fresh code: its state to store, its digits for the email only. */
+    newCode(lifetimeMinutes: number): { code: string; state: CodeState } {
+      const code = generateSixDigitCode();
+      const now = Date.now();
+      return {
+        code,
+        state: {
+          code_id: randomId(),
+          code_hash: hashCode(deps.codeKey, code),
+          expires_at: new Date(now + lifetimeMinutes * 60_000),
+          attempts: 0,
+          sent_at: new Date(now),
+        },
+      };
+    },
+
+    /** Takes one try of the code and, when it is right, its single use. */
+    async check(input: {
+      purpose: string;
+      group: string;
+      state: CodeState;
+      code: string;
+    }): Promise<CodeCheck> {
+      const { purpose, group, state } = input;
+      if (state.attempts >= maxCodeAttempts) return { outcome: "locked" };
+      if (state.expires_at.getTime() <= Date.now()) return { outcome: "expired" };
+      let attempt: number | null = null;
+      for (let n = 1; n <= maxCodeAttempts && attempt === null; n++) {
+        if (await claimFor(purpose, group, state, `try:${n}`)) attempt = n;
+      }
+      if (attempt === null) return { outcome: "locked" };
+      if (!hashesEqual(hashCode(deps.codeKey, input.code), state.code_hash)) {
+        return { outcome: "wrong", triesLeft: maxCodeAttempts - attempt };
+      }
+      if (!(await claimFor(purpose, group, state, "used"))) return { outcome: "used" };
+      return { outcome: "ok", undo: () => deps.claims.release(`${purpose}:${state.code_id}:used`) };
+    },
+
+    /** Takes the right to replace a code (one replacement per code). */
+    claimReplacement: (purpose: string, group: string, state: CodeState) =>
+      claimFor(purpose, group, state, "replaced"),
+    releaseReplacement: (purpose: string, state: CodeState) =>
+      deps.claims.release(`${purpose}:${state.code_id}:replaced`),
+  };
+}
+
+export type CodeChecker = ReturnType<typeof createCodeChecker>;
+
+/** The message for a wrong code, with the tries left. */
+export function wrongCodeMessage(what: string, triesLeft: number): string {
+  return triesLeft > 0
+    ? `The ${what} is not valid (${triesLeft} ${triesLeft === 1 ? "try" : "tries"} left).`
+    : `The ${what} is not valid, and that was the last try: request a new code.`;
+}
