@@ -5,6 +5,7 @@ import {
   createAuthService,
   createClaimStore,
   createHealthService,
+  createManagementService,
   createMfaService,
   createOutboxRepository,
   createOutboxWorker,
@@ -15,6 +16,7 @@ import {
   createUserRepository,
   createUserService,
   deriveKeys,
+  emailChangeKind,
   type OutboxWorker,
 } from "@usersvc/core";
 import type { Connection } from "mongoose";
@@ -53,6 +55,14 @@ export async function createContainer(settings: Settings, logger: Logger) {
     codeKey: keys.codeHashing,
     activationExpirationMinutes: settings.activationExpirationMinutes,
     resendCooldownSeconds: settings.activationResendCooldownSeconds,
+    onEmailQueued,
+  });
+  const management = createManagementService({
+    users: userRepository,
+    outbox,
+    claims,
+    codeKey: keys.codeHashing,
+    codeLifetimeMinutes: settings.activationExpirationMinutes,
     onEmailQueued,
   });
   const mfa = createMfaService({
@@ -95,7 +105,11 @@ export async function createContainer(settings: Settings, logger: Logger) {
     mailer,
     ...settings.outbox,
     judge: async (message) =>
-      message.kind === activationEmailKind ? users.judgeActivationEmail(message) : "send",
+      message.kind === activationEmailKind
+        ? users.judgeActivationEmail(message)
+        : message.kind === emailChangeKind
+          ? management.judgeEmailChange(message)
+          : "send",
     onEvent: (event) => {
       if (event.type === "error") logger.warn({ err: event.error }, "outbox: cannot reach the database");
       else if (event.type === "retry") logger.warn(event, "outbox: send failed, will retry");
@@ -114,6 +128,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       users,
       auth,
       mfa,
+      management,
       health: createHealthService({ connection, outbox, timeoutMs: settings.mongodb.timeoutMs }),
     },
     /** Starts the background work of this process: email delivery and the claims sweep. */

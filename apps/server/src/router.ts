@@ -1,6 +1,7 @@
-import type { AuthService, MfaService, UserService } from "@usersvc/core";
+import type { AuthService, ManagementService, MfaService, UserService } from "@usersvc/core";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
+import { createManagementProcedures } from "./routers/management";
 import { createMfaProcedures } from "./routers/mfa";
 import { createUserProcedures } from "./routers/users";
 import { createApiProcedure, t } from "./trpc";
@@ -12,6 +13,7 @@ export type RouterDeps = {
   users: UserService;
   auth: AuthService;
   mfa: MfaService;
+  management: ManagementService;
 };
 
 /** Builds the one router served on /trpc and, through its OpenAPI meta, under /api. */
@@ -24,6 +26,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createUserProcedures({ apiProcedure, users: deps.users }),
       ...createAuthProcedures({ apiProcedure, auth: deps.auth }),
       ...createMfaProcedures({ apiProcedure, mfa: deps.mfa }),
+      ...createManagementProcedures({ apiProcedure, management: deps.management }),
     }),
   });
 }

@@ -70,6 +70,16 @@ export {
   type PasswordHashingOptions,
 } from "./passwords";
 export { createThrottle, type Throttle } from "./throttle";
+export { createManagementService, emailChangeKind, type ManagementService } from "./users/management";
+export {
+  changeEmailInputSchema,
+  confirmEmailInputSchema,
+  type ListUsersInput,
+  listUsersInputSchema,
+  type UpdateUserInput,
+  updateUserInputSchema,
+  userPageSchema,
+} from "./users/management-schemas";
 export { type ActivationState, type UserDocument, userModel } from "./users/model";
 export { createUserRepository, toUser, type UserRepository } from "./users/repository";
 export {

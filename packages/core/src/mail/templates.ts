@@ -80,3 +80,47 @@ export function passwordChangedEmail(input: { to: string; firstName: string }): 
   );
   return { to: input.to, subject, text, html };
 }
+
+/** The code that proves the user owns the new address. */
+export function emailChangeCodeEmail(input: {
+  to: string;
+  firstName: string;
+  code: string;
+  expiresInMinutes: number;
+}): EmailMessage {
+  const subject = `Confirm your new email address: ${input.code}`;
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    `Your confirmation code is ${input.code}.`,
+    `Enter it to make this your account's email address. It expires in ${input.expiresInMinutes} minutes.`,
+    "If you did not ask for this, ignore this email.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Your confirmation code is</p>
+<p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(input.code)}</p>
+<p>Enter it to make this your account's email address. It expires in ${input.expiresInMinutes} minutes.</p>
+<p style="color: #666">If you did not ask for this, ignore this email.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}
+
+/** The notice to the old address after the email changed. */
+export function emailChangedEmail(input: { to: string; firstName: string; newEmail: string }): EmailMessage {
+  const subject = "Your email address was changed";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    `Your account's email address is now ${input.newEmail}.`,
+    "If this was not you, contact support now.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Your account's email address is now <strong>${escapeHtml(input.newEmail)}</strong>.</p>
+<p><strong>If this was not you</strong>, contact support now.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}

@@ -21,6 +21,8 @@ export type MfaState = {
   recovery_hashes: string[];
 };
 
+export type EmailChangeState = ActivationState & { new_email: string; new_email_key: string };
+
 /** A user as stored. `*_key` fields are the normalised copies that carry the unique indexes. */
 export type UserDocument = {
   _id: Types.ObjectId;
@@ -37,6 +39,11 @@ export type UserDocument = {
   mfa_enabled: boolean;
   activation?: ActivationState | null;
   mfa?: MfaState | null;
+  /** A pending change of address: the new one and the code sent there. */
+  email_change?: EmailChangeState | null;
+  /** Lower-cased copies for case-insensitive prefix search. */
+  first_name_key?: string;
+  last_name_key?: string;
   password_changed_at?: Date | null;
   /** When the last reset email was requested (one per cooldown). */
   reset_requested_at?: Date | null;
@@ -51,6 +58,19 @@ const activationSchema = new Schema<ActivationState>(
     expires_at: { type: Date, required: true },
     attempts: { type: Number, required: true, default: 0 },
     sent_at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const emailChangeSchema = new Schema<EmailChangeState>(
+  {
+    code_id: { type: String, required: true },
+    code_hash: { type: String, required: true },
+    expires_at: { type: Date, required: true },
+    attempts: { type: Number, required: true, default: 0 },
+    sent_at: { type: Date, required: true },
+    new_email: { type: String, required: true },
+    new_email_key: { type: String, required: true },
   },
   { _id: false },
 );
@@ -81,6 +101,9 @@ const userSchema = new Schema<UserDocument>(
     mfa_enabled: { type: Boolean, required: true, default: false },
     activation: { type: activationSchema, default: null },
     mfa: { type: mfaSchema, default: null },
+    email_change: { type: emailChangeSchema, default: null },
+    first_name_key: { type: String, index: true },
+    last_name_key: { type: String, index: true },
     password_changed_at: { type: Date, default: null },
     reset_requested_at: { type: Date, default: null },
   },
@@ -91,6 +114,10 @@ const userSchema = new Schema<UserDocument>(
     versionKey: false,
   },
 );
+
+// Newest-first listing with keyset paging, alone or filtered by role and activity.
+userSchema.index({ created_at: -1, _id: -1 });
+userSchema.index({ role: 1, is_active: 1, created_at: -1, _id: -1 });
 
 /** Registers (once per connection) and returns the users model. */
 export function userModel(connection: Connection): Model<UserDocument> {

@@ -1,10 +1,28 @@
-import { type Connection, Types } from "mongoose";
-
+import mongoose, { type Connection, Types } from "mongoose";
 import { DomainError } from "../errors";
-import { type ActivationState, type MfaState, type UserDocument, userModel } from "./model";
+import {
+  type ActivationState,
+  type EmailChangeState,
+  type MfaState,
+  type UserDocument,
+  userModel,
+} from "./model";
 import { normalizeKey, type User } from "./schemas";
 
 export type NewUser = Omit<UserDocument, "created_at" | "updated_at" | "username_key" | "email_key">;
+
+export type ListQuery = {
+  limit: number;
+  after?: { createdAt: Date; id: Types.ObjectId } | undefined;
+  /** Case-insensitive prefix of username, email, first or last name. */
+  prefix?: string | undefined;
+  isActive?: boolean | undefined;
+  role?: UserDocument["role"] | undefined;
+};
+
+export type ProfileUpdate = Partial<Pick<UserDocument, "first_name" | "last_name" | "gender" | "role">>;
+
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export interface UserRepository {
   /** Inserts a user; USERNAME_TAKEN / EMAIL_TAKEN when the unique indexes say so. */
@@ -43,6 +61,13 @@ export interface UserRepository {
     id: Types.ObjectId,
     set: { mfa_enabled?: boolean; mfa: Partial<MfaState> },
   ): Promise<UserDocument | null>;
+  /** Newest first, after `after` (keyset paging), filtered; one more than `limit` tells if more exist. */
+  list(input: ListQuery): Promise<UserDocument[]>;
+  /** Sets profile fields (keeping the search copies in step); null when there is no such user. */
+  updateProfile(id: Types.ObjectId, set: ProfileUpdate): Promise<UserDocument | null>;
+  setEmailChange(id: Types.ObjectId, state: EmailChangeState | null): Promise<void>;
+  /** Moves the pending new address into place; EMAIL_TAKEN when another user has it now. */
+  applyEmailChange(id: Types.ObjectId, codeId: string): Promise<UserDocument | null>;
   /** Removes one used recovery code. */
   removeRecoveryHash(id: Types.ObjectId, hash: string): Promise<void>;
   ensureIndexes(): Promise<void>;
@@ -70,8 +95,10 @@ const identifierFilter = (identifier: string) => {
   return key.includes("@") ? { email_key: key } : { username_key: key };
 };
 
+/** A unique index refused the write (FerretDB reports it for updates as an InternalError). */
 function isDuplicateKey(error: unknown): error is Error & { keyPattern?: object; message: string } {
-  return error instanceof Error && "code" in error && error.code === 11000;
+  if (!(error instanceof Error)) return false;
+  return ("code" in error && error.code === 11000) || /UNIQUE constraint failed/.test(error.message);
 }
 
 export function createUserRepository(connection: Connection): UserRepository {
@@ -83,6 +110,8 @@ export function createUserRepository(connection: Connection): UserRepository {
           ...user,
           username_key: normalizeKey(user.username),
           email_key: normalizeKey(user.email),
+          first_name_key: normalizeKey(user.first_name),
+          last_name_key: normalizeKey(user.last_name),
         });
         return doc.toObject();
       } catch (error) {
@@ -115,7 +144,7 @@ export function createUserRepository(connection: Connection): UserRepository {
       return Users.findOneAndUpdate(
         { _id: id, is_active: false, "activation.code_id": codeId },
         { $set: { is_active: true, activation: null } },
-        { new: true },
+        { returnDocument: "after" },
       )
         .lean<UserDocument>()
         .exec();
@@ -155,7 +184,70 @@ export function createUserRepository(connection: Connection): UserRepository {
       const set: Record<string, unknown> = {};
       if (mfa_enabled !== undefined) set.mfa_enabled = mfa_enabled;
       for (const [field, value] of Object.entries(mfa)) set[`mfa.${field}`] = value;
-      return Users.findOneAndUpdate({ _id: id }, { $set: set }, { new: true }).lean<UserDocument>().exec();
+      return Users.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
+        .lean<UserDocument>()
+        .exec();
+    },
+    async list({ limit, after, prefix, isActive, role }) {
+      const { trusted } = mongoose; // operators we mean, under sanitizeFilter
+      const and: Record<string, unknown>[] = [];
+      if (isActive !== undefined) and.push({ is_active: isActive });
+      if (role !== undefined) and.push({ role });
+      if (prefix) {
+        const pattern = trusted({ $regex: `^${escapeRegExp(normalizeKey(prefix))}` });
+        and.push({
+          $or: [
+            { username_key: pattern },
+            { email_key: pattern },
+            { first_name_key: pattern },
+            { last_name_key: pattern },
+          ],
+        });
+      }
+      if (after) {
+        and.push({
+          $or: [
+            { created_at: trusted({ $lt: after.createdAt }) },
+            { created_at: after.createdAt, _id: trusted({ $lt: after.id }) },
+          ],
+        });
+      }
+      return Users.find(and.length > 0 ? { $and: and } : {})
+        .sort({ created_at: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean<UserDocument[]>()
+        .exec();
+    },
+    async updateProfile(id, set) {
+      const keys = {
+        ...(set.first_name !== undefined ? { first_name_key: normalizeKey(set.first_name) } : {}),
+        ...(set.last_name !== undefined ? { last_name_key: normalizeKey(set.last_name) } : {}),
+      };
+      return Users.findOneAndUpdate({ _id: id }, { $set: { ...set, ...keys } }, { returnDocument: "after" })
+        .lean<UserDocument>()
+        .exec();
+    },
+    async setEmailChange(id, state) {
+      await Users.updateOne({ _id: id }, { $set: { email_change: state } }).exec();
+    },
+    async applyEmailChange(id, codeId) {
+      const user = await Users.findOne({ _id: id, "email_change.code_id": codeId })
+        .lean<UserDocument>()
+        .exec();
+      const change = user?.email_change;
+      if (!change) return null;
+      try {
+        return await Users.findOneAndUpdate(
+          { _id: id },
+          { $set: { email: change.new_email, email_key: change.new_email_key, email_change: null } },
+          { returnDocument: "after" },
+        )
+          .lean<UserDocument>()
+          .exec();
+      } catch (error) {
+        if (isDuplicateKey(error)) throw takenError("EMAIL_TAKEN");
+        throw error;
+      }
     },
     async removeRecoveryHash(id, hash) {
       await Users.updateOne({ _id: id }, { $pull: { "mfa.recovery_hashes": hash } }).exec();
