@@ -27,3 +27,10 @@ test -d node_modules/.pnpm || { echo "error: pnpm install failed" >&2; exit 1; }
 
 echo "==> local FerretDB and Mailpit (built once into .tools/bin)"
 pnpm --silent --filter @usersvc/local-stack install-tools
+
+echo "==> schemathesis (API fuzzing) in .tools/venv"
+schemathesis_version=4.32.5
+if [ ! -x .tools/venv/bin/schemathesis ] || ! .tools/venv/bin/schemathesis --version | grep -q "$schemathesis_version"; then
+  python3 -m venv .tools/venv
+  .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi

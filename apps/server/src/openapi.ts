@@ -54,7 +54,9 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
   }
   for (const [path, item] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item ?? {})) {
-      const responses = (operation as { responses?: Record<string, { content?: unknown }> }).responses ?? {};
+      const responses =
+        (operation as { responses?: Record<string, { description?: string; content?: unknown }> })
+          .responses ?? {};
       const meta = statuses.get(`${method} ${path}`);
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) < 400 || response.content === undefined) continue;
@@ -62,6 +64,17 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
           Number(status) === meta?.outputAlsoOn
             ? responses["200"]?.content
             : { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+      }
+      if ((operation as { requestBody?: unknown }).requestBody !== undefined) {
+        const error = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+        responses["413"] ??= {
+          description: "PAYLOAD_TOO_LARGE: the body is over BODY_LIMIT_BYTES",
+          content: error,
+        };
+        responses["415"] ??= {
+          description: "UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json",
+          content: error,
+        };
       }
       const ok = responses["200"];
       if (meta?.successStatus && ok) {

@@ -44,6 +44,17 @@ describe("HTTP contract", () => {
     expect(streamed.status).toBe(413);
   });
 
+  it("answers 405 with Allow for a method a known REST path does not take", async () => {
+    await using server = await startTestServer();
+    const response = await server.api("/api/users/health", { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET");
+    expect(await response.json()).toMatchObject({ code: "METHOD_NOT_ALLOWED" });
+    const put = await server.api("/api/users/id", { method: "PUT" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")?.split(", ").sort()).toEqual(["DELETE", "GET", "PATCH"]);
+  });
+
   it("answers 400 MALFORMED_JSON for a broken JSON body", async () => {
     await using server = await startTestServer();
     const response = await server.api("/api/users/id", {

@@ -61,6 +61,12 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     onError: onProcedureError,
   });
   const spec = JSON.stringify(options.openApiDocument);
+  const methodsOf = new Map(
+    Object.entries(options.openApiDocument.paths ?? {}).map(([path, item]) => [
+      path,
+      Object.keys(item ?? {}).map((method) => method.toUpperCase()),
+    ]),
+  );
   const routeOf = createRouteLabeler({
     openApiDocument: options.openApiDocument,
     procedures: Object.keys(options.router._def.procedures),
@@ -107,7 +113,15 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       else if (body.kind === "none") req.body = undefined;
       Object.assign(req, { originalUrl: url }); // keeps the full path in the request log
       req.url = url.slice("/api".length);
-      return rest(req, res, () => notFound(req, res, pathname));
+      return rest(req, res, () => {
+        const allowed = methodsOf.get(pathname.slice("/api".length).replace(/\/+$/, "") || "/");
+        if (!allowed) return notFound(req, res, pathname);
+        res.setHeader("Allow", allowed.join(", "));
+        sendError(res, 405, {
+          code: "METHOD_NOT_ALLOWED",
+          message: `${req.method ?? "GET"} is not allowed on ${pathname}; use ${allowed.join(", ")}.`,
+        });
+      });
     }
     return notFound(req, res, pathname);
   };

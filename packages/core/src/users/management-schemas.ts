@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { emailSchema, genders, objectIdSchema, roles, userSchema } from "./schemas";
+import { emailSchema, genders, noControlCharacters, objectIdSchema, roles, userSchema } from "./schemas";
 
 const nameField = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(64, "must be at most 64 characters")
-  .refine((value) => !/\p{Cc}/u.test(value), "must not contain control characters");
+  .regex(noControlCharacters, "must not contain control characters");
 
 /** GET /api/users/ (query string; booleans as "true"/"false"). */
 export const listUsersInputSchema = z.strictObject({

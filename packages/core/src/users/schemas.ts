@@ -5,7 +5,8 @@ export const genders = ["Male", "Female", "Other", "Unspecified"] as const;
 /** Roles a user may hold; new users default to "user". */
 export const roles = ["user", "admin"] as const;
 
-const noControlCharacters = (value: string) => !/\p{Cc}/u.test(value);
+/** No control characters (C0, DEL, C1): a pattern, so that the OpenAPI document says it too. */
+export const noControlCharacters = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 
 /** A MongoDB ObjectId as 24 hex characters. */
 export const objectIdSchema = z
@@ -25,7 +26,9 @@ export const emailSchema = z
   .string()
   .trim()
   .max(254, "must be at most 254 characters")
-  .pipe(z.email("must be a valid email address"))
+  // A format check on the string itself (not a pipe), so the OpenAPI document says "email".
+  .email("must be a valid email address")
+  .refine((value) => (value.split("@")[0] ?? "").length <= 64, "must have at most 64 characters before the @")
   .meta({ example: "john@example.com" });
 
 const nameSchema = (example: string) =>
@@ -34,7 +37,7 @@ const nameSchema = (example: string) =>
     .trim()
     .min(1, "must not be empty")
     .max(64, "must be at most 64 characters")
-    .refine(noControlCharacters, "must not contain control characters")
+    .regex(noControlCharacters, "must not contain control characters")
     .meta({ example });
 
 export const passwordSchema = z
@@ -49,7 +52,7 @@ export const identifierSchema = z
   .trim()
   .min(1, "must not be empty")
   .max(254, "must be at most 254 characters")
-  .refine(noControlCharacters, "must not contain control characters")
+  .regex(noControlCharacters, "must not contain control characters")
   .meta({ description: "A username or an email address", example: "john@example.com" });
 
 /** POST /api/users/ */
