@@ -6,6 +6,7 @@ export const genders = ["Male", "Female", "Other", "Unspecified"] as const;
 export const roles = ["user", "admin"] as const;
 
 /** No control characters (C0, DEL, C1): a pattern, so that the OpenAPI document says it too. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 export const noControlCharacters = /^[^\u0000-\u001F\u007F-\u009F]*$/;
 
 /** A MongoDB ObjectId as 24 hex characters. */
