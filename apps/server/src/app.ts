@@ -30,7 +30,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const container = await createContainer(settings, logger);
   const isAuthorized = createApiKeyVerifier(settings.auth);
   const router = createAppRouter({ isAuthorized, ...container.services });
-  const lifecycle = { draining: false };
+  const lifecycle = { draining: false, inFlight: 0 };
   const server = http.createServer(
     createRequestListener({
       router,
@@ -71,6 +71,11 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
       // ...and whatever is still running after the grace period is cut.
       const timer = setTimeout(() => server.closeAllConnections(), settings.http.shutdownTimeoutMs);
       await closed;
+      // A client may hang up while its request is still being worked on: let that work end
+      // before the database goes away (within the same grace period).
+      const deadline = Date.now() + settings.http.shutdownTimeoutMs;
+      while (lifecycle.inFlight > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       clearInterval(idle);
       clearTimeout(timer);
       await container.close();

@@ -26,8 +26,8 @@ export type ListenerOptions = {
   isAuthorized: (authorization: string | undefined) => boolean;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
-  /** Set while shutting down: responses then close their connection. */
-  lifecycle: { draining: boolean };
+  /** Shared with the app: `draining` while shutting down; `inFlight` handlers still running. */
+  lifecycle: { draining: boolean; inFlight: number };
 };
 
 /**
@@ -145,12 +145,17 @@ export function createRequestListener(options: ListenerOptions): RequestListener
         ? "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
         : "default-src 'none'; frame-ancestors 'none'",
     );
-    handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, "unhandled request error");
-      if (!res.headersSent)
-        sendError(res, 500, { code: "INTERNAL_ERROR", message: "Internal server error." });
-      else res.destroy();
-    });
+    options.lifecycle.inFlight++;
+    handle(req, res)
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "unhandled request error");
+        if (!res.headersSent)
+          sendError(res, 500, { code: "INTERNAL_ERROR", message: "Internal server error." });
+        else res.destroy();
+      })
+      .finally(() => {
+        options.lifecycle.inFlight--;
+      });
   };
 }
 

@@ -1,0 +1,151 @@
+/**
+ * `pnpm --filter @usersvc/server load [-- --duration 60 --connections 100]`: a mixed
+ * workload (lookups, registrations, right and wrong logins) against a server process on
+ * its own FerretDB + Mailpit. Prints throughput, latency percentiles and status counts;
+ * exits 1 on any 5xx or socket error. CI runs a 10 s version.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  createMailpitClient,
+  freePort,
+  repoRoot,
+  startLocalDatabase,
+  startLocalMailServer,
+} from "@usersvc/local-stack";
+import autocannon from "autocannon";
+
+const { values } = parseArgs({
+  options: { duration: { type: "string", default: "60" }, connections: { type: "string", default: "100" } },
+});
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+
+await using db = await startLocalDatabase();
+await using mail = await startLocalMailServer();
+const port = await freePort();
+const apiKey = `load-${randomBytes(12).toString("hex")}`;
+const url = `http://127.0.0.1:${port}`;
+const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  cwd: path.join(repoRoot, "apps/server"),
+  env: {
+    PATH: process.env.PATH ?? "",
+    ENV_FILE: "/nonexistent",
+    APP_ENV: "test",
+    SECRET_KEY: randomBytes(32).toString("hex"),
+    API_KEYS: apiKey,
+    MONGODB_URI: db.uri,
+    MONGODB_DB: "load",
+    MAIL_SERVER: mail.smtpHost,
+    MAIL_PORT: String(mail.smtpPort),
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+    LOGIN_MAX_FAILURES: "1000",
+  },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+try {
+  for (let i = 0; i < 200; i++) {
+    if ((await fetch(`${url}/api/users/health/live`).catch(() => null))?.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // One known user for lookups and logins.
+  const user = {
+    username: "loaduser",
+    first_name: "Load",
+    last_name: "User",
+    email: "load@example.com",
+    password: "Load-password-1",
+    password_confirmation: "Load-password-1",
+    gender: "Other",
+  };
+  const created = (await (
+    await fetch(`${url}/api/users/`, { method: "POST", headers, body: JSON.stringify(user) })
+  ).json()) as { id: string };
+  const [email] = await createMailpitClient(mail.webUrl).waitForMessages(user.email);
+  const code = /activation code is (\d{6})/.exec(email?.text ?? "")?.[1] ?? "";
+  await fetch(`${url}/api/users/activation`, {
+    method: "PATCH",
+    headers,
+    body: JSON.stringify({ identifier: user.username, code }),
+  });
+  let n = 0;
+  const unique = () => `${process.pid}_${n++}`;
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    headers,
+    requests: [
+      { method: "GET", path: `/api/users/id?id=${created.id}` },
+      { method: "GET", path: "/api/users/identifier?identifier=loaduser" },
+      {
+        method: "POST",
+        path: "/api/users/",
+        setupRequest: (request) => {
+          const id = unique();
+          return {
+            ...request,
+            body: JSON.stringify({ ...user, username: `u_${id}`, email: `u.${id}@example.com` }),
+          };
+        },
+      },
+      {
+        method: "POST",
+        path: "/api/users/auth/check",
+        body: JSON.stringify({ identifier: "loaduser", password: user.password }),
+      },
+      {
+        method: "POST",
+        path: "/api/users/auth/check",
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify({ identifier: `nobody_${unique()}`, password: "Wrong-password-1" }),
+        }),
+      },
+    ],
+  });
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [
+      code,
+      (stats as { count: number }).count,
+    ]),
+  );
+  const fiveXX = Object.entries(statuses)
+    .filter(([code]) => code.startsWith("5"))
+    .reduce((sum, [, count]) => sum + count, 0);
+  console.log(
+    JSON.stringify(
+      {
+        duration_s: duration,
+        connections,
+        requests: result.requests.total,
+        throughput_rps: result.requests.average,
+        latency_ms: {
+          p50: result.latency.p50,
+          p90: result.latency.p90,
+          p99: result.latency.p99,
+          max: result.latency.max,
+        },
+        statuses,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        non2xx: result.non2xx,
+      },
+      null,
+      2,
+    ),
+  );
+  if (fiveXX > 0 || result.errors > 0 || result.timeouts > 0) {
+    console.error(`FAILED: ${fiveXX} 5xx, ${result.errors} socket errors, ${result.timeouts} timeouts`);
+    process.exitCode = 1;
+  } else {
+    console.log("load: 0 5xx, 0 socket errors");
+  }
+} finally {
+  server.kill("SIGTERM");
+  await new Promise((resolve) => server.once("exit", resolve));
+}
