@@ -22,18 +22,21 @@ const confirmationMatches = (
   }
 };
 
+/** A TOTP code or a recovery code; required when the user has MFA enabled. */
+const secondFactorSchema = z
+  .string()
+  .trim()
+  .min(6, "must be the 6-digit code or a recovery code")
+  .max(32, "must be the 6-digit code or a recovery code")
+  .optional()
+  .meta({ description: "Required when the user has MFA enabled", example: "123456" });
+
 /** POST /api/users/auth/check */
 export const checkCredentialsInputSchema = z
   .strictObject({
     identifier: identifierSchema,
     password: givenPasswordSchema,
-    totp_code: z
-      .string()
-      .trim()
-      .min(6, "must be the 6-digit code or a recovery code")
-      .max(32, "must be the 6-digit code or a recovery code")
-      .optional()
-      .meta({ description: "Required when the user has MFA enabled", example: "123456" }),
+    totp_code: secondFactorSchema,
   })
   .meta({ id: "CheckCredentials" });
 
@@ -63,13 +66,7 @@ export const changePasswordInputSchema = z
     current_password: givenPasswordSchema,
     password: passwordSchema,
     password_confirmation: confirmationSchema,
-    totp_code: z
-      .string()
-      .trim()
-      .min(6, "must be the 6-digit code or a recovery code")
-      .max(32, "must be the 6-digit code or a recovery code")
-      .optional()
-      .meta({ description: "Required when the user has MFA enabled" }),
+    totp_code: secondFactorSchema,
   })
   .superRefine(confirmationMatches)
   .meta({ id: "ChangePassword" });

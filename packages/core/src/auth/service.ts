@@ -85,6 +85,14 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   };
 
+  /** With MFA on, the code must come too (MFA_REQUIRED) and be right (throttled). */
+  const requireSecondFactor = async (user: UserDocument, code: string | undefined) => {
+    if (!user.mfa_enabled) return;
+    if (!code)
+      throw new DomainError("MFA_REQUIRED", "This account uses two-factor authentication: send totp_code.");
+    await deps.verifySecondFactor(user, code);
+  };
+
   const assertPasswordPolicy = (user: UserDocument, password: string) => {
     const lowered = password.toLowerCase();
     if (lowered === user.username.toLowerCase() || lowered === user.email.toLowerCase()) {
@@ -170,15 +178,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       }
       await attempt.succeeded();
       if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
-      if (user.mfa_enabled) {
-        if (!input.totp_code) {
-          throw new DomainError(
-            "MFA_REQUIRED",
-            "This account uses two-factor authentication: send totp_code.",
-          );
-        }
-        await deps.verifySecondFactor(user, input.totp_code);
-      }
+      await requireSecondFactor(user, input.totp_code);
       if (deps.hasher.needsRehash(user.password_hash)) {
         const upgraded = await deps.hasher.hash(input.password);
         await users.setPasswordHash(user._id, upgraded, { replacing: user.password_hash });
@@ -224,16 +224,8 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
       }
       await attempt.succeeded();
-      if (user.mfa_enabled) {
-        // A stolen password alone must not be enough to take the account over.
-        if (!input.totp_code) {
-          throw new DomainError(
-            "MFA_REQUIRED",
-            "This account uses two-factor authentication: send totp_code.",
-          );
-        }
-        await deps.verifySecondFactor(user, input.totp_code);
-      }
+      // A stolen password alone must not be enough to take the account over.
+      await requireSecondFactor(user, input.totp_code);
       assertPasswordPolicy(user, input.password);
       await replacePassword(user, input.password);
       return { message: "Your password has been changed." };
