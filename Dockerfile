@@ -17,7 +17,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /out ./
 USER node
 EXPOSE 8000
-# Liveness only: readiness (/api/users/health) is for the load balancer.
+# Liveness only: readiness (/api/users/health) is for the load balancer. A worker-only
+# process (PROCESS_ROLE=worker) serves no HTTP, so there is nothing to probe.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/api/users/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "process.env.PROCESS_ROLE==='worker'?process.exit(0):fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/api/users/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]

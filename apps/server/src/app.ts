@@ -38,7 +38,9 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
       openApiDocument: createOpenApiDocument(router, version),
       logger,
       metrics: container.metrics,
-      isAuthorized,
+      isMetricsAuthorized: settings.metricsToken
+        ? createApiKeyVerifier({ apiKeys: [settings.metricsToken], disabled: false })
+        : isAuthorized,
       corsOrigins: settings.http.corsOrigins,
       bodyLimitBytes: settings.http.bodyLimitBytes,
       lifecycle,
@@ -69,11 +71,11 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
       server.closeIdleConnections();
       const idle = setInterval(() => server.closeIdleConnections(), 100);
       // ...and whatever is still running after the grace period is cut.
+      const deadline = Date.now() + settings.http.shutdownTimeoutMs;
       const timer = setTimeout(() => server.closeAllConnections(), settings.http.shutdownTimeoutMs);
       await closed;
       // A client may hang up while its request is still being worked on: let that work end
       // before the database goes away (within the same grace period).
-      const deadline = Date.now() + settings.http.shutdownTimeoutMs;
       while (lifecycle.inFlight > 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 20));
       clearInterval(idle);

@@ -36,8 +36,11 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const claims = createClaimStore(connection);
   const outbox = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
   const resetTokens = createResetTokenRepository(connection);
-  await Promise.all(
-    [userRepository, outbox, claims, resetTokens].map((repository) => repository.ensureIndexes()),
+  // A fresh replica set may still be electing: index creation is retried like the connection.
+  await retry(settings, logger, "creating indexes", () =>
+    Promise.all(
+      [userRepository, outbox, claims, resetTokens].map((repository) => repository.ensureIndexes()),
+    ),
   );
   const mailer = createSmtpMailer(settings.mail);
   const metrics = createMetrics({ outboxStats: () => outbox.stats() });
@@ -63,6 +66,8 @@ export async function createContainer(settings: Settings, logger: Logger) {
     claims,
     codeKey: keys.codeHashing,
     codeLifetimeMinutes: settings.activationExpirationMinutes,
+    cooldownSeconds: settings.activationResendCooldownSeconds,
+    resetTokens,
     onEmailQueued,
   });
   const mfa = createMfaService({
@@ -151,16 +156,27 @@ export async function createContainer(settings: Settings, logger: Logger) {
 }
 
 /** The database may start after us (compose, CI): retry for a while, then fail clearly. */
-async function connectWithRetry(settings: Settings, logger: Logger): Promise<Connection> {
+function connectWithRetry(settings: Settings, logger: Logger): Promise<Connection> {
+  return retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
+}
+
+async function retry<T>(
+  settings: Settings,
+  logger: Logger,
+  what: string,
+  attempt: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      return await connectDatabase(settings.mongodb);
+      return await attempt();
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`Cannot reach the database at ${redactUri(settings.mongodb.uri)}: ${String(error)}`);
+        throw new Error(
+          `Database at ${redactUri(settings.mongodb.uri)} failed while ${what}: ${String(error)}`,
+        );
       }
-      logger.warn({ uri: redactUri(settings.mongodb.uri) }, "database not reachable yet; retrying");
+      logger.warn({ uri: redactUri(settings.mongodb.uri) }, `database not ready (${what}); retrying`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }

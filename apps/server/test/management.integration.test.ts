@@ -120,7 +120,16 @@ describe("management: listing", () => {
 
   it("answers 400 for a bad limit, a foreign cursor or a bad filter", async () => {
     await using server = await startTestServer();
-    for (const query of ["limit=0", "limit=101", "limit=abc", "cursor=nope", "is_active=yes", "role=root"]) {
+    const farFuture = Buffer.from(JSON.stringify([1e300, "0123456789abcdef01234567"])).toString("base64url");
+    for (const query of [
+      "limit=0",
+      "limit=101",
+      "limit=abc",
+      "cursor=nope",
+      `cursor=${farFuture}`,
+      "is_active=yes",
+      "role=root",
+    ]) {
       const response = await server.api(`/api/users/?${query}`);
       expect(response.status, query).toBe(400);
       expect(await json(response)).toMatchObject({ code: "VALIDATION_ERROR" });
@@ -216,6 +225,44 @@ describe("management: email change", () => {
     const late = await patch(server, "/api/users/email/confirm", { id: user.id, code });
     expect(late.status).toBe(409);
     expect(await json(late)).toMatchObject({ code: "EMAIL_TAKEN" });
+  });
+
+  it("sends at most one code per cooldown, so re-requesting buys no extra guesses", async () => {
+    await using server = await startTestServer();
+    const user = await createActiveUser(server);
+    const first = await post(server, "/api/users/email/change", {
+      id: user.id,
+      new_email: `a.${user.username}@example.org`,
+    });
+    expect(first.status).toBe(200);
+    const again = await post(server, "/api/users/email/change", {
+      id: user.id,
+      new_email: `b.${user.username}@example.org`,
+    });
+    expect(again.status).toBe(429);
+    expect(await json(again)).toMatchObject({ code: "TOO_MANY_ATTEMPTS" });
+    expect(Number(again.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("kills outstanding password reset links when the address changes", async () => {
+    await using server = await startTestServer();
+    const user = await createActiveUser(server);
+    await post(server, "/api/users/password/forgot", { identifier: user.email });
+    const [, resetMail] = await server.inbox.waitForMessages(user.email, { count: 2 });
+    const token =
+      new URL(/(http\S+)/.exec(resetMail?.text ?? "")?.[1] ?? "http://x").searchParams.get("token") ?? "";
+    const newEmail = `moved.${user.username}@example.org`;
+    await post(server, "/api/users/email/change", { id: user.id, new_email: newEmail });
+    const [message] = await server.inbox.waitForMessages(newEmail);
+    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+    expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
+    const reset = await post(server, "/api/users/password/reset", {
+      token,
+      password: "Taken-over-pass-1",
+      password_confirmation: "Taken-over-pass-1",
+    });
+    expect(reset.status).toBe(400);
+    expect(await json(reset)).toMatchObject({ code: "INVALID_OR_EXPIRED_TOKEN" });
   });
 
   it("needs a pending change, and refuses the user's current address", async () => {

@@ -67,6 +67,16 @@ describe("operations", () => {
     expect(text).toContain("process_resident_memory_bytes");
   });
 
+  it("takes a dedicated METRICS_TOKEN instead of the API keys when one is set", async () => {
+    await using server = await startTestServer({ METRICS_TOKEN: "metrics-token-0123456789" });
+    expect((await server.api("/metrics")).status).toBe(401);
+    const ok = await fetch(`${server.url}/metrics`, {
+      headers: { authorization: "Bearer metrics-token-0123456789" },
+    });
+    expect(ok.status).toBe(200);
+    expect((await server.api("/api/users/health")).status).toBe(200);
+  });
+
   it("labels unknown paths as unmatched, keeping metric cardinality bounded", async () => {
     await using server = await startTestServer();
     for (const path of ["/random/a", "/random/b", "/api/users/nope"]) await fetch(`${server.url}${path}`);

@@ -66,6 +66,7 @@ export const envSchema = z
         )
         .optional(),
     ),
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").optional()),
     PROCESS_ROLE: z.enum(["all", "api", "worker"]).default("all"),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(16_384),
 

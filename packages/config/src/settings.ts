@@ -55,6 +55,8 @@ export type Settings = {
     /** Origins allowed to call from browsers; empty = CORS off. ["*"] = any. */
     corsOrigins: readonly string[];
   };
+  /** Bearer token for /metrics; without it /metrics takes any of the API keys. */
+  metricsToken: string | null;
   /** What this process runs: the API and the outbox worker ("all"), or one of them. */
   role: "all" | "api" | "worker";
   auth: { apiKeys: readonly string[]; disabled: boolean };
@@ -169,6 +171,7 @@ function toSettings(env: Env): Settings {
       corsOrigins: splitKeys(env.CORS_ORIGINS),
     },
     role: env.PROCESS_ROLE,
+    metricsToken: env.METRICS_TOKEN ?? null,
     auth: { apiKeys: splitKeys(env.API_KEYS), disabled: env.AUTH_DISABLED },
     logLevel: env.LOG_LEVEL,
   };

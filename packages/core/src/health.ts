@@ -26,7 +26,12 @@ export function createHealthService(deps: {
       } catch {
         return { status: "unavailable", database: "down", outbox: null };
       }
-      const stats = await deps.outbox.stats().catch(() => null);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), deps.timeoutMs);
+      });
+      const stats = await Promise.race([deps.outbox.stats().catch(() => null), late]);
+      clearTimeout(timer);
       const oldest = stats?.oldestPendingAt;
       return {
         status: "ok",

@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import type { TRPCError } from "@trpc/server";
-import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { internal_exceptionHandler, nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { OpenAPIObject } from "trpc-to-openapi";
 import type { ContextFactory, RequestContext } from "../context";
 import { describeError } from "../errors";
@@ -22,8 +22,8 @@ export type ListenerOptions = {
   openApiDocument: OpenAPIObject;
   logger: Logger;
   metrics: Metrics;
-  /** Checks the API key of /metrics (Prometheus sends it as a bearer token too). */
-  isAuthorized: (authorization: string | undefined) => boolean;
+  /** Checks the bearer token of /metrics (METRICS_TOKEN, or else an API key). */
+  isMetricsAuthorized: (authorization: string | undefined) => boolean;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
   /** Shared with the app: `draining` while shutting down; `inFlight` handlers still running. */
@@ -47,14 +47,19 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const cause = error.cause instanceof Error ? error.cause : error;
     logger.error({ err: cause, reqId: (req as IncomingMessage & { id?: unknown }).id }, "request failed");
   };
-  const trpc = createHTTPHandler({
+  const trpcOptions = {
     router: options.router,
-    basePath: "/trpc/",
     maxBodySize: limit,
-    createContext: ({ req }): RequestContext => options.createContext(req),
+    createContext: ({ req }: { req: IncomingMessage }): RequestContext => options.createContext(req),
     responseMeta: errorHeaders,
-    onError: ({ error, req, path }) => onProcedureError(error, req, path),
-  });
+    onError: ({ error, req, path }: { error: TRPCError; req: IncomingMessage; path: string | undefined }) =>
+      onProcedureError(error, req, path),
+  };
+  /** tRPC's node handler, awaited (so in-flight work is counted until it really ends). */
+  const trpc = (req: IncomingMessage, res: ServerResponse, pathname: string) =>
+    nodeHTTPRequestHandler({ ...trpcOptions, req, res, path: pathname.slice("/trpc/".length) }).catch(
+      internal_exceptionHandler({ ...trpcOptions, req, res, path: pathname.slice("/trpc/".length) }),
+    );
   const rest = createRestHandler({
     router: options.router,
     createContext: options.createContext,
@@ -78,7 +83,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     if (applyCors(req, res, options.corsOrigins)) return;
     if (declaresTooLarge(req, limit)) return tooLarge(res, limit);
     if (pathname === "/metrics") {
-      if (!options.isAuthorized(req.headers.authorization)) {
+      if (!options.isMetricsAuthorized(req.headers.authorization)) {
         return sendError(res, 401, {
           code: "INVALID_API_KEY",
           message: "/metrics needs 'Authorization: Bearer <key>'.",
@@ -89,7 +94,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       res.end(text);
       return;
     }
-    if (pathname === "/trpc" || pathname.startsWith("/trpc/")) return trpc(req, res);
+    if (pathname === "/trpc" || pathname.startsWith("/trpc/")) return trpc(req, res, pathname);
     if (pathname === "/api/openapi.json") {
       res.setHeader("Cache-Control", "no-cache");
       res.setHeader("Content-Type", "application/json; charset=utf-8");

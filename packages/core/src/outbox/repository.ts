@@ -20,8 +20,8 @@ export interface OutboxRepository {
   enqueue(input: { userId: Types.ObjectId; kind: string; ref: string; email: EmailMessage }): Promise<string>;
   /** Removes a message that was queued for an operation that then failed. */
   discard(id: string): Promise<void>;
-  /** Removes every message of a user (on deletion). */
-  discardForUser(userId: Types.ObjectId): Promise<void>;
+  /** Removes the messages of a user (of some kinds, or all on deletion). */
+  discardForUser(userId: Types.ObjectId, kinds?: readonly string[]): Promise<void>;
   /**
    * Takes the oldest due message whose lease is free, leasing it to `owner` for `leaseMs`:
    * two instances never hold the same message at once (each lease is a claim, see claims.ts).
@@ -105,9 +105,12 @@ export function createOutboxRepository(deps: {
       await Outbox.deleteOne({ _id: new Types.ObjectId(id) }).exec();
       if (doc) await claims.releaseGroup(leaseGroup(id, doc.lease_gen));
     },
-    async discardForUser(userId) {
-      const docs = await Outbox.find({ user_id: userId }).lean<OutboxDocument[]>().exec();
-      await Outbox.deleteMany({ user_id: userId }).exec();
+    async discardForUser(userId, kinds) {
+      const filter = kinds
+        ? { user_id: userId, kind: mongoose.trusted({ $in: [...kinds] }) }
+        : { user_id: userId };
+      const docs = await Outbox.find(filter).lean<OutboxDocument[]>().exec();
+      await Outbox.deleteMany(filter).exec();
       await Promise.all(docs.map((doc) => claims.releaseGroup(leaseGroup(doc._id, doc.lease_gen))));
     },
     async claimNext(owner, leaseMs) {

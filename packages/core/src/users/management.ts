@@ -1,4 +1,5 @@
 import { Types } from "mongoose";
+import type { ResetTokenRepository } from "../auth/reset-tokens";
 import type { ClaimStore } from "../claims";
 import { DomainError } from "../errors";
 import { emailChangeCodeEmail, emailChangedEmail } from "../mail/templates";
@@ -17,6 +18,10 @@ export type ManagementServiceDeps = {
   claims: ClaimStore;
   codeKey: Buffer;
   codeLifetimeMinutes: number;
+  /** At most one code per user this often. */
+  cooldownSeconds: number;
+  /** Outstanding password resets (they end when the address changes). */
+  resetTokens: Pick<ResetTokenRepository, "deleteForUser">;
   onEmailQueued: () => void;
 };
 
@@ -35,8 +40,9 @@ function decodeCursor(cursor: string): { createdAt: Date; id: Types.ObjectId } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") {
-      if (Types.ObjectId.isValid(value[1]) && Number.isFinite(value[0])) {
-        return { createdAt: new Date(value[0]), id: new Types.ObjectId(value[1]) };
+      const createdAt = new Date(value[0]);
+      if (Types.ObjectId.isValid(value[1]) && !Number.isNaN(createdAt.getTime())) {
+        return { createdAt, id: new Types.ObjectId(value[1]) };
       }
     }
   } catch {
@@ -97,6 +103,23 @@ export function createManagementService(deps: ManagementServiceDeps) {
         );
       }
       if (await users.findByIdentifier(key)) throw takenError("EMAIL_TAKEN");
+      // At most one code per cooldown, and each pending code replaced once: re-requesting
+      // buys neither more guesses nor a flood of mail.
+      const pending = user.email_change;
+      if (pending) {
+        const wait = Math.ceil(
+          (pending.sent_at.getTime() + deps.cooldownSeconds * 1_000 - Date.now()) / 1_000,
+        );
+        if (wait > 0 || !(await codes.claimReplacement(emailChangeKind, group(user._id), pending))) {
+          throw new DomainError(
+            "TOO_MANY_ATTEMPTS",
+            `A code was just sent; try again in ${Math.max(wait, 1)} seconds.`,
+            {
+              retryAfterSeconds: Math.max(wait, 1),
+            },
+          );
+        }
+      }
       const { code, state } = codes.newCode(deps.codeLifetimeMinutes);
       const messageId = await outbox.enqueue({
         userId: user._id,
@@ -147,18 +170,24 @@ export function createManagementService(deps: ManagementServiceDeps) {
         case "used":
           throw new DomainError("EMAIL_CHANGE_NOT_PENDING", "This change was already confirmed.");
       }
-      const updated = await users.applyEmailChange(user._id, change.code_id).catch(async (error: unknown) => {
-        await checked.undo().catch(() => {});
-        throw error;
-      });
-      if (!updated)
-        throw new DomainError("EMAIL_CHANGE_NOT_PENDING", "The change was replaced by a newer request.");
-      await outbox.enqueue({
+      // The notice to the old address is queued first, so that it cannot be lost after the change.
+      const notice = await outbox.enqueue({
         userId: user._id,
         kind: "email-changed",
         ref: "notice",
-        email: emailChangedEmail({ to: user.email, firstName: user.first_name, newEmail: updated.email }),
+        email: emailChangedEmail({ to: user.email, firstName: user.first_name, newEmail: change.new_email }),
       });
+      const updated = await users.applyEmailChange(user._id, change.code_id).catch(async (error: unknown) => {
+        await Promise.all([checked.undo(), outbox.discard(notice)]).catch(() => {});
+        throw error;
+      });
+      if (!updated) {
+        await outbox.discard(notice).catch(() => {});
+        throw new DomainError("EMAIL_CHANGE_NOT_PENDING", "The change was replaced by a newer request.");
+      }
+      // Reset links went to the old address: they die with it, queued or not.
+      await deps.resetTokens.deleteForUser(user._id);
+      await outbox.discardForUser(user._id, ["password-reset"]);
       deps.onEmailQueued();
       return toUser(updated);
     },
