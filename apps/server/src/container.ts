@@ -114,7 +114,9 @@ export async function createContainer(settings: Settings, logger: Logger) {
         ? users.judgeActivationEmail(message)
         : message.kind === emailChangeKind
           ? management.judgeEmailChange(message)
-          : "send",
+          : message.kind === "password-reset"
+            ? users.judgeRecipient(message) // a link only ever goes to the current address
+            : "send",
     onEvent: (event) => {
       if (event.type === "error") logger.warn({ err: event.error }, "outbox: cannot reach the database");
       else if (event.type === "retry") logger.warn(event, "outbox: send failed, will retry");

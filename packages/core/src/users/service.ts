@@ -8,7 +8,7 @@ import type { MessageVerdict } from "../outbox/worker";
 import type { PasswordHasher } from "../passwords";
 import type { UserDocument } from "./model";
 import { takenError, toUser, type UserRepository } from "./repository";
-import type { CreateUserInput, User } from "./schemas";
+import { type CreateUserInput, normalizeKey, type User } from "./schemas";
 
 /** Wrong codes a single activation code survives. */
 export const maxActivationAttempts = maxCodeAttempts;
@@ -208,6 +208,12 @@ export function createUserService(deps: UserServiceDeps) {
       const user = await users.findByIdentifier(identifier);
       if (!user || !(await removeUser(user._id))) throw notFound("this identifier");
       return { message: "User deleted." };
+    },
+
+    /** For the outbox worker: does a queued email still go to the user's current address? */
+    async judgeRecipient(message: { userId: string; email: { to: string } }): Promise<MessageVerdict> {
+      const user = await users.findById(message.userId);
+      return user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop";
     },
 
     /**
