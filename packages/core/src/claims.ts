@@ -20,6 +20,8 @@ export interface ClaimStore {
   count(group: string): Promise<number>;
   /** Frees one claim (e.g. when the work it guarded failed and may be retried). */
   release(key: string): Promise<void>;
+  /** Frees the given claims (by key: cheap, unlike a group scan on FerretDB). */
+  releaseKeys(keys: readonly string[]): Promise<void>;
   /** Forgets every claim of a group (e.g. when what it guarded is gone). */
   releaseGroup(group: string): Promise<void>;
   /** Deletes expired claims; returns how many. */
@@ -61,6 +63,9 @@ export function createClaimStore(connection: Connection): ClaimStore {
     count: (group) => Claims.countDocuments({ group }).exec(),
     async release(key) {
       await Claims.deleteOne({ _id: key }).exec();
+    },
+    async releaseKeys(keys) {
+      await Claims.deleteMany({ _id: mongoose.trusted({ $in: [...keys] }) }).exec();
     },
     async releaseGroup(group) {
       await Claims.deleteMany({ group }).exec();

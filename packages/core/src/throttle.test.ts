@@ -14,6 +14,9 @@ function memoryClaims(): ClaimStore {
     claimedAt: async (key) => claims.get(key)?.at ?? null,
     count: async (group) => [...claims.values()].filter((c) => c.group === group).length,
     release: async (key) => void claims.delete(key),
+    releaseKeys: async (keys) => {
+      for (const key of keys) claims.delete(key);
+    },
     releaseGroup: async (group) => {
       for (const [key, c] of claims) if (c.group === group) claims.delete(key);
     },

@@ -20,7 +20,9 @@ export type Throttle = {
 /**
  * Slots are claims `throttle:<name>:<key>:<window>:<n>` for n = 1..limit: exact under any
  * concurrency, which a `$inc` counter is not on FerretDB. Claims expire with their window
- * and are swept by `ClaimStore.sweep`.
+ * and are swept by `ClaimStore.sweep`. Only `_id` operations are used (inserts in slot
+ * order, deletes by key): FerretDB answers those from its index, while a count or a delete
+ * by group scans the collection.
  */
 export function createThrottle(options: {
   claims: ClaimStore;
@@ -40,21 +42,18 @@ export function createThrottle(options: {
     async acquire(key) {
       const window = windowOf();
       const slots = group(key, window);
-      const used = await claims.count(slots);
-      if (used < limit) {
-        const expiresAt = new Date((window + 1) * windowMs);
-        // Start after the slots in use; wrap around for ones released meanwhile.
-        for (let i = 0; i < limit; i++) {
-          const slot = `${slots}:${((used + i) % limit) + 1}`;
-          if (await claims.claim(slot, slots, expiresAt)) {
-            return { retryAfter: 0, release: () => claims.release(slot) };
-          }
+      const expiresAt = new Date((window + 1) * windowMs);
+      for (let n = 1; n <= limit; n++) {
+        const slot = `${slots}:${n}`;
+        if (await claims.claim(slot, slots, expiresAt)) {
+          return { retryAfter: 0, release: () => claims.release(slot) };
         }
       }
       return { retryAfter: secondsLeft(window), release: async () => {} };
     },
     async clear(key) {
-      await claims.releaseGroup(group(key, windowOf()));
+      const slots = group(key, windowOf());
+      await claims.releaseKeys(Array.from({ length: limit }, (_, i) => `${slots}:${i + 1}`));
     },
   };
 }
