@@ -4,16 +4,14 @@
  * bench/results/<date>.json and .md (with an SVG chart). `--duration` seconds per run
  * (default 10), `--rounds` (default 3); `--duration 2 --rounds 1` is a smoke run.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { createPasswordHasher, owaspArgon2id } from "@usersvc/core";
-import { freePort, repoRoot, startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
+import { freePort, startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import autocannon from "autocannon";
 import { MongoClient, ObjectId } from "mongodb";
+import { measuredEnv, startMeasured } from "../scripts/measured-server";
 import { writeReport } from "./report";
 
 const { values } = parseArgs({
@@ -25,34 +23,7 @@ const connections = 50;
 
 await using db = await startLocalDatabase();
 await using mail = await startLocalMailServer();
-const apiKey = `bench-${randomBytes(12).toString("hex")}`;
-const env = {
-  PATH: process.env.PATH ?? "",
-  ENV_FILE: "/nonexistent",
-  APP_ENV: "test",
-  SECRET_KEY: randomBytes(32).toString("hex"),
-  API_KEYS: apiKey,
-  MONGODB_URI: db.uri,
-  MONGODB_DB: "bench",
-  MAIL_SERVER: mail.smtpHost,
-  MAIL_PORT: String(mail.smtpPort),
-  LOG_LEVEL: "warn",
-  LOGIN_MAX_FAILURES: "1000",
-};
-
-async function start(args: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    cwd: path.join(repoRoot, "apps/server"),
-    env: { ...env, PORT: String(port) },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 300; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/api/users/health/live`).catch(() => null);
-    if (up) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${args.join(" ")} did not start`);
-}
+const { apiKey, env } = measuredEnv({ db, mail, dbName: "bench" });
 
 // Seed 10,000 users straight into the database (argon2 hash computed once).
 const hash = await createPasswordHasher(owaspArgon2id).hash("Bench-password-1");
@@ -86,8 +57,8 @@ await mongo.close();
 
 const servicePort = await freePort();
 const baselinePort = await freePort();
-const service = await start(["dist/main.js"], servicePort);
-const baseline = await start(["--import", "tsx", "bench/baseline.ts"], baselinePort);
+const service = await startMeasured(["dist/main.js"], servicePort, env);
+const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], baselinePort, env);
 const hexIds = ids.map((id) => id.toHexString());
 let next = 0;
 const someId = () => hexIds[next++ % hexIds.length] ?? "";

@@ -4,18 +4,15 @@
  * its own FerretDB + Mailpit. Prints throughput, latency percentiles and status counts;
  * exits 1 on any 5xx or socket error. CI runs a 10 s version.
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   createMailpitClient,
   freePort,
-  repoRoot,
   startLocalDatabase,
   startLocalMailServer,
 } from "@usersvc/local-stack";
 import autocannon from "autocannon";
+import { measuredEnv, startMeasured } from "./measured-server";
 
 const { values } = parseArgs({
   options: { duration: { type: "string", default: "60" }, connections: { type: "string", default: "100" } },
@@ -26,32 +23,11 @@ const connections = Number(values.connections);
 await using db = await startLocalDatabase();
 await using mail = await startLocalMailServer();
 const port = await freePort();
-const apiKey = `load-${randomBytes(12).toString("hex")}`;
 const url = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-  cwd: path.join(repoRoot, "apps/server"),
-  env: {
-    PATH: process.env.PATH ?? "",
-    ENV_FILE: "/nonexistent",
-    APP_ENV: "test",
-    SECRET_KEY: randomBytes(32).toString("hex"),
-    API_KEYS: apiKey,
-    MONGODB_URI: db.uri,
-    MONGODB_DB: "load",
-    MAIL_SERVER: mail.smtpHost,
-    MAIL_PORT: String(mail.smtpPort),
-    PORT: String(port),
-    LOG_LEVEL: "warn",
-    LOGIN_MAX_FAILURES: "1000",
-  },
-  stdio: ["ignore", "inherit", "inherit"],
-});
+const { apiKey, env } = measuredEnv({ db, mail, dbName: "load" });
+const server = await startMeasured(["--import", "tsx", "src/main.ts"], port, env);
 const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
 try {
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${url}/api/users/health/live`).catch(() => null))?.ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   // One known user for lookups and logins.
   const user = {
     username: "loaduser",

@@ -1,6 +1,7 @@
 import type { Settings } from "@usersvc/config";
 import {
   activationEmailKind,
+  type ClaimedMessage,
   connectDatabase,
   createAuthService,
   createClaimStore,
@@ -17,6 +18,7 @@ import {
   createUserService,
   deriveKeys,
   emailChangeKind,
+  type MessageVerdict,
   type OutboxWorker,
 } from "@usersvc/core";
 import type { Connection } from "mongoose";
@@ -105,18 +107,18 @@ export async function createContainer(settings: Settings, logger: Logger) {
       background.add(running);
     },
   });
+  // Whether a queued email is still wanted when its turn comes, by kind (others: always).
+  const judges: Record<string, (message: ClaimedMessage) => Promise<MessageVerdict>> = {
+    [activationEmailKind]: (message) => users.judgeActivationEmail(message),
+    [emailChangeKind]: (message) => management.judgeEmailChange(message),
+    // A reset link only ever goes to the current address.
+    "password-reset": (message) => users.judgeRecipient(message),
+  };
   worker = createOutboxWorker({
     outbox,
     mailer,
     ...settings.outbox,
-    judge: async (message) =>
-      message.kind === activationEmailKind
-        ? users.judgeActivationEmail(message)
-        : message.kind === emailChangeKind
-          ? management.judgeEmailChange(message)
-          : message.kind === "password-reset"
-            ? users.judgeRecipient(message) // a link only ever goes to the current address
-            : "send",
+    judge: async (message) => judges[message.kind]?.(message) ?? "send",
     onEvent: (event) => {
       if (event.type === "error") logger.warn({ err: event.error }, "outbox: cannot reach the database");
       else if (event.type === "retry") logger.warn(event, "outbox: send failed, will retry");
