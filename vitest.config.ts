@@ -25,7 +25,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["{apps,packages}/*/test/**/*.integration.test.ts"],
+          include: ["{apps,packages,tooling}/*/test/**/*.integration.test.ts"],
           globalSetup: ["apps/server/test/global-setup.ts"],
           fileParallelism: false,
           testTimeout: 30_000,

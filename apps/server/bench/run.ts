@@ -1,8 +1,11 @@
 /**
  * `pnpm bench`: the users service against a raw-driver baseline on one local stack, same
- * connections and duration per target, alternating targets to cancel drift. Writes
- * bench/results/<date>.json and .md (with an SVG chart). `--duration` seconds per run
- * (default 10), `--rounds` (default 3); `--duration 2 --rounds 1` is a smoke run.
+ * connections and duration per target, alternating targets to cancel drift, after an
+ * unmeasured warm-up of each. Besides latency and throughput it reads the CPU time each
+ * process spent per request (/proc), which stays meaningful when the load generator, the
+ * database and the servers share a few cores. Writes bench/results/<date>.json and .md
+ * (with an SVG chart). `--duration` seconds per run (default 10), `--rounds` (default 3),
+ * `--warmup` seconds per target (default 3); `--duration 2 --rounds 1 --warmup 1` is a smoke run.
  */
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -12,23 +15,30 @@ import { freePort, startLocalDatabase, startLocalMailServer } from "@usersvc/loc
 import autocannon from "autocannon";
 import { MongoClient, ObjectId } from "mongodb";
 import { measuredEnv, startMeasured } from "../scripts/measured-server";
-import { writeReport } from "./report";
+import { type LookupResult, writeReport } from "./report";
 
 const { values } = parseArgs({
-  options: { duration: { type: "string", default: "10" }, rounds: { type: "string", default: "3" } },
+  options: {
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "3" },
+  },
 });
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
+const warmup = Number(values.warmup);
 const connections = 50;
+const users = 10_000;
 
 await using db = await startLocalDatabase();
 await using mail = await startLocalMailServer();
 const { apiKey, env } = measuredEnv({ db, mail, dbName: "bench" });
 
-// Seed 10,000 users straight into the database (argon2 hash computed once).
-const hash = await createPasswordHasher(owaspArgon2id).hash("Bench-password-1");
+// Seed the users straight into the database (argon2 hash computed once).
+const password = "Bench-password-1";
+const hash = await createPasswordHasher(owaspArgon2id).hash(password);
 const mongo = await new MongoClient(db.uri).connect();
-const ids = Array.from({ length: 10_000 }, () => new ObjectId());
+const ids = Array.from({ length: users }, () => new ObjectId());
 await mongo
   .db("bench")
   .collection("users")
@@ -64,23 +74,49 @@ let next = 0;
 const someId = () => hexIds[next++ % hexIds.length] ?? "";
 const auth = { authorization: `Bearer ${apiKey}` };
 
-type Target = { name: string; url: string; path: () => string; lookupsPerRequest: number };
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+const cpuSeconds = (pid: number | undefined): number => {
+  if (pid === undefined) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ)
+};
+/** Peak resident memory of a process so far, in MB. */
+const peakRssMb = (pid: number | undefined): number =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+/** Runs `work` and returns what it returned plus the CPU ms each process spent on it. */
+async function measureCpu<T>(pids: (number | undefined)[], work: () => Promise<T>) {
+  const before = pids.map(cpuSeconds);
+  const result = await work();
+  return { result, cpuMs: pids.map((pid, i) => (cpuSeconds(pid) - (before[i] ?? 0)) * 1_000) };
+}
+
+type Target = {
+  name: string;
+  url: string;
+  pid: number | undefined;
+  path: () => string;
+  lookupsPerRequest: number;
+};
 const targets: Target[] = [
   {
     name: "REST",
     url: `http://127.0.0.1:${servicePort}`,
+    pid: service.pid,
     path: () => `/api/users/id?id=${someId()}`,
     lookupsPerRequest: 1,
   },
   {
     name: "tRPC",
     url: `http://127.0.0.1:${servicePort}`,
+    pid: service.pid,
     path: () => `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id: someId() }))}`,
     lookupsPerRequest: 1,
   },
   {
     name: "tRPC batch (4)",
     url: `http://127.0.0.1:${servicePort}`,
+    pid: service.pid,
     path: () =>
       `/trpc/users.byId,users.byId,users.byId,users.byId?batch=1&input=${encodeURIComponent(
         JSON.stringify({
@@ -95,24 +131,36 @@ const targets: Target[] = [
   {
     name: "baseline",
     url: `http://127.0.0.1:${baselinePort}`,
+    pid: baseline.pid,
     path: () => `/id?id=${someId()}`,
     lookupsPerRequest: 1,
   },
 ];
 
-type Run = { rps: number; p50: number; p90: number; p99: number; non2xx: number; errors: number };
+type Run = {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  serverCpuMs: number;
+  databaseCpuMs: number;
+};
 const runs = new Map<string, Run[]>(targets.map((t) => [t.name, []]));
-const load = (target: Target) =>
+const load = (target: Target, seconds: number) =>
   autocannon({
     url: target.url,
     connections,
-    duration,
+    duration: seconds,
     headers: auth,
     requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: target.path() }) }],
   });
+for (const target of targets) await load(target, warmup); // JIT, pools and caches, unmeasured
 for (let round = 0; round < rounds; round++) {
   for (const target of round % 2 ? [...targets].reverse() : targets) {
-    const result = await load(target);
+    const { result, cpuMs } = await measureCpu([target.pid, db.pid()], () => load(target, duration));
+    const lookupsDone = result.requests.total * target.lookupsPerRequest;
     runs.get(target.name)?.push({
       rps: result.requests.average * target.lookupsPerRequest,
       p50: result.latency.p50,
@@ -120,12 +168,14 @@ for (let round = 0; round < rounds; round++) {
       p99: result.latency.p99,
       non2xx: result.non2xx,
       errors: result.errors,
+      serverCpuMs: (cpuMs[0] ?? Number.NaN) / lookupsDone,
+      databaseCpuMs: (cpuMs[1] ?? Number.NaN) / lookupsDone,
     });
     process.stderr.write(`round ${round + 1} ${target.name}: ${Math.round(result.requests.average)} req/s\n`);
   }
 }
 const mean = (list: number[]) => list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
-const lookups = Object.fromEntries(
+const lookups: Record<string, LookupResult> = Object.fromEntries(
   [...runs].map(([name, list]) => [
     name,
     {
@@ -135,57 +185,79 @@ const lookups = Object.fromEntries(
       p99_ms: mean(list.map((r) => r.p99)),
       non2xx: list.reduce((a, r) => a + r.non2xx, 0),
       errors: list.reduce((a, r) => a + r.errors, 0),
+      server_cpu_ms_per_lookup: mean(list.map((r) => r.serverCpuMs)),
+      database_cpu_ms_per_lookup: mean(list.map((r) => r.databaseCpuMs)),
     },
   ]),
 );
+const rssAfterLookupsMb = peakRssMb(service.pid);
 
-// auth/check at the configured argon2 parameters, and health while it is saturated.
+// auth/check at the configured argon2 parameters (each login a different user, right
+// password), with the health route and the liveness route probed meanwhile.
 const hasher = createPasswordHasher(owaspArgon2id);
 const samples: number[] = [];
 for (let i = 0; i < 20; i++) {
   const started = performance.now();
-  await hasher.verify(hash, "Bench-password-1");
+  await hasher.verify(hash, password);
   samples.push(performance.now() - started);
 }
 const singleHashMs = [...samples].sort((a, b) => a - b)[10] ?? Number.NaN;
 const cores = os.availableParallelism();
 const idealLogins = (cores / singleHashMs) * 1_000;
-const [storm, health] = await Promise.all([
-  autocannon({
-    url: `http://127.0.0.1:${servicePort}`,
-    connections: 4 * cores,
-    duration,
-    headers: { ...auth, "content-type": "application/json" },
-    requests: [
-      {
-        method: "POST",
-        path: "/api/users/auth/check",
-        setupRequest: (request) => ({
-          ...request,
-          body: JSON.stringify({ identifier: `bench_${next++ % 10_000}`, password: "Bench-password-1" }),
-        }),
-      },
-    ],
-  }),
-  autocannon({ url: `http://127.0.0.1:${servicePort}/api/users/health`, connections: 1, duration }),
-]);
-const peakRssMb =
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${service.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+const probe = (path: string) =>
+  autocannon({ url: `http://127.0.0.1:${servicePort}${path}`, connections: 1, duration });
+const {
+  result: [storm, health, live],
+  cpuMs: [stormServerMs = Number.NaN, stormDatabaseMs = Number.NaN],
+} = await measureCpu([service.pid, db.pid()], () =>
+  Promise.all([
+    autocannon({
+      url: `http://127.0.0.1:${servicePort}`,
+      connections: 4 * cores,
+      duration,
+      headers: { ...auth, "content-type": "application/json" },
+      requests: [
+        {
+          method: "POST",
+          path: "/api/users/auth/check",
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ identifier: `bench_${next++ % users}`, password }),
+          }),
+        },
+      ],
+    }),
+    probe("/api/users/health"),
+    probe("/api/users/health/live"),
+  ]),
+);
+const serverPeakRssMb = peakRssMb(service.pid);
+const baselinePeakRssMb = peakRssMb(baseline.pid);
 service.kill("SIGTERM");
 baseline.kill("SIGTERM");
 
 const base = lookups.baseline;
 const rest = lookups.REST;
 const trpc = lookups.tRPC;
-const result = {
+const written = writeReport({
   date: new Date().toISOString(),
   machine: { cores, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version },
-  settings: { connections, duration_s: duration, rounds, users: 10_000, argon2: owaspArgon2id },
+  settings: {
+    connections,
+    duration_s: duration,
+    rounds,
+    warmup_s: warmup,
+    users,
+    database: db.kind,
+    argon2: owaspArgon2id,
+  },
   lookups,
   ratios: {
     rest_vs_baseline_throughput: rest && base ? rest.lookups_per_s / base.lookups_per_s : null,
     rest_vs_baseline_p99: rest && base ? rest.p99_ms / base.p99_ms : null,
     trpc_vs_rest_throughput: trpc && rest ? trpc.lookups_per_s / rest.lookups_per_s : null,
+    rest_vs_baseline_server_cpu:
+      rest && base ? rest.server_cpu_ms_per_lookup / base.server_cpu_ms_per_lookup : null,
   },
   auth_check: {
     single_hash_ms: singleHashMs,
@@ -193,10 +265,17 @@ const result = {
     measured_per_s: storm.requests.average,
     ratio_to_ideal: storm.requests.average / idealLogins,
     non2xx: storm.non2xx,
+    server_cpu_ms_per_login: stormServerMs / storm.requests.total,
+    database_cpu_ms_per_login: stormDatabaseMs / storm.requests.total,
   },
-  health_during_login_storm: { p99_ms: health.latency.p99, p50_ms: health.latency.p50 },
-  server_peak_rss_mb: peakRssMb,
-};
-const written = writeReport(result);
-console.log(JSON.stringify(result, null, 2));
-console.log(`written: ${written.join(", ")}`);
+  health_during_login_storm: {
+    p50_ms: health.latency.p50,
+    p99_ms: health.latency.p99,
+    live_p99_ms: live.latency.p99,
+  },
+  server_peak_rss_mb: serverPeakRssMb,
+  server_peak_rss_after_lookups_mb: rssAfterLookupsMb,
+  baseline_peak_rss_mb: baselinePeakRssMb,
+});
+console.log(readFileSync(written.markdown, "utf8"));
+console.log(`written: ${Object.values(written).join(", ")}`);

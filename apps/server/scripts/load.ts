@@ -24,7 +24,7 @@ await using db = await startLocalDatabase();
 await using mail = await startLocalMailServer();
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
-const { apiKey, env } = measuredEnv({ db, mail, dbName: "load" });
+const { apiKey, env } = measuredEnv({ db, mail, dbName: "load", loginMaxFailures: 1000 });
 const server = await startMeasured(["--import", "tsx", "src/main.ts"], port, env);
 const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
 try {

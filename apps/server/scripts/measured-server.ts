@@ -5,10 +5,16 @@ import { type LocalDatabase, type LocalMailServer, repoRoot } from "@usersvc/loc
 
 /**
  * What the load test and the benchmark share: the environment of a server measured on its
- * own FerretDB + Mailpit (throttling out of the way), and starting a process that waits for
- * its liveness route.
+ * own FerretDB + Mailpit, and starting a process that waits for its liveness route.
+ * `loginMaxFailures` raises the throttle's limit for loads that log one account in from
+ * many connections at once (each attempt holds a slot until it succeeds).
  */
-export function measuredEnv(input: { db: LocalDatabase; mail: LocalMailServer; dbName: string }) {
+export function measuredEnv(input: {
+  db: LocalDatabase;
+  mail: LocalMailServer;
+  dbName: string;
+  loginMaxFailures?: number;
+}) {
   const apiKey = `measure-${randomBytes(12).toString("hex")}`;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -21,7 +27,7 @@ export function measuredEnv(input: { db: LocalDatabase; mail: LocalMailServer; d
     MAIL_SERVER: input.mail.smtpHost,
     MAIL_PORT: String(input.mail.smtpPort),
     LOG_LEVEL: "warn",
-    LOGIN_MAX_FAILURES: "1000",
+    ...(input.loginMaxFailures ? { LOGIN_MAX_FAILURES: String(input.loginMaxFailures) } : {}),
   };
   return { apiKey, env };
 }

@@ -46,7 +46,11 @@ export async function createContainer(settings: Settings, logger: Logger) {
   );
   const mailer = createSmtpMailer(settings.mail);
   const metrics = createMetrics({ outboxStats: () => outbox.stats() });
-  const hasher = metrics.timeHasher(createPasswordHasher(settings.passwordHashing));
+  const hasher = metrics.timeHasher(
+    createPasswordHasher(settings.passwordHashing, {
+      maxConcurrent: settings.passwordHashConcurrency,
+    }),
+  );
   const throttle = (name: string, limit: number) =>
     createThrottle({ claims, name, limit, windowSeconds: settings.throttling.windowSeconds });
 

@@ -38,10 +38,19 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
   });
   const hashing = new Histogram({
     name: "users_password_hash_duration_seconds",
-    help: "argon2id time per operation",
+    help: "argon2id time per operation, including the wait for a free slot",
     labelNames: ["operation"] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
     registers,
+  });
+  let hashesWaiting = () => 0;
+  new Gauge({
+    name: "users_password_hash_waiting",
+    help: "Password hashes and checks waiting for a free slot (at most one runs per core)",
+    registers,
+    collect() {
+      this.set(hashesWaiting());
+    },
   });
   let stats: Promise<OutboxStats | null> | null = null;
   const readStats = () => {
@@ -91,6 +100,7 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
     },
     /** Wraps a password hasher so that every argon2 call is timed. */
     timeHasher(hasher: PasswordHasher): PasswordHasher {
+      hashesWaiting = () => hasher.waiting();
       const timed =
         <T>(operation: string, run: () => Promise<T>) =>
         async () => {
@@ -105,6 +115,7 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
         hash: (password) => timed("hash", () => hasher.hash(password))(),
         verify: (hash, password) => timed("verify", () => hasher.verify(hash, password))(),
         needsRehash: (hash) => hasher.needsRehash(hash),
+        waiting: () => hasher.waiting(),
       };
     },
   };

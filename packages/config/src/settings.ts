@@ -28,6 +28,8 @@ export type Settings = {
   trustProxy: boolean;
   /** argon2id parameters; OWASP's recommendation is the floor. */
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Password hashes run at once (the rest wait); undefined: one per core. */
+  passwordHashConcurrency: number | undefined;
   mongodb: { uri: string; dbName: string; timeoutMs: number };
   mail: {
     host: string;
@@ -144,6 +146,7 @@ function toSettings(env: Env): Settings {
       timeCost: env.PASSWORD_HASH_ITERATIONS,
       parallelism: env.PASSWORD_HASH_PARALLELISM,
     },
+    passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
     mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
     mail: {
       host: env.MAIL_SERVER,

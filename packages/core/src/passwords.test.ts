@@ -27,4 +27,18 @@ describe("password hashing (argon2id)", () => {
   it("treats a malformed stored hash as a mismatch instead of throwing", async () => {
     await expect(hasher.verify("not-a-hash", "pw")).resolves.toBe(false);
   });
+
+  it("runs at most maxConcurrent hashes at once; the others wait their turn and still answer", async () => {
+    const one = createPasswordHasher(
+      { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+      { maxConcurrent: 1 },
+    );
+    const stored = await one.hash("pw");
+    const checks = [one.verify(stored, "pw"), one.verify(stored, "nope"), one.hash("pw")];
+    expect(one.waiting()).toBe(2);
+    const [right, wrong, rehashed] = await Promise.all(checks);
+    expect([right, wrong]).toEqual([true, false]);
+    await expect(one.verify(String(rehashed), "pw")).resolves.toBe(true);
+    expect(one.waiting()).toBe(0);
+  });
 });

@@ -1,4 +1,6 @@
+import os from "node:os";
 import argon2 from "argon2";
+import pLimit from "p-limit";
 
 export type PasswordHashingOptions = {
   /** KiB of memory per hash (OWASP floor for argon2id: 19456). */
@@ -15,20 +17,33 @@ export type PasswordHasher = {
   verify(hash: string, password: string): Promise<boolean>;
   /** True when `hash` was made with weaker parameters than the current ones. */
   needsRehash(hash: string): boolean;
+  /** Hashes and verifications waiting for a free slot (not counting those running). */
+  waiting(): number;
 };
 
-/** argon2id hashing on libuv's thread pool, so the event loop never blocks on it. */
-export function createPasswordHasher(options: PasswordHashingOptions = owaspArgon2id): PasswordHasher {
+/**
+ * argon2id hashing on libuv's thread pool, so the event loop never blocks on it. At most
+ * `maxConcurrent` hashes run at once (default: one per core); the rest wait in order. More
+ * at once would not finish sooner (each keeps a core busy) but would each hold
+ * `memoryCost` KiB and take every libuv thread from file and DNS work.
+ */
+export function createPasswordHasher(
+  options: PasswordHashingOptions = owaspArgon2id,
+  { maxConcurrent = os.availableParallelism() }: { maxConcurrent?: number | undefined } = {},
+): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
+  const limit = pLimit(maxConcurrent);
   return {
-    hash: (password) => argon2.hash(password, params),
-    async verify(hash, password) {
-      try {
-        return await argon2.verify(hash, password);
-      } catch {
-        return false;
-      }
-    },
+    hash: (password) => limit(() => argon2.hash(password, params)),
+    verify: (hash, password) =>
+      limit(async () => {
+        try {
+          return await argon2.verify(hash, password);
+        } catch {
+          return false;
+        }
+      }),
     needsRehash: (hash) => argon2.needsRehash(hash, params),
+    waiting: () => limit.pendingCount,
   };
 }

@@ -24,6 +24,8 @@ export type LocalDatabase = {
   start(): Promise<void>;
   /** Stops it and deletes its data. */
   stop(): Promise<void>;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  pid(): number | undefined;
   [Symbol.asyncDispose](): Promise<void>;
 };
 
@@ -71,6 +73,7 @@ export async function startLocalDatabase(log: (line: string) => void = () => {})
     pause,
     start,
     stop,
+    pid: () => service?.child.pid,
     [Symbol.asyncDispose]: stop,
   };
 }

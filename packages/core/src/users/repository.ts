@@ -32,6 +32,10 @@ export interface UserRepository {
   findById(id: string): Promise<UserDocument | null>;
   /** By username or email (an identifier with '@' is an email), case-insensitively. */
   findByIdentifier(identifier: string): Promise<UserDocument | null>;
+  /** Like `findById`, reading only what the public view shows (no hashes, no secrets). */
+  findPublicById(id: string): Promise<PublicUserDocument | null>;
+  /** Like `findByIdentifier`, reading only what the public view shows. */
+  findPublicByIdentifier(identifier: string): Promise<PublicUserDocument | null>;
   /**
    * Activates the user if `codeId` is still its code. Callers make the decision exactly-once
    * with a claim first (see claims.ts); this write only carries it out.
@@ -62,7 +66,7 @@ export interface UserRepository {
     set: { mfa_enabled?: boolean; mfa: Partial<MfaState> },
   ): Promise<UserDocument | null>;
   /** Newest first, after `after` (keyset paging), filtered; one more than `limit` tells if more exist. */
-  list(input: ListQuery): Promise<UserDocument[]>;
+  list(input: ListQuery): Promise<PublicUserDocument[]>;
   /** Sets profile fields (keeping the search copies in step); null when there is no such user. */
   updateProfile(id: Types.ObjectId, set: ProfileUpdate): Promise<UserDocument | null>;
   setEmailChange(id: Types.ObjectId, state: EmailChangeState | null): Promise<void>;
@@ -73,8 +77,29 @@ export interface UserRepository {
   ensureIndexes(): Promise<void>;
 }
 
+/**
+ * The stored fields the public view is made of. Reads that only answer that view project
+ * to these, so password hashes, MFA secrets and codes never leave the database for them.
+ */
+const publicFields = [
+  "username",
+  "first_name",
+  "last_name",
+  "email",
+  "gender",
+  "role",
+  "is_active",
+  "mfa_enabled",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof UserDocument)[];
+
+export type PublicUserDocument = Pick<UserDocument, "_id" | (typeof publicFields)[number]>;
+
+const publicProjection = Object.fromEntries(publicFields.map((field) => [field, 1]));
+
 /** Maps a stored user to its public view. */
-export function toUser(doc: UserDocument): User {
+export function toUser(doc: PublicUserDocument): User {
   return {
     id: doc._id.toHexString(),
     username: doc.username,
@@ -138,6 +163,13 @@ export function createUserRepository(connection: Connection): UserRepository {
     },
     async findByIdentifier(identifier) {
       return Users.findOne(identifierFilter(identifier)).lean<UserDocument>().exec();
+    },
+    async findPublicById(id) {
+      if (!Types.ObjectId.isValid(id)) return null;
+      return Users.findById(id, publicProjection).lean<PublicUserDocument>().exec();
+    },
+    async findPublicByIdentifier(identifier) {
+      return Users.findOne(identifierFilter(identifier), publicProjection).lean<PublicUserDocument>().exec();
     },
     async activate({ id, codeId }) {
       // No projection option here: FerretDB v1 does not implement it in findAndModify.
@@ -212,10 +244,10 @@ export function createUserRepository(connection: Connection): UserRepository {
           ],
         });
       }
-      return Users.find(and.length > 0 ? { $and: and } : {})
+      return Users.find(and.length > 0 ? { $and: and } : {}, publicProjection)
         .sort({ created_at: -1, _id: -1 })
         .limit(limit + 1)
-        .lean<UserDocument[]>()
+        .lean<PublicUserDocument[]>()
         .exec();
     },
     async updateProfile(id, set) {

@@ -185,14 +185,14 @@ export function createUserService(deps: UserServiceDeps) {
     },
 
     async getById(id: string): Promise<User> {
-      const user = await users.findById(id);
+      const user = await users.findPublicById(id);
       if (!user) throw notFound(`the id ${id}`);
       return toUser(user);
     },
 
     /** An active user by username or email; inactive users are not found here. */
     async getActiveByIdentifier(identifier: string): Promise<User> {
-      const user = await users.findByIdentifier(identifier);
+      const user = await users.findPublicByIdentifier(identifier);
       if (!user?.is_active) throw notFound("this identifier among active users");
       return toUser(user);
     },
