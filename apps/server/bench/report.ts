@@ -25,6 +25,8 @@ export type BenchResult = {
     warmup_s: number;
     users: number;
     database: string;
+    /** Settings given to the service with --env. */
+    service_env: Record<string, string>;
     argon2: { memoryCost: number; timeCost: number; parallelism: number };
   };
   lookups: Record<string, LookupResult>;
@@ -37,6 +39,8 @@ export type BenchResult = {
   auth_check: {
     single_hash_ms: number;
     ideal_per_s: number;
+    /** Hashes per second with every core hashing at once, in the benchmark's own process. */
+    parallel_hashes_per_s: number;
     measured_per_s: number;
     ratio_to_ideal: number;
     non2xx: number;
@@ -81,7 +85,13 @@ function markdown(result: BenchResult, stamp: string): string {
 
 ${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}; ${s.connections} connections,
 ${s.warmup_s} s warm-up per target, then ${s.duration_s} s per run in ${s.rounds} alternating rounds;
-${s.users.toLocaleString("en")} users on a local ${s.database}. The load generator, the database and the
+${s.users.toLocaleString("en")} users on a local ${s.database}${
+    Object.keys(s.service_env).length > 0
+      ? `; service started with ${Object.entries(s.service_env)
+          .map(([name, value]) => `\`${name}=${value}\``)
+          .join(", ")}`
+      : ""
+  }. The load generator, the database and the
 servers share these cores, so CPU time per lookup (read from /proc) is the fairer measure of what
 each server costs.
 
@@ -108,6 +118,7 @@ ${Object.entries(result.lookups)
 | for reading the targets | measured |
 | --- | --- |
 | REST server CPU per lookup vs baseline's | ${f(r.rest_vs_baseline_server_cpu, 2)}x |
+| argon2 on every core at once, in the benchmark process | ${f(a.parallel_hashes_per_s, 0)} hashes/s |
 | CPU per login: server (argon2 and the rest) / database | ${f(a.server_cpu_ms_per_login)} ms / ${f(a.database_cpu_ms_per_login)} ms |
 | liveness p99 during the login storm (event loop only, no database) | ${f(h.live_p99_ms)} ms |
 | health p50 during the login storm | ${f(h.p50_ms)} ms |
@@ -117,9 +128,16 @@ ${Object.entries(result.lookups)
 `;
 }
 
-/** Writes bench/results/<date>.json, .md and .svg (and latest.md); returns their paths. */
-export function writeReport(result: BenchResult): { json: string; markdown: string; svg: string } {
-  const dir = path.join(repoRoot, "bench/results");
+/**
+ * Writes <date>.json, .md and .svg into `dir` (default bench/results, where latest.md is
+ * updated too); returns their paths.
+ */
+export function writeReport(
+  dir: string | undefined,
+  result: BenchResult,
+): { json: string; markdown: string; svg: string } {
+  const isResults = dir === undefined;
+  dir ??= path.join(repoRoot, "bench/results");
   mkdirSync(dir, { recursive: true });
   const stamp = result.date.slice(0, 19).replace(/[:T]/g, "-");
   const base = path.join(dir, stamp);
@@ -128,6 +146,6 @@ export function writeReport(result: BenchResult): { json: string; markdown: stri
   writeFileSync(paths.json, `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(paths.markdown, md);
   writeFileSync(paths.svg, chart(result.lookups));
-  writeFileSync(path.join(dir, "latest.md"), md);
+  if (isResults) writeFileSync(path.join(dir, "latest.md"), md);
   return paths;
 }
