@@ -52,6 +52,8 @@ describe("local database: lookups by _id and by field equality", () => {
       expect(await numbers(collection, { k: "a<b&c" })).toEqual([9]);
       expect(await numbers(collection, { other: "x" })).toEqual([6]);
       expect(await collection.findOne({ k: "x" }, { sort: { n: -1 } })).toMatchObject({ n: 2 });
+      expect(await collection.countDocuments({ k: "x" })).toBe(2); // an aggregation with $match
+      expect(await collection.distinct("n", { k: "y" })).toEqual([3, 4]);
     });
   }
 
