@@ -78,7 +78,7 @@ export const envSchema = z
       .default(19_456),
     PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(2, "must be at least 2 (OWASP)").max(64).default(2),
     PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
-    /** Unset: one per core the process may run on (set it to the CPU quota in containers). */
+    /** Unset: one per core, at most UV_THREADPOOL_SIZE - 1 (set it to the CPU quota in containers). */
     PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 
     RESET_PASSWORD_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),

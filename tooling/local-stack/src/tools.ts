@@ -51,8 +51,11 @@ export const ferretdbPatches = [
     // equality on one top-level field down too, as a pre-filter FerretDB still checks in Go:
     // the value matches, or the field is an array (JSON text starting with '['), which
     // keeps MongoDB's "an array holding the value" match. Indexes on the field are used.
-    // Only plain printable ASCII (no quote, backslash or HTML-escaped characters) is pushed,
-    // whose JSON text is the string between quotes whatever the encoder.
+    // Only plain printable ASCII values (no quote, backslash or HTML-escaped characters) are
+    // pushed, whose JSON text is the string between quotes whatever the encoder, and only
+    // identifier field names that are not SQLite's row id aliases (`rowid`, `oid`, `_rowid_`,
+    // which a double-quoted name resolves to first) nor FerretDB's columns, and cannot be read
+    // as a JSON path (`[0]`).
     file: "internal/backends/sqlite/collection.go",
     from: String.raw`			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
@@ -98,13 +101,37 @@ func fieldEqualityWhere(filter *types.Document) (string, []any) {
 	value, _ := filter.Get(key)
 
 	s, ok := value.(string)
-	if !ok || key == "_id" || strings.ContainsAny(key, "$.") || !plainJSONText(key) || !plainJSONText(s) {
+	if !ok || !plainFieldName(key) || !plainJSONText(s) {
 		return "", nil
 	}
 
 	column := fmt.Sprintf("%s->%q", metadata.DefaultColumn, key)
 
 	return fmt.Sprintf(" WHERE (%[1]s = ? OR (%[1]s >= '[' AND %[1]s < '\\'))", column), []any{"\"" + s + "\""}
+}
+
+// plainFieldName reports whether key can be written as _ferretdb_sjson->"key" and mean the
+// field: an identifier that is not _id, not one of SQLite's names for the row id (which a
+// double-quoted name resolves to first), and not one of FerretDB's own columns.
+func plainFieldName(key string) bool {
+	if key == "" || key == "_id" || strings.HasPrefix(key, "_ferretdb_") {
+		return false
+	}
+
+	switch strings.ToLower(key) {
+	case "rowid", "oid", "_rowid_":
+		return false
+	}
+
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+
+	return true
 }
 
 // plainJSONText reports whether s is non-empty printable ASCII that every JSON encoder

@@ -57,6 +57,21 @@ describe("local database: lookups by _id and by field equality", () => {
     });
   }
 
+  it("matches fields whose names SQLite could read otherwise (row id aliases, paths, its columns)", async () => {
+    const collection = client.db("patches").collection("names");
+    const names = ["rowid", "ROWID", "oid", "_rowid_", "[0]", "[a]", "_ferretdb_sjson", "a b", "123", "it's"];
+    await collection.insertMany(
+      names.flatMap((name, n) => [
+        { n, [name]: "x" },
+        { n, [name]: ["x"] },
+      ]),
+    );
+    for (const [n, name] of names.entries()) {
+      expect(await collection.countDocuments({ [name]: "x" }), name).toBe(2);
+      expect((await collection.find({ [name]: "x" }).toArray()).map((doc) => doc.n)).toEqual([n, n]);
+    }
+  });
+
   it("updates and deletes by a field equality", async () => {
     const collection = await seed("writes", true);
     await collection.updateMany({ k: "x" }, { $set: { seen: true } });
