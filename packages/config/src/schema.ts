@@ -80,6 +80,8 @@ export const envSchema = z
     PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
     /** Unset: one per core, at most UV_THREADPOOL_SIZE - 1 (set it to the CPU quota in containers). */
     PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** Read by Node itself (libuv's thread pool, where argon2 runs); read here to size the above. */
+    UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(4),
 
     RESET_PASSWORD_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadSettings, SettingsError } from "./settings";
 
@@ -26,6 +27,16 @@ describe("loadSettings", () => {
     expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
     expect(settings.auth.apiKeys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
     expect(settings.http.bodyLimitBytes).toBe(16_384);
+  });
+
+  it("runs one password hash per core, leaving a thread of libuv's pool free, unless told", () => {
+    const cores = os.availableParallelism();
+    expect(loadSettings({ env: valid, envFile: null }).passwordHashConcurrency).toBe(Math.min(cores, 3));
+    expect(
+      loadSettings({ env: { ...valid, UV_THREADPOOL_SIZE: "2" }, envFile: null }).passwordHashConcurrency,
+    ).toBe(1);
+    const told = { ...valid, PASSWORD_HASH_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "2" };
+    expect(loadSettings({ env: told, envFile: null }).passwordHashConcurrency).toBe(6);
   });
 
   it("builds the URI from MONGODB_* parts, escaping credentials, and lets MONGODB_URI win", () => {

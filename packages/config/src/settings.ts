@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { parseEnv } from "node:util";
 import type { z } from "zod";
 import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
@@ -28,8 +29,8 @@ export type Settings = {
   trustProxy: boolean;
   /** argon2id parameters; OWASP's recommendation is the floor. */
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
-  /** Password hashes run at once (the rest wait); undefined: one per core. */
-  passwordHashConcurrency: number | undefined;
+  /** Password hashes run at once (the rest wait). */
+  passwordHashConcurrency: number;
   mongodb: { uri: string; dbName: string; timeoutMs: number };
   mail: {
     host: string;
@@ -146,7 +147,10 @@ function toSettings(env: Env): Settings {
       timeCost: env.PASSWORD_HASH_ITERATIONS,
       parallelism: env.PASSWORD_HASH_PARALLELISM,
     },
-    passwordHashConcurrency: env.PASSWORD_HASH_CONCURRENCY,
+    passwordHashConcurrency:
+      env.PASSWORD_HASH_CONCURRENCY ??
+      // One per core, leaving a pool thread to DNS lookups and file work.
+      Math.max(1, Math.min(os.availableParallelism(), env.UV_THREADPOOL_SIZE - 1)),
     mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
     mail: {
       host: env.MAIL_SERVER,

@@ -22,23 +22,15 @@ export type PasswordHasher = {
 };
 
 /**
- * How many hashes may run at once by default: one per core, and never every thread of
- * libuv's pool (UV_THREADPOOL_SIZE, 4 unless set), which DNS lookups and file work share.
- */
-export function defaultHashConcurrency(): number {
-  const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-  return Math.max(1, Math.min(os.availableParallelism(), poolSize - 1));
-}
-
-/**
  * argon2id hashing on libuv's thread pool, so the event loop never blocks on it. At most
- * `maxConcurrent` hashes run at once (default: `defaultHashConcurrency()`); the rest wait in
- * order. More at once would not finish sooner (each keeps a core busy) but would each hold
- * `memoryCost` KiB and could take every pool thread from DNS lookups and file work.
+ * `maxConcurrent` hashes run at once (default: one per core; the server's setting also keeps
+ * a thread of libuv's pool free); the rest wait in order. More at once would not finish
+ * sooner (each keeps a core busy) but would each hold `memoryCost` KiB and could take every
+ * pool thread from DNS lookups and file work.
  */
 export function createPasswordHasher(
   options: PasswordHashingOptions = owaspArgon2id,
-  { maxConcurrent = defaultHashConcurrency() }: { maxConcurrent?: number | undefined } = {},
+  { maxConcurrent = os.availableParallelism() }: { maxConcurrent?: number | undefined } = {},
 ): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
   const limit = pLimit(maxConcurrent);

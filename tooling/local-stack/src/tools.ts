@@ -57,12 +57,12 @@ export const ferretdbPatches = [
     // which a double-quoted name resolves to first) nor FerretDB's columns, and cannot be read
     // as a JSON path (`[0]`).
     file: "internal/backends/sqlite/collection.go",
-    from: String.raw`			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+    from: `			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
 	}
 
 	q += whereClause`,
-    to: String.raw`			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
+    to: `			args = []any{string(must.NotFail(sjson.MarshalSingleValue(v)))}
 		}
 	}
 
@@ -75,9 +75,9 @@ export const ferretdbPatches = [
   {
     // The same in explain, so that its plan shows what a query really does.
     file: "internal/backends/sqlite/collection.go",
-    from: String.raw`	orderByClause := prepareOrderByClause(params.Sort)
+    from: `	orderByClause := prepareOrderByClause(params.Sort)
 	sortPushdown := orderByClause != ""`,
-    to: String.raw`	if !filterPushdown {
+    to: `	if !filterPushdown {
 		if where, whereArgs := fieldEqualityWhere(params.Filter); where != "" {
 			filterPushdown = true
 			whereClause, args = where, whereArgs
