@@ -49,6 +49,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const hasher = metrics.timeHasher(
     createPasswordHasher(settings.passwordHashing, {
       maxConcurrent: settings.passwordHashConcurrency,
+      maxWaiting: settings.passwordHashQueueLimit,
     }),
   );
   const throttle = (name: string, limit: number) =>

@@ -58,12 +58,21 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
         (operation as { responses?: Record<string, { description?: string; content?: unknown }> })
           .responses ?? {};
       const meta = statuses.get(`${method} ${path}`);
+      const described = meta?.openapi?.errorResponses;
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) < 400 || response.content === undefined) continue;
-        response.content =
-          Number(status) === meta?.outputAlsoOn
-            ? responses["200"]?.content
-            : { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+        // trpc-to-openapi 3.3 hands every route the same response object per status, with
+        // the first route's description: give each route its own, from its meta.
+        responses[status] = {
+          ...response,
+          description:
+            (described && !Array.isArray(described) ? described[Number(status)] : undefined) ??
+            response.description,
+          content:
+            Number(status) === meta?.outputAlsoOn
+              ? responses["200"]?.content
+              : { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+        };
       }
       if ((operation as { requestBody?: unknown }).requestBody !== undefined) {
         const error = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };

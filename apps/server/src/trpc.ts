@@ -62,6 +62,11 @@ const mapDomainErrors = t.middleware(async ({ meta, ctx, next }) => {
 /** Procedures anyone may call (health, liveness). */
 export const publicProcedure = t.procedure.use(mapDomainErrors);
 
+/** The error response of routes that hash a password, for their OpenAPI meta. */
+export const hashBusyResponse = {
+  503: "SERVICE_BUSY (see Retry-After): too many password checks are waiting; retry shortly",
+} as const;
+
 /** Procedures that need `Authorization: Bearer <key>` with a configured key. */
 export function createApiProcedure(isAuthorized: (authorization: string | undefined) => boolean) {
   return publicProcedure.use(({ ctx, next }) => {

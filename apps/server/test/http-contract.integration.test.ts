@@ -6,7 +6,10 @@ type OpenApiDocument = {
   openapi: string;
   paths: Record<
     string,
-    Record<string, { responses: Record<string, { content: Record<string, { schema: unknown }> }> }>
+    Record<
+      string,
+      { responses: Record<string, { description?: string; content: Record<string, { schema: unknown }> }> }
+    >
   >;
 };
 
@@ -160,6 +163,14 @@ describe("HTTP contract", () => {
     expect(document.paths["/users/id"]?.get?.responses["404"]?.content["application/json"]?.schema).toEqual({
       $ref: "#/components/schemas/Error",
     });
+    // Each route describes its own errors (the generator shares one object per status).
+    const check = document.paths["/users/auth/check"]?.post?.responses;
+    expect(check?.["401"]?.description).toMatch(/INVALID_CREDENTIALS/);
+    expect(check?.["503"]?.description).toMatch(/SERVICE_BUSY/);
+    expect(document.paths["/users/health"]?.get?.responses["503"]?.description).toMatch(/unreachable/);
+    expect(document.paths["/users/activation"]?.patch?.responses["409"]?.description).not.toMatch(
+      /USERNAME_TAKEN/,
+    );
   });
 
   it("renders the docs page from local assets", async () => {

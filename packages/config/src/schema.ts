@@ -80,6 +80,8 @@ export const envSchema = z
     PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
     /** Unset: one per core, at most UV_THREADPOOL_SIZE - 1 (set it to the CPU quota in containers). */
     PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** Hashes that may wait for a slot; more get 503 SERVICE_BUSY. Unset: 50 per concurrent hash. */
+    PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100_000).optional(),
     /** Read by Node itself (libuv's thread pool, where argon2 runs); read here to size the above. */
     UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(4),
 

@@ -36,7 +36,12 @@ describe("loadSettings", () => {
       loadSettings({ env: { ...valid, UV_THREADPOOL_SIZE: "2" }, envFile: null }).passwordHashConcurrency,
     ).toBe(1);
     const told = { ...valid, PASSWORD_HASH_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "2" };
-    expect(loadSettings({ env: told, envFile: null }).passwordHashConcurrency).toBe(6);
+    expect(loadSettings({ env: told, envFile: null })).toMatchObject({
+      passwordHashConcurrency: 6,
+      passwordHashQueueLimit: 300,
+    });
+    const queue = { ...valid, PASSWORD_HASH_QUEUE_LIMIT: "7" };
+    expect(loadSettings({ env: queue, envFile: null }).passwordHashQueueLimit).toBe(7);
   });
 
   it("builds the URI from MONGODB_* parts, escaping credentials, and lets MONGODB_URI win", () => {

@@ -31,6 +31,8 @@ export type Settings = {
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   /** Password hashes run at once (the rest wait). */
   passwordHashConcurrency: number;
+  /** Password hashes that may wait; past that, SERVICE_BUSY. */
+  passwordHashQueueLimit: number;
   mongodb: { uri: string; dbName: string; timeoutMs: number };
   mail: {
     host: string;
@@ -123,6 +125,10 @@ function toProblems(error: z.ZodError): SettingsProblem[] {
 
 function toSettings(env: Env): Settings {
   const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
+  const hashConcurrency =
+    env.PASSWORD_HASH_CONCURRENCY ??
+    // One per core, leaving a pool thread to DNS lookups and file work.
+    Math.max(1, Math.min(os.availableParallelism(), env.UV_THREADPOOL_SIZE - 1));
   return {
     environment,
     debug: env.DEBUG ?? env.FLASK_DEBUG ?? environment === "development",
@@ -147,10 +153,9 @@ function toSettings(env: Env): Settings {
       timeCost: env.PASSWORD_HASH_ITERATIONS,
       parallelism: env.PASSWORD_HASH_PARALLELISM,
     },
-    passwordHashConcurrency:
-      env.PASSWORD_HASH_CONCURRENCY ??
-      // One per core, leaving a pool thread to DNS lookups and file work.
-      Math.max(1, Math.min(os.availableParallelism(), env.UV_THREADPOOL_SIZE - 1)),
+    passwordHashConcurrency: hashConcurrency,
+    // About a second of work on the default parameters (~25 ms per hash per core).
+    passwordHashQueueLimit: env.PASSWORD_HASH_QUEUE_LIMIT ?? 50 * hashConcurrency,
     mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
     mail: {
       host: env.MAIL_SERVER,

@@ -25,6 +25,7 @@ export const domainErrorCodes = [
   "INVALID_OR_EXPIRED_TOKEN",
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
+  "SERVICE_BUSY",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
@@ -35,7 +36,7 @@ export type DomainErrorOptions = {
   cause?: unknown;
   /** Field problems, for VALIDATION_ERROR. */
   issues?: readonly FieldIssue[];
-  /** Seconds after which a retry may succeed (TOO_MANY_ATTEMPTS, *_UNAVAILABLE). */
+  /** Seconds after which a retry may succeed (TOO_MANY_ATTEMPTS, *_UNAVAILABLE, SERVICE_BUSY). */
   retryAfterSeconds?: number;
 };
 

@@ -41,4 +41,20 @@ describe("password hashing (argon2id)", () => {
     await expect(one.verify(String(rehashed), "pw")).resolves.toBe(true);
     expect(one.waiting()).toBe(0);
   });
+
+  it("refuses at once with SERVICE_BUSY once maxWaiting calls wait, and takes work again after", async () => {
+    const small = createPasswordHasher(
+      { memoryCost: 19_456, timeCost: 2, parallelism: 1 },
+      { maxConcurrent: 1, maxWaiting: 1 },
+    );
+    const stored = await small.hash("pw");
+    const running = small.verify(stored, "pw");
+    const waiting = small.verify(stored, "pw");
+    await expect(small.verify(stored, "pw")).rejects.toMatchObject({
+      code: "SERVICE_BUSY",
+      retryAfterSeconds: 1,
+    });
+    await expect(Promise.all([running, waiting])).resolves.toEqual([true, true]);
+    await expect(small.verify(stored, "pw")).resolves.toBe(true);
+  });
 });

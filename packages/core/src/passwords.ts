@@ -1,6 +1,7 @@
 import os from "node:os";
 import argon2 from "argon2";
 import pLimit from "p-limit";
+import { DomainError } from "./errors";
 
 export type PasswordHashingOptions = {
   /** KiB of memory per hash (OWASP floor for argon2id: 19456). */
@@ -26,18 +27,30 @@ export type PasswordHasher = {
  * `maxConcurrent` hashes run at once (default: one per core; the server's setting also keeps
  * a thread of libuv's pool free); the rest wait in order. More at once would not finish
  * sooner (each keeps a core busy) but would each hold `memoryCost` KiB and could take every
- * pool thread from DNS lookups and file work.
+ * pool thread from DNS lookups and file work. When `maxWaiting` are already waiting, a new
+ * call fails at once with SERVICE_BUSY (Retry-After 1 s) instead of waiting longer still.
  */
 export function createPasswordHasher(
   options: PasswordHashingOptions = owaspArgon2id,
-  { maxConcurrent = os.availableParallelism() }: { maxConcurrent?: number | undefined } = {},
+  {
+    maxConcurrent = os.availableParallelism(),
+    maxWaiting = Number.POSITIVE_INFINITY,
+  }: { maxConcurrent?: number | undefined; maxWaiting?: number | undefined } = {},
 ): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
   const limit = pLimit(maxConcurrent);
+  const queue = <T>(work: () => Promise<T>): Promise<T> =>
+    limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting
+      ? Promise.reject(
+          new DomainError("SERVICE_BUSY", "Too many password checks are waiting; retry in a second.", {
+            retryAfterSeconds: 1,
+          }),
+        )
+      : limit(work);
   return {
-    hash: (password) => limit(() => argon2.hash(password, params)),
+    hash: (password) => queue(() => argon2.hash(password, params)),
     verify: (hash, password) =>
-      limit(async () => {
+      queue(async () => {
         try {
           return await argon2.verify(hash, password);
         } catch {

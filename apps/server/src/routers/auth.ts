@@ -7,7 +7,7 @@ import {
   resetPasswordInputSchema,
   userSchema,
 } from "@usersvc/core";
-import { type createApiProcedure, t } from "../trpc";
+import { type createApiProcedure, hashBusyResponse, t } from "../trpc";
 
 export type AuthProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
@@ -34,6 +34,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
               401: "INVALID_CREDENTIALS, MFA_REQUIRED or INVALID_API_KEY",
               403: "USER_NOT_ACTIVE",
               ...throttled,
+              ...hashBusyResponse,
             },
           },
         })
@@ -70,6 +71,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
             errorResponses: {
               400: "VALIDATION_ERROR or INVALID_OR_EXPIRED_TOKEN (unknown, expired and used tokens alike)",
               401: "INVALID_API_KEY",
+              ...hashBusyResponse,
             },
           },
         })
@@ -90,6 +92,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
               401: "INVALID_CREDENTIALS or INVALID_API_KEY",
               404: "USER_NOT_FOUND",
               ...throttled,
+              ...hashBusyResponse,
             },
           },
         })

@@ -8,7 +8,7 @@ import {
   userSchema,
 } from "@usersvc/core";
 import { z } from "zod";
-import type { createApiProcedure } from "../trpc";
+import { type createApiProcedure, hashBusyResponse } from "../trpc";
 
 export type UserProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
@@ -37,6 +37,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
             400: "VALIDATION_ERROR: see issues",
             401: "INVALID_API_KEY",
             409: "USERNAME_TAKEN or EMAIL_TAKEN (case-insensitive)",
+            ...hashBusyResponse,
           },
         },
       })

@@ -55,7 +55,10 @@ export function createAuthService(deps: AuthServiceDeps) {
   // Unknown identifiers are checked against this, so they cost the same argon2 work.
   let dummyHash: Promise<string> | undefined;
   const verifyDummy = async (password: string) => {
-    dummyHash ??= deps.hasher.hash(randomBytes(16).toString("hex"));
+    dummyHash ??= deps.hasher.hash(randomBytes(16).toString("hex")).catch((error: unknown) => {
+      dummyHash = undefined; // e.g. SERVICE_BUSY: make it on a later call
+      throw error;
+    });
     await deps.hasher.verify(await dummyHash, password);
   };
   const accountKey = (user: UserDocument | null, identifier: string) =>
@@ -76,6 +79,18 @@ export function createAuthService(deps: AuthServiceDeps) {
       });
     }
     return {
+      /**
+       * Checks the password; a check that could not run (SERVICE_BUSY, say) gives its slots
+       * back, so that an overloaded service never counts against the caller.
+       */
+      check: async (run: () => Promise<boolean>) => {
+        try {
+          return await run();
+        } catch (error) {
+          await Promise.all([account.release(), ip?.release()]).catch(() => {});
+          throw error;
+        }
+      },
       /** The attempt failed: its slots stay taken until the window ends. */
       failed: async () => {},
       /** The password was right: the account starts afresh, the IP slot is given back. */
@@ -168,11 +183,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await users.findByIdentifier(input.identifier);
       const attempt = await startAttempt(accountKey(user, input.identifier), request.clientIp);
       if (!user) {
-        await verifyDummy(input.password);
+        await attempt.check(() => verifyDummy(input.password).then(() => false));
         await attempt.failed();
         throw invalidCredentials();
       }
-      if (!(await deps.hasher.verify(user.password_hash, input.password))) {
+      if (!(await attempt.check(() => deps.hasher.verify(user.password_hash, input.password)))) {
         await attempt.failed();
         throw invalidCredentials();
       }
@@ -180,8 +195,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
       await requireSecondFactor(user, input.totp_code);
       if (deps.hasher.needsRehash(user.password_hash)) {
-        const upgraded = await deps.hasher.hash(input.password);
-        await users.setPasswordHash(user._id, upgraded, { replacing: user.password_hash });
+        // Best effort: a busy service upgrades the hash at a later login instead.
+        const upgraded = await deps.hasher.hash(input.password).catch((error: unknown) => {
+          if (error instanceof DomainError && error.code === "SERVICE_BUSY") return null;
+          throw error;
+        });
+        if (upgraded) await users.setPasswordHash(user._id, upgraded, { replacing: user.password_hash });
       }
       return toUser(user);
     },
@@ -219,7 +238,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await users.findById(input.id);
       if (!user) throw new DomainError("USER_NOT_FOUND", `No user matches the id ${input.id}.`);
       const attempt = await startAttempt(accountKey(user, input.id), request.clientIp);
-      if (!(await deps.hasher.verify(user.password_hash, input.current_password))) {
+      if (!(await attempt.check(() => deps.hasher.verify(user.password_hash, input.current_password)))) {
         await attempt.failed();
         throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
       }

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { createActiveUser, json, post, startTestServer } from "./harness";
+
+describe("password hashing under overload", () => {
+  it("answers 503 SERVICE_BUSY with Retry-After at once past the queue, without counting the attempt", async () => {
+    // One hash at a time, one waiting; 20 iterations make each check last long enough
+    // (about 0.25 s) for the whole burst to arrive while the first two are in hand.
+    await using server = await startTestServer({
+      PASSWORD_HASH_CONCURRENCY: "1",
+      PASSWORD_HASH_QUEUE_LIMIT: "1",
+      PASSWORD_HASH_ITERATIONS: "20",
+      LOGIN_MAX_FAILURES: "3",
+    });
+    const users = [];
+    for (let i = 0; i < 2; i++) users.push(await createActiveUser(server));
+    const check = (identifier: string, password: string) =>
+      post(server, "/api/users/auth/check", { identifier, password });
+    const burst = [
+      ...users.map((user) => ({ identifier: user.username, password: user.password })),
+      ...Array.from({ length: 10 }, (_, i) => ({ identifier: `nobody-${i}`, password: "Wrong-password-1" })),
+    ];
+    const answers = await Promise.all(
+      burst.map(async (body) => {
+        const response = await check(body.identifier, body.password);
+        return {
+          ...body,
+          status: response.status,
+          retryAfter: response.headers.get("retry-after"),
+          body: await json(response),
+        };
+      }),
+    );
+    const busy = answers.filter((answer) => answer.status === 503);
+    expect(busy.length).toBeGreaterThanOrEqual(burst.length - 2 - 1);
+    for (const answer of busy) {
+      expect(answer.body).toMatchObject({ code: "SERVICE_BUSY" });
+      expect(answer.retryAfter).toBe("1");
+    }
+    // Everything else was checked for real.
+    for (const answer of answers.filter((a) => a.status !== 503)) {
+      expect(answer.status).toBe(answer.identifier.startsWith("nobody-") ? 401 : 200);
+    }
+
+    // A busy answer took no login attempt: all 3 failures are still allowed, then the lock.
+    const refused = busy.find((answer) => answer.identifier.startsWith("nobody-"));
+    expect(refused).toBeDefined();
+    const identifier = refused?.identifier ?? "";
+    for (let i = 0; i < 3; i++) expect((await check(identifier, "Wrong-password-1")).status).toBe(401);
+    expect((await check(identifier, "Wrong-password-1")).status).toBe(429);
+    // And the service answers normally once the burst is over.
+    const [first] = users;
+    expect((await check(first?.username ?? "", first?.password ?? "")).status).toBe(200);
+  });
+});
