@@ -1,6 +1,6 @@
 import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { json, startTestServer } from "./harness";
+import { json, publicUserKeys, startTestServer } from "./harness";
 
 async function seedUser(server: Awaited<ReturnType<typeof startTestServer>>) {
   const doc = await userModel(server.app.connection).create({
@@ -43,21 +43,7 @@ describe("API keys", () => {
       mfa_enabled: false,
       role: "user",
     });
-    expect(Object.keys(user).sort()).toEqual(
-      [
-        "created_at",
-        "email",
-        "first_name",
-        "gender",
-        "id",
-        "is_active",
-        "last_name",
-        "mfa_enabled",
-        "role",
-        "updated_at",
-        "username",
-      ].sort(),
-    );
+    expect(Object.keys(user).sort()).toEqual(publicUserKeys);
   });
 
   it("protects the tRPC dialect the same way, with the same stable code", async () => {

@@ -120,6 +120,21 @@ export async function activationCode(server: TestServer, email: string, count = 
   return code;
 }
 
+/** Every key of a user in an answer, sorted: nothing more may appear (no hash, no secret). */
+export const publicUserKeys = [
+  "created_at",
+  "email",
+  "first_name",
+  "gender",
+  "id",
+  "is_active",
+  "last_name",
+  "mfa_enabled",
+  "role",
+  "updated_at",
+  "username",
+];
+
 /** Registers and activates a user; returns its input and id. */
 export async function createActiveUser(server: TestServer, overrides: Record<string, unknown> = {}) {
   const input = newUserInput(overrides);
