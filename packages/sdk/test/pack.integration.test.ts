@@ -68,7 +68,7 @@ describe("SDK package, as a consumer sees it", () => {
           types: [],
           outDir: "out",
         },
-        files: ["usage.ts"],
+        files: ["usage.ts", "usage.cts"],
       }),
     );
   }, 180_000);
@@ -87,7 +87,12 @@ describe("SDK package, as a consumer sees it", () => {
   });
 
   it("type-checks a usage file with skipLibCheck off (and a wrong call fails to compile)", async () => {
-    await exec(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: project });
+    const compiled = await exec(process.execPath, [tsc, "-p", "tsconfig.json", "--listFiles"], {
+      cwd: project,
+    });
+    // ESM and CommonJS consumers each got their own declarations.
+    expect(compiled.stdout).toMatch(/@usersvc\/sdk\/dist\/index\.d\.ts$/m);
+    expect(compiled.stdout).toMatch(/@usersvc\/sdk\/dist\/index\.d\.cts$/m);
     // Without its @ts-expect-error, the deliberately wrong call is a compile error.
     const usage = readFileSync(path.join(project, "usage.ts"), "utf8");
     writeFileSync(path.join(project, "usage.ts"), usage.replace(/\/\/ @ts-expect-error.*\n/, ""));
