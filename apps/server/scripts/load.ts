@@ -129,8 +129,12 @@ try {
       2,
     ),
   );
-  if (fiveXX > 0 || result.errors > 0 || result.timeouts > 0) {
-    console.error(`FAILED: ${fiveXX} 5xx, ${result.errors} socket errors, ${result.timeouts} timeouts`);
+  // Shedding some load is by design; shedding most of it means the service did not serve.
+  const mostlyShed = shed > result.requests.total / 2;
+  if (fiveXX > 0 || mostlyShed || result.errors > 0 || result.timeouts > 0) {
+    console.error(
+      `FAILED: ${fiveXX} 5xx, ${shed} shed of ${result.requests.total}, ${result.errors} socket errors, ${result.timeouts} timeouts`,
+    );
     process.exitCode = 1;
   } else {
     console.log("load: 0 5xx, 0 socket errors");

@@ -1,4 +1,4 @@
-import type { OutboxStats, PasswordHasher } from "@usersvc/core";
+import { isHasherBusy, type OutboxStats, type PasswordHasher } from "@usersvc/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -41,6 +41,11 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
     help: "argon2id time per operation, including the wait for a free slot",
     labelNames: ["operation"] as const,
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
+    registers,
+  });
+  const shedHashes = new Counter({
+    name: "users_password_hash_shed_total",
+    help: "Password hashes refused with 503 SERVICE_BUSY because PASSWORD_HASH_QUEUE_LIMIT were waiting",
     registers,
   });
   let hashesWaiting = () => 0;
@@ -106,9 +111,14 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
         async () => {
           const stop = hashing.startTimer({ operation });
           try {
-            return await run();
-          } finally {
+            const result = await run();
             stop();
+            return result;
+          } catch (error) {
+            // A refusal took no time worth timing: count it instead.
+            if (isHasherBusy(error)) shedHashes.inc();
+            else stop();
+            throw error;
           }
         };
       return {
@@ -116,6 +126,7 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
         verify: (hash, password) => timed("verify", () => hasher.verify(hash, password))(),
         needsRehash: (hash) => hasher.needsRehash(hash),
         waiting: () => hasher.waiting(),
+        full: () => hasher.full(),
       };
     },
   };

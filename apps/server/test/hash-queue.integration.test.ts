@@ -3,13 +3,15 @@ import { createActiveUser, json, post, startTestServer } from "./harness";
 
 describe("password hashing under overload", () => {
   it("answers 503 SERVICE_BUSY with Retry-After at once past the queue, without counting the attempt", async () => {
-    // One hash at a time, one waiting; 20 iterations make each check last long enough
-    // (about 0.25 s) for the whole burst to arrive while the first two are in hand.
+    // One hash at a time, one waiting; 40 iterations make each check last long enough
+    // (about 0.5 s) for the whole burst to arrive while the first two are in hand. A day-long
+    // lockout window keeps a window boundary out of the test.
     await using server = await startTestServer({
       PASSWORD_HASH_CONCURRENCY: "1",
       PASSWORD_HASH_QUEUE_LIMIT: "1",
-      PASSWORD_HASH_ITERATIONS: "20",
+      PASSWORD_HASH_ITERATIONS: "40",
       LOGIN_MAX_FAILURES: "3",
+      LOGIN_LOCKOUT_SECONDS: "86400",
     });
     const users = [];
     for (let i = 0; i < 2; i++) users.push(await createActiveUser(server));

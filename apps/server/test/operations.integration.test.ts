@@ -63,6 +63,7 @@ describe("operations", () => {
     expect(text).toMatch(/users_login_lockouts_total 1/);
     expect(text).toMatch(/users_password_hash_duration_seconds_count\{operation="hash"\} [1-9]/);
     expect(text).toMatch(/^users_password_hash_waiting 0$/m);
+    expect(text).toMatch(/^users_password_hash_shed_total 0$/m);
     expect(text).toMatch(/users_outbox_messages\{status="pending"\} \d+/);
     expect(text).toMatch(/users_outbox_oldest_pending_seconds \d/);
     expect(text).toContain("process_resident_memory_bytes");

@@ -1,4 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSettings, SettingsError } from "./settings";
 
@@ -42,6 +44,12 @@ describe("loadSettings", () => {
     });
     const queue = { ...valid, PASSWORD_HASH_QUEUE_LIMIT: "7" };
     expect(loadSettings({ env: queue, envFile: null }).passwordHashQueueLimit).toBe(7);
+    // Node reads UV_THREADPOOL_SIZE from the real environment only; a .env line changes nothing.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    writeFileSync(path.join(dir, ".env"), "UV_THREADPOOL_SIZE=2\n");
+    const fromFile = loadSettings({ env: valid, envFile: path.join(dir, ".env") });
+    expect(fromFile.passwordHashConcurrency).toBe(Math.min(cores, 3));
+    rmSync(dir, { recursive: true });
   });
 
   it("builds the URI from MONGODB_* parts, escaping credentials, and lets MONGODB_URI win", () => {

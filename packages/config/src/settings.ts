@@ -94,7 +94,9 @@ export type LoadSettingsOptions = {
 /** Parses and validates settings once; throws a SettingsError naming every bad variable. */
 export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Settings {
   const fromFile = envFile && existsSync(envFile) ? parseEnv(readFileSync(envFile, "utf8")) : {};
-  const merged: Record<string, string | undefined> = { ...fromFile, ...env };
+  // Node reads UV_THREADPOOL_SIZE from the real environment only, so must we.
+  const { UV_THREADPOOL_SIZE: _ignored, ...fileValues } = fromFile;
+  const merged: Record<string, string | undefined> = { ...fileValues, ...env };
   const result = envSchema.safeParse(merged);
   const problems = [
     ...(result.success ? [] : toProblems(result.error)),

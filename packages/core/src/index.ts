@@ -65,6 +65,7 @@ export {
 } from "./outbox/worker";
 export {
   createPasswordHasher,
+  isHasherBusy,
   owaspArgon2id,
   type PasswordHasher,
   type PasswordHashingOptions,

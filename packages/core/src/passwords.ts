@@ -20,7 +20,19 @@ export type PasswordHasher = {
   needsRehash(hash: string): boolean;
   /** Hashes and verifications waiting for a free slot (not counting those running). */
   waiting(): number;
+  /** True when a call made now would be refused with SERVICE_BUSY. */
+  full(): boolean;
 };
+
+/** True for the refusal of a hasher whose queue is full. */
+export const isHasherBusy = (error: unknown): boolean =>
+  error instanceof DomainError && error.code === "SERVICE_BUSY";
+
+/** The refusal a caller gets when `full()`. */
+export const hasherBusyError = () =>
+  new DomainError("SERVICE_BUSY", "Too many password checks are waiting; retry in a second.", {
+    retryAfterSeconds: 1,
+  });
 
 /**
  * argon2id hashing on libuv's thread pool, so the event loop never blocks on it. At most
@@ -39,14 +51,9 @@ export function createPasswordHasher(
 ): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
   const limit = pLimit(maxConcurrent);
+  const full = () => limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting;
   const queue = <T>(work: () => Promise<T>): Promise<T> =>
-    limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting
-      ? Promise.reject(
-          new DomainError("SERVICE_BUSY", "Too many password checks are waiting; retry in a second.", {
-            retryAfterSeconds: 1,
-          }),
-        )
-      : limit(work);
+    full() ? Promise.reject(hasherBusyError()) : limit(work);
   return {
     hash: (password) => queue(() => argon2.hash(password, params)),
     verify: (hash, password) =>
@@ -59,5 +66,6 @@ export function createPasswordHasher(
       }),
     needsRehash: (hash) => argon2.needsRehash(hash, params),
     waiting: () => limit.pendingCount,
+    full,
   };
 }

@@ -4,7 +4,7 @@ import { hashCode } from "../crypto";
 import { DomainError } from "../errors";
 import { passwordChangedEmail, passwordResetEmail } from "../mail/templates";
 import type { OutboxRepository } from "../outbox/repository";
-import type { PasswordHasher } from "../passwords";
+import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../passwords";
 import type { Throttle } from "../throttle";
 import type { UserDocument } from "../users/model";
 import { toUser, type UserRepository } from "../users/repository";
@@ -52,14 +52,20 @@ const invalidToken = () =>
 /** Login checks, password change and recovery, throttled against guessing. */
 export function createAuthService(deps: AuthServiceDeps) {
   const { users, throttles } = deps;
-  // Unknown identifiers are checked against this, so they cost the same argon2 work.
+  // Unknown identifiers are checked against this, so they cost the same argon2 work. Made
+  // at once (the queue is empty at startup); made again on a later call if that failed.
   let dummyHash: Promise<string> | undefined;
-  const verifyDummy = async (password: string) => {
-    dummyHash ??= deps.hasher.hash(randomBytes(16).toString("hex")).catch((error: unknown) => {
-      dummyHash = undefined; // e.g. SERVICE_BUSY: make it on a later call
-      throw error;
+  const makeDummyHash = () => {
+    const made = deps.hasher.hash(randomBytes(16).toString("hex"));
+    dummyHash = made;
+    made.catch(() => {
+      if (dummyHash === made) dummyHash = undefined;
     });
-    await deps.hasher.verify(await dummyHash, password);
+    return made;
+  };
+  makeDummyHash();
+  const verifyDummy = async (password: string) => {
+    await deps.hasher.verify(await (dummyHash ?? makeDummyHash()), password);
   };
   const accountKey = (user: UserDocument | null, identifier: string) =>
     user ? `user:${user._id.toHexString()}` : `unknown:${normalizeKey(identifier)}`;
@@ -69,6 +75,8 @@ export function createAuthService(deps: AuthServiceDeps) {
    * that neither locked accounts nor concurrent guesses get an argon2 comparison.
    */
   const startAttempt = async (key: string, clientIp: string) => {
+    // Overloaded: refuse before writing anything (the check below covers a late race).
+    if (deps.hasher.full()) throw hasherBusyError();
     const account = await throttles.account.acquire(key);
     const ip = throttles.ip ? await throttles.ip.acquire(clientIp) : null;
     const wait = Math.max(account.retryAfter, ip?.retryAfter ?? 0);
@@ -80,14 +88,14 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
     return {
       /**
-       * Checks the password; a check that could not run (SERVICE_BUSY, say) gives its slots
+       * Checks the password; a check refused because the service is busy gives its slots
        * back, so that an overloaded service never counts against the caller.
        */
       check: async (run: () => Promise<boolean>) => {
         try {
           return await run();
         } catch (error) {
-          await Promise.all([account.release(), ip?.release()]).catch(() => {});
+          if (isHasherBusy(error)) await Promise.all([account.release(), ip?.release()]).catch(() => {});
           throw error;
         }
       },
@@ -121,9 +129,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   };
 
-  /** Stores a new password, ends outstanding resets and lockouts, and notifies the user. */
-  const replacePassword = async (user: UserDocument, password: string) => {
-    await users.setPasswordHash(user._id, await deps.hasher.hash(password), { changedAt: new Date() });
+  /** Stores a new password hash, ends outstanding resets and lockouts, and notifies the user. */
+  const replacePassword = async (user: UserDocument, passwordHash: string) => {
+    await users.setPasswordHash(user._id, passwordHash, { changedAt: new Date() });
     // Tokens made before this instant are refused by resetPassword even if this fails.
     await deps.resetTokens.deleteForUser(user._id);
     await throttles.account.clear(`user:${user._id.toHexString()}`);
@@ -197,7 +205,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (deps.hasher.needsRehash(user.password_hash)) {
         // Best effort: a busy service upgrades the hash at a later login instead.
         const upgraded = await deps.hasher.hash(input.password).catch((error: unknown) => {
-          if (error instanceof DomainError && error.code === "SERVICE_BUSY") return null;
+          if (isHasherBusy(error)) return null;
           throw error;
         });
         if (upgraded) await users.setPasswordHash(user._id, upgraded, { replacing: user.password_hash });
@@ -221,11 +229,13 @@ export function createAuthService(deps: AuthServiceDeps) {
       // A link made before the last password change is dead, even if its deletion failed.
       if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
       assertPasswordPolicy(user, input.password);
+      // Hashed before the link is claimed: a busy service leaves the link untouched.
+      const passwordHash = await deps.hasher.hash(input.password);
       const group = `user:${user._id.toHexString()}`;
       const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
       const claim = `reset-token:${token._id.toHexString()}`;
       if (!(await deps.claims.claim(claim, group, keepUntil))) throw invalidToken();
-      await replacePassword(user, input.password).catch(async (error: unknown) => {
+      await replacePassword(user, passwordHash).catch(async (error: unknown) => {
         // Not reset after all: the link stays usable for a retry.
         await deps.claims.release(claim).catch(() => {});
         throw error;
@@ -246,7 +256,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       // A stolen password alone must not be enough to take the account over.
       await requireSecondFactor(user, input.totp_code);
       assertPasswordPolicy(user, input.password);
-      await replacePassword(user, input.password);
+      await replacePassword(user, await deps.hasher.hash(input.password));
       return { message: "Your password has been changed." };
     },
   };
