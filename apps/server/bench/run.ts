@@ -82,6 +82,30 @@ const baselinePort = await freePort();
 const service = await startMeasured(["dist/main.js"], servicePort, { ...env, ...serviceEnv });
 const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], baselinePort, env);
 const hexIds = ids.map((id) => id.toHexString());
+
+// The comparison is fair only if every target does the same work: check they answer alike.
+{
+  const sample = hexIds[hexIds.length - 1] ?? "";
+  const get = async (url: string) => {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  };
+  const rest = await get(`http://127.0.0.1:${servicePort}/api/users/id?id=${sample}`);
+  const input = encodeURIComponent(JSON.stringify({ id: sample }));
+  const trpc = (await get(`http://127.0.0.1:${servicePort}/trpc/users.byId?input=${input}`)) as {
+    result?: { data?: unknown };
+  };
+  const raw = await get(`http://127.0.0.1:${baselinePort}/id?id=${sample}`);
+  for (const [name, body] of [
+    ["tRPC", trpc.result?.data],
+    ["baseline", raw],
+  ] as const) {
+    if (JSON.stringify(body) !== JSON.stringify(rest)) {
+      throw new Error(`${name} answers ${JSON.stringify(body)}, REST ${JSON.stringify(rest)}`);
+    }
+  }
+}
 let next = 0;
 const someId = () => hexIds[next++ % hexIds.length] ?? "";
 const auth = { authorization: `Bearer ${apiKey}` };
