@@ -145,11 +145,18 @@ export async function createContainer(settings: Settings, logger: Logger) {
       management,
       health: createHealthService({ connection, outbox, timeoutMs: settings.mongodb.timeoutMs }),
     },
-    /** Starts the background work of this process: email delivery and the claims sweep. */
+    /**
+     * Starts the background work of this process: email delivery, and every minute the
+     * claims sweep and the purge of finished outbox messages past their retention.
+     */
     startBackgroundWork() {
       outboxWorker.start();
+      const retentionMs = settings.outbox.retentionDays * 86_400_000;
       sweeper ??= setInterval(() => {
         claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed"));
+        outbox
+          .purgeFinished(new Date(Date.now() - retentionMs))
+          .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed"));
       }, 60_000);
       sweeper.unref();
     },

@@ -100,6 +100,7 @@ export const envSchema = z
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
     OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
   })
   .strip();
 

@@ -29,6 +29,7 @@ describe("loadSettings", () => {
     expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
     expect(settings.auth.apiKeys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
     expect(settings.http.bodyLimitBytes).toBe(16_384);
+    expect(settings.outbox.retentionDays).toBe(7);
   });
 
   it("runs one password hash per core, leaving a thread of libuv's pool free, unless told", () => {

@@ -50,6 +50,8 @@ export type Settings = {
     retryMaxMs: number;
     maxAttempts: number;
     leaseMs: number;
+    /** Sent and dropped messages (no body left) are deleted this long after they finished. */
+    retentionDays: number;
   };
   http: {
     host: string;
@@ -175,6 +177,7 @@ function toSettings(env: Env): Settings {
       retryMaxMs: env.OUTBOX_RETRY_MAX_MS,
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
       leaseMs: env.OUTBOX_LEASE_MS,
+      retentionDays: env.OUTBOX_RETENTION_DAYS,
     },
     http: {
       host: env.HOST,

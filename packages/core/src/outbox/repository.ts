@@ -38,6 +38,8 @@ export interface OutboxRepository {
   markDropped(id: string, owner: string, reason: string): Promise<void>;
   /** Backlog figures for readiness and metrics. */
   stats(): Promise<OutboxStats>;
+  /** Deletes sent and dropped messages that finished before `before`; returns how many. */
+  purgeFinished(before: Date): Promise<number>;
   ensureIndexes(): Promise<void>;
 }
 
@@ -168,6 +170,13 @@ export function createOutboxRepository(deps: {
         },
       ).exec();
       if (before) await claims.releaseGroup(leaseGroup(id, before.lease_gen));
+    },
+    async purgeFinished(before) {
+      const result = await Outbox.deleteMany({
+        status: trusted({ $in: ["sent", "dropped"] }),
+        updated_at: trusted({ $lt: before }),
+      }).exec();
+      return result.deletedCount;
     },
     async stats() {
       const [pending, failed, oldest] = await Promise.all([
