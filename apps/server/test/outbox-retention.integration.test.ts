@@ -21,16 +21,14 @@ describe("outbox retention", () => {
       { ref: "failed-old", status: "failed", updated_at: at(30) },
       { ref: "pending-old", status: "pending", updated_at: at(30) },
     ];
-    await connection
-      .collection("outbox")
-      .insertMany(
-        rows.map((row) => ({
-          ...row,
-          _id: new Types.ObjectId(),
-          user_id: new Types.ObjectId(),
-          kind: "test",
-        })),
-      );
+    await connection.collection("outbox").insertMany(
+      rows.map((row) => ({
+        ...row,
+        _id: new Types.ObjectId(),
+        user_id: new Types.ObjectId(),
+        kind: "test",
+      })),
+    );
 
     expect(await outbox.purgeFinished(at(7))).toBe(2);
     const left = await connection.collection("outbox").find({}).toArray();
