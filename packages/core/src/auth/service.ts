@@ -80,8 +80,12 @@ export function createAuthService(deps: AuthServiceDeps) {
     const account = await throttles.account.acquire(key);
     const ip = throttles.ip ? await throttles.ip.acquire(clientIp) : null;
     const wait = Math.max(account.retryAfter, ip?.retryAfter ?? 0);
-    if (wait > 0) {
+    /** Gives both slots back (an attempt that never reached a password check). */
+    const giveBack = async () => {
       await Promise.all([account.release(), ip?.release()]);
+    };
+    if (wait > 0) {
+      await giveBack();
       throw new DomainError("TOO_MANY_ATTEMPTS", `Too many failed attempts; try again in ${wait} seconds.`, {
         retryAfterSeconds: wait,
       });
@@ -95,7 +99,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         try {
           return await run();
         } catch (error) {
-          if (isHasherBusy(error)) await Promise.all([account.release(), ip?.release()]).catch(() => {});
+          if (isHasherBusy(error)) await giveBack().catch(() => {});
           throw error;
         }
       },
