@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { loadSettings } from "@usersvc/config";
-import { createPasswordHasher, userModel } from "@usersvc/core";
+import { createPasswordHasher, createUserRepository } from "@usersvc/core";
 import { startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import { createApp } from "../src/app";
 import { createLogger } from "../src/logger";
@@ -33,16 +33,21 @@ const app = await createApp(settings, createLogger({ level: "silent", pretty: fa
 const url = await app.listen();
 try {
   const hash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
-  await userModel(app.connection).create({
+  const users = createUserRepository(app.connection);
+  await users.insert({
+    id: users.newId(),
     username: "timed",
-    username_key: "timed",
     first_name: "T",
     last_name: "T",
     email: "timed@example.com",
-    email_key: "timed@example.com",
     password_hash: hash,
     gender: "Other",
+    role: "user",
     is_active: true,
+    mfa_enabled: false,
+    activation: null,
+    mfa: null,
+    email_change: null,
   });
   const check = async (identifier: string) => {
     const started = performance.now();

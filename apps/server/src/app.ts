@@ -28,18 +28,21 @@ export type App = {
 /** The composition root of an API process: the container plus HTTP. Tests build the same. */
 export async function createApp(settings: Settings, logger: Logger): Promise<App> {
   const container = await createContainer(settings, logger);
-  const isAuthorized = createApiKeyVerifier(settings.auth);
-  const router = createAppRouter({ isAuthorized, ...container.services });
+  const isAuthorized = createApiKeyVerifier({
+    apiKeys: settings.apiKeys.keys,
+    disabled: settings.apiKeys.disabled,
+  });
+  const router = createAppRouter({ isAuthorized, health: container.health, useCases: container.useCases });
   const lifecycle = { draining: false, inFlight: 0 };
   const server = http.createServer(
     createRequestListener({
       router,
-      createContext: createContextFactory({ trustProxy: settings.trustProxy }),
+      createContext: createContextFactory({ trustProxy: settings.http.trustProxy }),
       openApiDocument: createOpenApiDocument(router, version),
       logger,
       metrics: container.metrics,
-      isMetricsAuthorized: settings.metricsToken
-        ? createApiKeyVerifier({ apiKeys: [settings.metricsToken], disabled: false })
+      isMetricsAuthorized: settings.apiKeys.metricsToken
+        ? createApiKeyVerifier({ apiKeys: [settings.apiKeys.metricsToken], disabled: false })
         : isAuthorized,
       corsOrigins: settings.http.corsOrigins,
       bodyLimitBytes: settings.http.bodyLimitBytes,

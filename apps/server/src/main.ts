@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: settings.logLevel, pretty: settings.environment === "development" });
-  if (settings.auth.disabled) {
+  if (settings.apiKeys.disabled) {
     logger.warn("AUTH_DISABLED=true: every route is open without an API key. Development only!");
   }
 

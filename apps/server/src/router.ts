@@ -1,4 +1,4 @@
-import type { AuthService, ManagementService, MfaService, UserService } from "@usersvc/core";
+import type { UseCases } from "@usersvc/core";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createManagementProcedures } from "./routers/management";
@@ -10,10 +10,7 @@ import { createApiProcedure, t } from "./trpc";
 export type RouterDeps = {
   isAuthorized: (authorization: string | undefined) => boolean;
   health: HealthChecker;
-  users: UserService;
-  auth: AuthService;
-  mfa: MfaService;
-  management: ManagementService;
+  useCases: UseCases;
 };
 
 /** Builds the one router served on /trpc and, through its OpenAPI meta, under /api. */
@@ -23,10 +20,10 @@ export function createAppRouter(deps: RouterDeps) {
     users: t.router({
       // Static REST paths first: trpc-to-openapi matches routes in declaration order.
       ...createHealthProcedures(deps.health),
-      ...createUserProcedures({ apiProcedure, users: deps.users }),
-      ...createAuthProcedures({ apiProcedure, auth: deps.auth }),
-      ...createMfaProcedures({ apiProcedure, mfa: deps.mfa }),
-      ...createManagementProcedures({ apiProcedure, management: deps.management }),
+      ...createUserProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createAuthProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createMfaProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
     }),
   });
 }

@@ -1,6 +1,13 @@
-import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { createActiveUser, json, newUserInput, post, register, startTestServer } from "./harness";
+import {
+  createActiveUser,
+  json,
+  newUserInput,
+  post,
+  register,
+  startTestServer,
+  storedCollection,
+} from "./harness";
 
 describe("input abuse: each gets a documented 4xx and changes nothing", () => {
   it("refuses operator injection in bodies and query strings", async () => {
@@ -21,7 +28,7 @@ describe("input abuse: each gets a documented 4xx and changes nothing", () => {
       expect(response.status).toBe(400);
       expect(await json(response)).toMatchObject({ code: "VALIDATION_ERROR" });
     }
-    expect(await userModel(server.app.connection).countDocuments()).toBe(1);
+    expect(await storedCollection(server, "users").countDocuments()).toBe(1);
   });
 
   it("refuses deeply nested JSON", async () => {
@@ -53,7 +60,7 @@ describe("input abuse: each gets a documented 4xx and changes nothing", () => {
     const ok = await register(server, newUserInput({ first_name: "Zoë", last_name: "Ørsted-Łukasz 李" }));
     expect(ok.status).toBe(201);
     expect(await json(ok)).toMatchObject({ first_name: "Zoë", last_name: "Ørsted-Łukasz 李" });
-    expect(await userModel(server.app.connection).countDocuments()).toBe(1);
+    expect(await storedCollection(server, "users").countDocuments()).toBe(1);
   });
 
   it("never feeds argon2 a huge password: 413 over the body limit, 400 over 128 characters", async () => {

@@ -1,25 +1,22 @@
-import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { json, publicUserKeys, startTestServer } from "./harness";
+import { json, publicUserKeys, seedUser, startTestServer } from "./harness";
 
-async function seedUser(server: Awaited<ReturnType<typeof startTestServer>>) {
-  const doc = await userModel(server.app.connection).create({
+async function seedJohn(server: Awaited<ReturnType<typeof startTestServer>>) {
+  const user = await seedUser(server, {
     username: "JohnDoe",
-    username_key: "johndoe",
     first_name: "John",
     last_name: "Doe",
     email: "john@example.com",
-    email_key: "john@example.com",
     password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
     gender: "Male",
   });
-  return doc._id.toHexString();
+  return user.id;
 }
 
 describe("API keys", () => {
   it("rejects a protected REST route without a key, with a wrong key, and serves it with a right one", async () => {
     await using server = await startTestServer();
-    const id = await seedUser(server);
+    const id = await seedJohn(server);
     const path = `/api/users/id?id=${id}`;
 
     const missing = await fetch(`${server.url}${path}`);

@@ -1,6 +1,15 @@
-import { createPasswordHasher, userModel } from "@usersvc/core";
+import { createPasswordHasher } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { createActiveUser, json, newUserInput, post, register, startTestServer } from "./harness";
+import {
+  createActiveUser,
+  json,
+  newUserInput,
+  post,
+  register,
+  startTestServer,
+  storedCollection,
+  storedId,
+} from "./harness";
 
 const check = (server: Awaited<ReturnType<typeof startTestServer>>, body: unknown, ip?: string) =>
   post(server, "/api/users/auth/check", body, ip ? { "x-forwarded-for": ip } : {});
@@ -111,10 +120,13 @@ describe("auth/check", () => {
     await using server = await startTestServer();
     const user = await createActiveUser(server);
     const weak = createPasswordHasher({ memoryCost: 4_096, timeCost: 1, parallelism: 1 });
-    const Users = userModel(server.app.connection);
-    await Users.updateOne({ _id: user.id }, { $set: { password_hash: await weak.hash(user.password) } });
+    const Users = storedCollection(server, "users");
+    await Users.updateOne(
+      { _id: storedId(user.id) },
+      { $set: { password_hash: await weak.hash(user.password) } },
+    );
     expect((await check(server, { identifier: user.username, password: user.password })).status).toBe(200);
-    const stored = await Users.findById(user.id).lean();
+    const stored = await Users.findOne({ _id: storedId(user.id) });
     expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect((await check(server, { identifier: user.username, password: user.password })).status).toBe(200);
   });
@@ -122,7 +134,10 @@ describe("auth/check", () => {
   it("asks for the second factor when the user has MFA on", async () => {
     await using server = await startTestServer();
     const user = await createActiveUser(server);
-    await userModel(server.app.connection).updateOne({ _id: user.id }, { $set: { mfa_enabled: true } });
+    await storedCollection(server, "users").updateOne(
+      { _id: storedId(user.id) },
+      { $set: { mfa_enabled: true } },
+    );
     const response = await check(server, { identifier: user.username, password: user.password });
     expect(response.status).toBe(401);
     expect(await json(response)).toMatchObject({ code: "MFA_REQUIRED" });

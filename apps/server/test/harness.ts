@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { loadSettings, type Settings } from "@usersvc/config";
+import { createUserRepository, type UserRecord } from "@usersvc/core";
 import { createMailpitClient, type MailpitClient } from "@usersvc/local-stack";
+import { type Collection, Types } from "mongoose";
 import { inject } from "vitest";
 import { type App, createApp } from "../src/app";
 import { createLogger } from "../src/logger";
@@ -62,7 +64,7 @@ export async function startTestServer(
   });
   const app = await createApp(settings, logger);
   const url = await app.listen({ worker: options.worker ?? true });
-  const apiKey = settings.auth.apiKeys[0] ?? "";
+  const apiKey = settings.apiKeys.keys[0] ?? "";
   return {
     url,
     apiKey,
@@ -161,5 +163,40 @@ export function activate(server: TestServer, identifier: string, code: string): 
     method: "PATCH",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ identifier, code }),
+  });
+}
+
+/** The stored documents of a collection as the database holds them, to arrange or check stored state. */
+export function storedCollection(
+  server: TestServer,
+  name: "users" | "outbox" | "claims" | "password_resets",
+): Collection {
+  return server.app.connection.collection(name);
+}
+
+/** An id as stored (`_id` of a collection). */
+export const storedId = (id: string) => new Types.ObjectId(id);
+
+/** Inserts a user through the repository (no email is sent); returns the stored record. */
+export function seedUser(
+  server: TestServer,
+  fields: Partial<UserRecord> & { password_hash: string },
+): Promise<UserRecord> {
+  const users = createUserRepository(server.app.connection);
+  const suffix = randomBytes(5).toString("hex");
+  return users.insert({
+    id: users.newId(),
+    username: `seed_${suffix}`,
+    first_name: "Seed",
+    last_name: "User",
+    email: `seed.${suffix}@example.com`,
+    gender: "Other",
+    role: "user",
+    is_active: false,
+    mfa_enabled: false,
+    activation: null,
+    mfa: null,
+    email_change: null,
+    ...fields,
   });
 }

@@ -1,4 +1,3 @@
-import { userModel } from "@usersvc/core";
 import { Types } from "mongoose";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,6 +7,7 @@ import {
   post,
   register,
   startTestServer,
+  storedCollection,
   type TestServer,
 } from "./harness";
 
@@ -49,7 +49,7 @@ async function seed(
     updated_at: new Date(base),
     ...overrides(i),
   }));
-  await userModel(server.app.connection).collection.insertMany(docs);
+  await storedCollection(server, "users").insertMany(docs);
   return docs;
 }
 

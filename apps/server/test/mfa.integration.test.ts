@@ -1,8 +1,16 @@
-import { currentTotp, userModel } from "@usersvc/core";
+import { currentTotp } from "@usersvc/core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { createActiveUser, json, post, startTestServer, type TestServer } from "./harness";
+import {
+  createActiveUser,
+  json,
+  post,
+  startTestServer,
+  storedCollection,
+  storedId,
+  type TestServer,
+} from "./harness";
 
 type Enrolment = { qr_code: string; otpauth_url: string; secret: string };
 
@@ -128,7 +136,9 @@ describe("MFA: enrolment and login", () => {
     expect(qr.status).toBe(409);
     expect(await json(qr)).toMatchObject({ code: "MFA_ALREADY_ENABLED" });
     expect((await patch(server, "/api/users/mfa/enable", { id: user.id })).status).toBe(409);
-    const stored = JSON.stringify(await userModel(server.app.connection).findById(user.id).lean());
+    const stored = JSON.stringify(
+      await storedCollection(server, "users").findOne({ _id: storedId(user.id) }),
+    );
     expect(stored).not.toContain(enrolment.secret);
     for (const path of [`/api/users/id?id=${user.id}`, `/api/users/identifier?identifier=${user.username}`]) {
       const body = await (await server.api(path)).text();
@@ -182,7 +192,7 @@ describe("MFA: enrolment and login", () => {
     expect(disabled.status).toBe(200);
     expect(await json(disabled)).toMatchObject({ id: user.id, mfa_enabled: false });
     expect((await login(server, user.username, user.password)).status).toBe(200);
-    const stored = await userModel(server.app.connection).findById(user.id).lean();
+    const stored = await storedCollection(server, "users").findOne({ _id: storedId(user.id) });
     expect(stored?.mfa).toMatchObject({ secret_enc: null, recovery_hashes: [] });
   });
 });

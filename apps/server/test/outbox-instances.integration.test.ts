@@ -1,6 +1,5 @@
-import { outboxModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { newUserInput, register, startTestServer, testEnv } from "./harness";
+import { newUserInput, register, startTestServer, storedCollection, testEnv } from "./harness";
 
 describe("outbox with several instances", () => {
   it("sends each queued email exactly once when two servers share the database", async () => {
@@ -17,7 +16,7 @@ describe("outbox with several instances", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const input of inputs) expect(await first.inbox.messagesTo(input.email)).toHaveLength(1);
 
-    const sent = await outboxModel(first.app.connection).find().lean();
+    const sent = await storedCollection(first, "outbox").find().toArray();
     expect(sent).toHaveLength(12);
     expect(sent.every((m) => m.status === "sent" && m.payload_enc === undefined)).toBe(true);
   });

@@ -1,6 +1,14 @@
-import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { activate, activationCode, json, newUserInput, register, startTestServer } from "./harness";
+import {
+  activate,
+  activationCode,
+  json,
+  newUserInput,
+  register,
+  startTestServer,
+  storedCollection,
+  storedId,
+} from "./harness";
 
 const resendMessage =
   "If an account with this identifier is waiting for activation, a new code has been sent.";
@@ -33,8 +41,8 @@ describe("users: activation codes", () => {
     const { id } = await json<{ id: string }>(await register(server, input));
     const code = await activationCode(server, input.email);
     // Let the code's lifetime pass.
-    await userModel(server.app.connection).updateOne(
-      { _id: id },
+    await storedCollection(server, "users").updateOne(
+      { _id: storedId(id) },
       { $set: { "activation.expires_at": new Date(Date.now() - 1_000) } },
     );
     const response = await activate(server, input.email, code);
@@ -68,7 +76,7 @@ describe("users: activation codes", () => {
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(4);
-    const stored = await userModel(server.app.connection).findById(id).lean();
+    const stored = await storedCollection(server, "users").findOne({ _id: storedId(id) });
     expect(stored?.is_active).toBe(true);
     expect(stored?.activation).toBeNull();
   });
@@ -78,7 +86,7 @@ describe("users: activation codes", () => {
     const input = newUserInput();
     const { id } = await json<{ id: string }>(await register(server, input));
     const code = await activationCode(server, input.email);
-    const stored = await userModel(server.app.connection).findById(id).lean();
+    const stored = await storedCollection(server, "users").findOne({ _id: storedId(id) });
     expect(JSON.stringify(stored)).not.toContain(code);
     expect(stored?.activation?.code_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(stored?.password_hash).toMatch(/^\$argon2id\$/);

@@ -1,6 +1,14 @@
-import { userModel } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
-import { activate, activationCode, json, newUserInput, register, startTestServer } from "./harness";
+import {
+  activate,
+  activationCode,
+  json,
+  newUserInput,
+  register,
+  startTestServer,
+  storedCollection,
+  storedId,
+} from "./harness";
 
 describe("users: races", () => {
   it("allows no more than 5 guesses of a code, even when 20 arrive at once", async () => {
@@ -26,8 +34,8 @@ describe("users: races", () => {
     const { id } = await json<{ id: string }>(await register(server, input));
     await server.inbox.waitForMessages(input.email, { count: 1 });
     // The 60 s cooldown has passed for the first code.
-    await userModel(server.app.connection).updateOne(
-      { _id: id },
+    await storedCollection(server, "users").updateOne(
+      { _id: storedId(id) },
       { $set: { "activation.sent_at": new Date(Date.now() - 61_000) } },
     );
     const burst = await Promise.all(

@@ -24,32 +24,32 @@ describe("loadSettings", () => {
   it("applies the original service's defaults", () => {
     const settings = loadSettings({ env: valid, envFile: null });
     expect(settings.environment).toBe("production");
-    expect(settings.activationExpirationMinutes).toBe(60);
-    expect(settings.resetPasswordExpirationMinutes).toBe(15);
+    expect(settings.activation.codeLifetimeMinutes).toBe(60);
+    expect(settings.passwordReset.expirationMinutes).toBe(15);
     expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
-    expect(settings.auth.apiKeys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
+    expect(settings.apiKeys.keys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
     expect(settings.http.bodyLimitBytes).toBe(16_384);
     expect(settings.outbox.retentionDays).toBe(7);
   });
 
   it("runs one password hash per core, leaving a thread of libuv's pool free, unless told", () => {
     const cores = os.availableParallelism();
-    expect(loadSettings({ env: valid, envFile: null }).passwordHashConcurrency).toBe(Math.min(cores, 3));
+    expect(loadSettings({ env: valid, envFile: null }).passwordHashing.concurrency).toBe(Math.min(cores, 3));
     expect(
-      loadSettings({ env: { ...valid, UV_THREADPOOL_SIZE: "2" }, envFile: null }).passwordHashConcurrency,
+      loadSettings({ env: { ...valid, UV_THREADPOOL_SIZE: "2" }, envFile: null }).passwordHashing.concurrency,
     ).toBe(1);
     const told = { ...valid, PASSWORD_HASH_CONCURRENCY: "6", UV_THREADPOOL_SIZE: "2" };
-    expect(loadSettings({ env: told, envFile: null })).toMatchObject({
-      passwordHashConcurrency: 6,
-      passwordHashQueueLimit: 300,
+    expect(loadSettings({ env: told, envFile: null }).passwordHashing).toMatchObject({
+      concurrency: 6,
+      queueLimit: 300,
     });
     const queue = { ...valid, PASSWORD_HASH_QUEUE_LIMIT: "7" };
-    expect(loadSettings({ env: queue, envFile: null }).passwordHashQueueLimit).toBe(7);
+    expect(loadSettings({ env: queue, envFile: null }).passwordHashing.queueLimit).toBe(7);
     // Node reads UV_THREADPOOL_SIZE from the real environment only; a .env line changes nothing.
     const dir = mkdtempSync(path.join(os.tmpdir(), "settings-"));
     writeFileSync(path.join(dir, ".env"), "UV_THREADPOOL_SIZE=2\n");
     const fromFile = loadSettings({ env: valid, envFile: path.join(dir, ".env") });
-    expect(fromFile.passwordHashConcurrency).toBe(Math.min(cores, 3));
+    expect(fromFile.passwordHashing.concurrency).toBe(Math.min(cores, 3));
     rmSync(dir, { recursive: true });
   });
 

@@ -6,33 +6,38 @@ import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } f
 
 export type Environment = "development" | "test" | "production";
 
-/** The typed, validated configuration of the service. */
+/** The typed, validated configuration of the service, grouped by concern. */
 export type Settings = {
   environment: Environment;
   debug: boolean;
+  logLevel: Env["LOG_LEVEL"];
+  /** What this process runs: the API and the outbox worker ("all"), or one of them. */
+  role: "all" | "api" | "worker";
+  /** Derives the keys of every secret at rest (codes, tokens, TOTP secrets, queued email). */
   secretKey: string;
-  activationExpirationMinutes: number;
-  activationResendCooldownSeconds: number;
-  resetPasswordExpirationMinutes: number;
+  /** Callers' bearer keys; `metricsToken` (if set) is the only key /metrics takes. */
+  apiKeys: { keys: readonly string[]; disabled: boolean; metricsToken: string | null };
+  /** Emailed activation codes: lifetime, and at most one new code per cooldown. */
+  activation: { codeLifetimeMinutes: number; resendCooldownSeconds: number };
   /** Password reset emails link to `<url>?token=...`; at most one per cooldown per user. */
-  resetPassword: { url: string; cooldownSeconds: number };
-  /** Failed logins allowed per identifier / per client IP / per second factor, per window. */
-  throttling: {
+  passwordReset: { url: string; expirationMinutes: number; cooldownSeconds: number };
+  /** Failed attempts allowed per account / per client IP / per second factor, per window. */
+  loginThrottle: {
     maxFailures: number;
     maxFailuresPerIp: number;
     maxMfaFailures: number;
     windowSeconds: number;
   };
   /** Issuer shown by authenticator apps. */
-  mfaIssuer: string;
-  /** Take the client IP from the last X-Forwarded-For hop (behind one trusted proxy). */
-  trustProxy: boolean;
-  /** argon2id parameters; OWASP's recommendation is the floor. */
-  passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
-  /** Password hashes run at once (the rest wait). */
-  passwordHashConcurrency: number;
-  /** Password hashes that may wait; past that, SERVICE_BUSY. */
-  passwordHashQueueLimit: number;
+  mfa: { issuer: string };
+  /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
+  passwordHashing: {
+    memoryCost: number;
+    timeCost: number;
+    parallelism: number;
+    concurrency: number;
+    queueLimit: number;
+  };
   mongodb: { uri: string; dbName: string; timeoutMs: number };
   mail: {
     host: string;
@@ -61,13 +66,9 @@ export type Settings = {
     shutdownTimeoutMs: number;
     /** Origins allowed to call from browsers; empty = CORS off. ["*"] = any. */
     corsOrigins: readonly string[];
+    /** Take the client IP from the last X-Forwarded-For hop (behind one trusted proxy). */
+    trustProxy: boolean;
   };
-  /** Bearer token for /metrics; without it /metrics takes any of the API keys. */
-  metricsToken: string | null;
-  /** What this process runs: the API and the outbox worker ("all"), or one of them. */
-  role: "all" | "api" | "worker";
-  auth: { apiKeys: readonly string[]; disabled: boolean };
-  logLevel: Env["LOG_LEVEL"];
 };
 
 export type SettingsProblem = { variable: string; message: string };
@@ -136,30 +137,38 @@ function toSettings(env: Env): Settings {
   return {
     environment,
     debug: env.DEBUG ?? env.FLASK_DEBUG ?? environment === "development",
+    logLevel: env.LOG_LEVEL,
+    role: env.PROCESS_ROLE,
     secretKey: env.SECRET_KEY,
-    activationExpirationMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
-    activationResendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
-    resetPasswordExpirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
-    resetPassword: {
+    apiKeys: {
+      keys: splitKeys(env.API_KEYS),
+      disabled: env.AUTH_DISABLED,
+      metricsToken: env.METRICS_TOKEN ?? null,
+    },
+    activation: {
+      codeLifetimeMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
+      resendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
+    },
+    passwordReset: {
       url: env.RESET_PASSWORD_URL ?? "http://localhost:3000/reset-password",
+      expirationMinutes: env.RESET_PASSWORD_EXPIRATION_MINUTES,
       cooldownSeconds: env.RESET_PASSWORD_COOLDOWN_SECONDS,
     },
-    throttling: {
+    loginThrottle: {
       maxFailures: env.LOGIN_MAX_FAILURES,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
       maxMfaFailures: env.MFA_MAX_FAILURES,
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
-    trustProxy: env.TRUST_PROXY,
-    mfaIssuer: env.MFA_ISSUER,
+    mfa: { issuer: env.MFA_ISSUER },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,
       parallelism: env.PASSWORD_HASH_PARALLELISM,
+      concurrency: hashConcurrency,
+      // About a second of work on the default parameters (~25 ms per hash per core).
+      queueLimit: env.PASSWORD_HASH_QUEUE_LIMIT ?? 50 * hashConcurrency,
     },
-    passwordHashConcurrency: hashConcurrency,
-    // About a second of work on the default parameters (~25 ms per hash per core).
-    passwordHashQueueLimit: env.PASSWORD_HASH_QUEUE_LIMIT ?? 50 * hashConcurrency,
     mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
     mail: {
       host: env.MAIL_SERVER,
@@ -186,11 +195,8 @@ function toSettings(env: Env): Settings {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
       corsOrigins: splitKeys(env.CORS_ORIGINS),
+      trustProxy: env.TRUST_PROXY,
     },
-    role: env.PROCESS_ROLE,
-    metricsToken: env.METRICS_TOKEN ?? null,
-    auth: { apiKeys: splitKeys(env.API_KEYS), disabled: env.AUTH_DISABLED },
-    logLevel: env.LOG_LEVEL,
   };
 }
 

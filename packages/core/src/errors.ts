@@ -94,3 +94,10 @@ export function toDomainError(error: unknown): unknown {
   }
   return error;
 }
+
+/** The 409 for a username or email that is already used. */
+export function takenError(code: "USERNAME_TAKEN" | "EMAIL_TAKEN"): DomainError {
+  return code === "USERNAME_TAKEN"
+    ? new DomainError("USERNAME_TAKEN", "This username is already taken; choose another.")
+    : new DomainError("EMAIL_TAKEN", "An account with this email address already exists.");
+}

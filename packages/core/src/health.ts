@@ -1,6 +1,6 @@
 import type { Connection } from "mongoose";
-import { pingDatabase } from "./database";
-import type { OutboxRepository } from "./outbox/repository";
+import type { OutboxStats } from "./email/outbox-store";
+import { pingDatabase } from "./persistence/connection";
 
 export type HealthReport = {
   status: "ok" | "unavailable";
@@ -16,12 +16,11 @@ export type HealthService = {
 
 export function createHealthService(deps: {
   connection: Connection;
-  outbox: Pick<OutboxRepository, "stats">;
+  outbox: { stats(): Promise<OutboxStats> };
   timeoutMs: number;
 }): HealthService {
   // Counting the backlog is a scan on FerretDB: probes share one reading per second.
-  let cached: { at: number; stats: Promise<Awaited<ReturnType<OutboxRepository["stats"]>> | null> } | null =
-    null;
+  let cached: { at: number; stats: Promise<OutboxStats | null> } | null = null;
   const stats = () => {
     if (!cached || Date.now() - cached.at > 1_000) {
       cached = { at: Date.now(), stats: deps.outbox.stats().catch(() => null) };

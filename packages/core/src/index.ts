@@ -1,31 +1,26 @@
-export { createResetTokenRepository, type ResetTokenRepository } from "./auth/reset-tokens";
+/*
+ * The domain of the users service: use cases (one folder per flow), the ports they depend on,
+ * the MongoDB adapters of those ports, zod schemas, email, and domain errors. No HTTP, no
+ * process.env: the server's composition root wires everything (apps/server/src/container.ts).
+ */
+
+export { claimKeys } from "./claim-keys";
+export { deriveKeys, type Keys } from "./crypto";
+// Email
+export { type EmailKind, emailKinds, type MessageVerdict } from "./email/kinds";
+export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./email/mailer";
+export { createEmailOutbox, type EmailOutbox } from "./email/outbox";
+export type { ClaimedMessage, OutboxStats, OutboxStore } from "./email/outbox-store";
 export {
-  type ChangePasswordInput,
-  type CheckCredentialsInput,
-  changePasswordInputSchema,
-  checkCredentialsInputSchema,
-  forgotPasswordInputSchema,
-  forgotPasswordMessage,
-  type ResetPasswordInput,
-  resetPasswordInputSchema,
-} from "./auth/schemas";
-export {
-  type AuthService,
-  type AuthServiceDeps,
-  createAuthService,
-  type RequestInfo,
-} from "./auth/service";
-export { type ClaimStore, createClaimStore } from "./claims";
-export {
-  decrypt,
-  deriveKeys,
-  encrypt,
-  generateSixDigitCode,
-  hashCode,
-  hashesEqual,
-  type Keys,
-} from "./crypto";
-export { connectDatabase, type DatabaseOptions, pingDatabase } from "./database";
+  createOutboxWorker,
+  type OutboxEvent,
+  type OutboxWorker,
+  type OutboxWorkerOptions,
+} from "./email/outbox-worker";
+// Email change
+export { type ConfirmEmailChange, createConfirmEmailChange } from "./email-change/confirm-email-change";
+export { createRequestEmailChange, type RequestEmailChange } from "./email-change/request-email-change";
+// Errors and crypto
 export {
   DomainError,
   type DomainErrorCode,
@@ -35,74 +30,79 @@ export {
   isDatabaseUnavailable,
   toDomainError,
 } from "./errors";
+// Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";
-export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./mail/mailer";
-export { activationEmail, passwordChangedEmail, passwordResetEmail } from "./mail/templates";
-export {
-  confirmMfaInputSchema,
-  disableMfaInputSchema,
-  enableMfaInputSchema,
-  mfaEnrolmentSchema,
-  mfaQrInputSchema,
-  mfaQrSchema,
-  recoveryCodesSchema,
-} from "./mfa/schemas";
-export { createMfaService, type MfaService, type MfaServiceDeps } from "./mfa/service";
-export { currentTotp, newTotpSecret, verifyTotp } from "./mfa/totp";
-export { type OutboxDocument, outboxModel } from "./outbox/model";
-export {
-  type ClaimedMessage,
-  createOutboxRepository,
-  type OutboxRepository,
-  type OutboxStats,
-} from "./outbox/repository";
-export {
-  createOutboxWorker,
-  type MessageVerdict,
-  type OutboxEvent,
-  type OutboxWorker,
-  type OutboxWorkerOptions,
-} from "./outbox/worker";
+// Login
+export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
+export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
+export * from "./login/schemas";
+// MFA
+export { createDisableMfa, type DisableMfa } from "./mfa/disable-mfa";
+export { createMfaEnrolment, type MfaEnrolment } from "./mfa/enrolment";
+export * from "./mfa/schemas";
+export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
+export { currentTotp } from "./mfa/totp";
+export { type CodeChecker, createCodeChecker } from "./one-time-codes";
+// Passwords
+export { type ChangePassword, createChangePassword } from "./password/change-password";
+export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
 export {
   createPasswordHasher,
   isHasherBusy,
   owaspArgon2id,
   type PasswordHasher,
   type PasswordHashingOptions,
-} from "./passwords";
-export { createThrottle, type Throttle } from "./throttle";
-export { createManagementService, emailChangeKind, type ManagementService } from "./users/management";
+} from "./password/password-hasher";
+export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
+export { createResetPassword, type ResetPassword } from "./password/reset-password";
+export * from "./password/schemas";
+export { createClaimStore } from "./persistence/claim-store";
+export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
+export { createOutboxRepository } from "./persistence/outbox-repository";
+export { createResetTokenRepository } from "./persistence/reset-token-repository";
+export { createUserRepository } from "./persistence/user-repository";
+// Ports and shared mechanisms
+export type * from "./ports";
+// Profiles and the directory
+export { createDeleteUser, type DeleteUser } from "./profile/delete-user";
+export { createListUsers, type ListUsers, type UserPage } from "./profile/list-users";
 export {
-  changeEmailInputSchema,
-  confirmEmailInputSchema,
-  type ListUsersInput,
-  listUsersInputSchema,
-  type UpdateUserInput,
-  updateUserInputSchema,
-  userPageSchema,
-} from "./users/management-schemas";
-export { type ActivationState, type UserDocument, userModel } from "./users/model";
-export { createUserRepository, toUser, type UserRepository } from "./users/repository";
+  createGetActiveUserByIdentifier,
+  createGetUserById,
+  type GetActiveUserByIdentifier,
+  type GetUserById,
+} from "./profile/lookup";
+export * from "./profile/schemas";
+export { createUpdateProfile, type UpdateProfile } from "./profile/update-profile";
+// Registration
+export { type ActivateUser, createActivateUser } from "./registration/activate-user";
+export { createRegisterUser, type RegisterUser } from "./registration/register-user";
 export {
-  activateUserInputSchema,
-  type CreateUserInput,
-  createUserInputSchema,
-  emailSchema,
-  genders,
-  identifierSchema,
-  messageSchema,
-  normalizeKey,
-  objectIdSchema,
-  passwordSchema,
-  roles,
-  type User,
-  usernameSchema,
-  userSchema,
-} from "./users/schemas";
-export {
-  activationEmailKind,
-  createUserService,
-  maxActivationAttempts,
+  createResendActivation,
+  type ResendActivation,
   resendActivationMessage,
-  type UserService,
-} from "./users/service";
+} from "./registration/resend-activation";
+export { createThrottle, type Throttle } from "./throttle";
+export * from "./users/schemas";
+// Users: records, the public view, schemas
+export { type PublicUserRecord, toUser, type UserRecord } from "./users/user";
+
+/** Every use case the API serves, as the composition root builds them. */
+export type UseCases = {
+  registerUser: import("./registration/register-user").RegisterUser;
+  activateUser: import("./registration/activate-user").ActivateUser;
+  resendActivation: import("./registration/resend-activation").ResendActivation;
+  getUserById: import("./profile/lookup").GetUserById;
+  getActiveUserByIdentifier: import("./profile/lookup").GetActiveUserByIdentifier;
+  deleteUser: import("./profile/delete-user").DeleteUser;
+  listUsers: import("./profile/list-users").ListUsers;
+  updateProfile: import("./profile/update-profile").UpdateProfile;
+  checkCredentials: import("./login/check-credentials").CheckCredentials;
+  forgotPassword: import("./password/forgot-password").ForgotPassword;
+  resetPassword: import("./password/reset-password").ResetPassword;
+  changePassword: import("./password/change-password").ChangePassword;
+  mfaEnrolment: import("./mfa/enrolment").MfaEnrolment;
+  disableMfa: import("./mfa/disable-mfa").DisableMfa;
+  requestEmailChange: import("./email-change/request-email-change").RequestEmailChange;
+  confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
+};

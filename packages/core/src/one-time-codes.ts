@@ -1,15 +1,6 @@
-import type { ClaimStore } from "./claims";
 import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "./crypto";
-
-/** A 6-digit code sent by email, as stored: only its keyed hash. */
-export type CodeState = {
-  code_id: string;
-  code_hash: string;
-  expires_at: Date;
-  /** Wrong tries, for display; the claims are what bound them. */
-  attempts: number;
-  sent_at: Date;
-};
+import type { ClaimStore } from "./ports";
+import type { CodeState } from "./users/user";
 
 /** Tries a single code survives, right one included. */
 export const maxCodeAttempts = 5;
@@ -26,10 +17,15 @@ export type CodeCheck =
  * in constant time, an expiry, at most 5 tries and a single use, the last two as claims so
  * that concurrency can stretch neither.
  */
-export function createCodeChecker(deps: { claims: ClaimStore; codeKey: Buffer }) {
-  const claimFor = (purpose: string, group: string, state: CodeState, what: string) =>
+export function createCodeChecker(deps: {
+  claims: ClaimStore;
+  codeKey: Buffer;
+  /** The claim key of one try, use or replacement of a code (claimKeys.activationCode, ...). */
+  keyOf: (codeId: string, what: string) => string;
+}) {
+  const claimFor = (group: string, state: CodeState, what: string) =>
     deps.claims.claim(
-      `${purpose}:${state.code_id}:${what}`,
+      deps.keyOf(state.code_id, what),
       group,
       new Date(state.expires_at.getTime() + 86_400_000), // swept a day after the code expires
     );
@@ -51,32 +47,25 @@ export function createCodeChecker(deps: { claims: ClaimStore; codeKey: Buffer })
     },
 
     /** Takes one try of the code and, when it is right, its single use. */
-    async check(input: {
-      purpose: string;
-      group: string;
-      state: CodeState;
-      code: string;
-    }): Promise<CodeCheck> {
-      const { purpose, group, state } = input;
+    async check(input: { group: string; state: CodeState; code: string }): Promise<CodeCheck> {
+      const { group, state } = input;
       if (state.attempts >= maxCodeAttempts) return { outcome: "locked" };
       if (state.expires_at.getTime() <= Date.now()) return { outcome: "expired" };
       let attempt: number | null = null;
       for (let n = 1; n <= maxCodeAttempts && attempt === null; n++) {
-        if (await claimFor(purpose, group, state, `try:${n}`)) attempt = n;
+        if (await claimFor(group, state, `try:${n}`)) attempt = n;
       }
       if (attempt === null) return { outcome: "locked" };
       if (!hashesEqual(hashCode(deps.codeKey, input.code), state.code_hash)) {
         return { outcome: "wrong", triesLeft: maxCodeAttempts - attempt };
       }
-      if (!(await claimFor(purpose, group, state, "used"))) return { outcome: "used" };
-      return { outcome: "ok", undo: () => deps.claims.release(`${purpose}:${state.code_id}:used`) };
+      if (!(await claimFor(group, state, "used"))) return { outcome: "used" };
+      return { outcome: "ok", undo: () => deps.claims.release(deps.keyOf(state.code_id, "used")) };
     },
 
     /** Takes the right to replace a code (one replacement per code). */
-    claimReplacement: (purpose: string, group: string, state: CodeState) =>
-      claimFor(purpose, group, state, "replaced"),
-    releaseReplacement: (purpose: string, state: CodeState) =>
-      deps.claims.release(`${purpose}:${state.code_id}:replaced`),
+    claimReplacement: (group: string, state: CodeState) => claimFor(group, state, "replaced"),
+    releaseReplacement: (state: CodeState) => deps.claims.release(deps.keyOf(state.code_id, "replaced")),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { ClaimStore } from "./claims";
+import { claimKeys } from "./claim-keys";
+import type { ClaimStore } from "./ports";
 
 /**
  * The outcome of asking for an attempt: `retryAfter` 0 means a slot was taken (keep it if
@@ -35,7 +36,7 @@ export function createThrottle(options: {
   const windowMs = options.windowSeconds * 1_000;
   const now = options.now ?? Date.now;
   const windowOf = () => Math.floor(now() / windowMs);
-  const group = (key: string, window: number) => `throttle:${options.name}:${key}:${window}`;
+  const group = (key: string, window: number) => claimKeys.throttleWindow(options.name, key, window);
   const secondsLeft = (window: number) => Math.max(1, Math.ceil(((window + 1) * windowMs - now()) / 1_000));
 
   return {

@@ -1,23 +1,23 @@
 import {
-  type AuthService,
   changePasswordInputSchema,
   checkCredentialsInputSchema,
   forgotPasswordInputSchema,
   messageSchema,
   resetPasswordInputSchema,
+  type UseCases,
   userSchema,
 } from "@usersvc/core";
 import { type createApiProcedure, hashBusyResponse, t } from "../trpc";
 
 export type AuthProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
-  auth: AuthService;
+  useCases: UseCases;
 };
 
 const throttled = { 429: "TOO_MANY_ATTEMPTS (see Retry-After); no password is checked while locked" };
 
 /** Login checks (`users.auth.*`) and password recovery (`users.password.*`). */
-export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) {
+export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDeps) {
   return {
     auth: t.router({
       check: apiProcedure
@@ -40,7 +40,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
         })
         .input(checkCredentialsInputSchema)
         .output(userSchema)
-        .mutation(({ input, ctx }) => auth.checkCredentials(input, { clientIp: ctx.clientIp })),
+        .mutation(({ input, ctx }) => useCases.checkCredentials(input, { clientIp: ctx.clientIp })),
     }),
     password: t.router({
       forgot: apiProcedure
@@ -57,7 +57,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
         })
         .input(forgotPasswordInputSchema)
         .output(messageSchema)
-        .mutation(({ input }) => auth.forgotPassword(input.identifier)),
+        .mutation(({ input }) => useCases.forgotPassword(input.identifier)),
 
       reset: apiProcedure
         .meta({
@@ -77,7 +77,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
         })
         .input(resetPasswordInputSchema)
         .output(messageSchema)
-        .mutation(({ input }) => auth.resetPassword(input)),
+        .mutation(({ input }) => useCases.resetPassword(input)),
 
       change: apiProcedure
         .meta({
@@ -98,7 +98,7 @@ export function createAuthProcedures({ apiProcedure, auth }: AuthProcedureDeps) 
         })
         .input(changePasswordInputSchema)
         .output(messageSchema)
-        .mutation(({ input, ctx }) => auth.changePassword(input, { clientIp: ctx.clientIp })),
+        .mutation(({ input, ctx }) => useCases.changePassword(input, { clientIp: ctx.clientIp })),
     }),
   };
 }

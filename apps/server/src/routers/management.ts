@@ -2,8 +2,8 @@ import {
   changeEmailInputSchema,
   confirmEmailInputSchema,
   listUsersInputSchema,
-  type ManagementService,
   messageSchema,
+  type UseCases,
   updateUserInputSchema,
   userPageSchema,
   userSchema,
@@ -12,13 +12,13 @@ import { type createApiProcedure, t } from "../trpc";
 
 export type ManagementProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
-  management: ManagementService;
+  useCases: UseCases;
 };
 
 const tags = ["management"];
 
 /** Back-office procedures: list/search, profile updates, email change. */
-export function createManagementProcedures({ apiProcedure, management }: ManagementProcedureDeps) {
+export function createManagementProcedures({ apiProcedure, useCases }: ManagementProcedureDeps) {
   return {
     list: apiProcedure
       .meta({
@@ -34,7 +34,7 @@ export function createManagementProcedures({ apiProcedure, management }: Managem
       })
       .input(listUsersInputSchema)
       .output(userPageSchema)
-      .query(({ input }) => management.list(input)),
+      .query(({ input }) => useCases.listUsers(input)),
 
     update: apiProcedure
       .meta({
@@ -48,7 +48,7 @@ export function createManagementProcedures({ apiProcedure, management }: Managem
       })
       .input(updateUserInputSchema)
       .output(userSchema)
-      .mutation(({ input }) => management.update(input)),
+      .mutation(({ input }) => useCases.updateProfile(input)),
 
     email: t.router({
       change: apiProcedure
@@ -68,7 +68,7 @@ export function createManagementProcedures({ apiProcedure, management }: Managem
         })
         .input(changeEmailInputSchema)
         .output(messageSchema)
-        .mutation(({ input }) => management.requestEmailChange(input)),
+        .mutation(({ input }) => useCases.requestEmailChange(input)),
 
       confirm: apiProcedure
         .meta({
@@ -87,7 +87,7 @@ export function createManagementProcedures({ apiProcedure, management }: Managem
         })
         .input(confirmEmailInputSchema)
         .output(userSchema)
-        .mutation(({ input }) => management.confirmEmailChange(input)),
+        .mutation(({ input }) => useCases.confirmEmailChange(input)),
     }),
   };
 }

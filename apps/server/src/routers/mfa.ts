@@ -2,24 +2,24 @@ import {
   confirmMfaInputSchema,
   disableMfaInputSchema,
   enableMfaInputSchema,
-  type MfaService,
   mfaEnrolmentSchema,
   mfaQrInputSchema,
   mfaQrSchema,
   recoveryCodesSchema,
+  type UseCases,
   userSchema,
 } from "@usersvc/core";
 import { type createApiProcedure, t } from "../trpc";
 
 export type MfaProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
-  mfa: MfaService;
+  useCases: UseCases;
 };
 
 const tags = ["mfa"];
 
 /** TOTP enrolment and removal (`users.mfa.*`). */
-export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
+export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps) {
   return {
     mfa: t.router({
       enable: apiProcedure
@@ -41,7 +41,7 @@ export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
         })
         .input(enableMfaInputSchema)
         .output(mfaEnrolmentSchema)
-        .mutation(({ input }) => mfa.enable(input.id)),
+        .mutation(({ input }) => useCases.mfaEnrolment.enable(input.id)),
 
       confirm: apiProcedure
         .meta({
@@ -61,7 +61,7 @@ export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
         })
         .input(confirmMfaInputSchema)
         .output(recoveryCodesSchema)
-        .mutation(({ input }) => mfa.confirm(input.id, input.code)),
+        .mutation(({ input }) => useCases.mfaEnrolment.confirm(input)),
 
       qr: apiProcedure
         .meta({
@@ -81,7 +81,7 @@ export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
         })
         .input(mfaQrInputSchema)
         .output(mfaQrSchema)
-        .query(({ input }) => mfa.qr(input.id)),
+        .query(({ input }) => useCases.mfaEnrolment.qr(input.id)),
 
       disable: apiProcedure
         .meta({
@@ -102,7 +102,7 @@ export function createMfaProcedures({ apiProcedure, mfa }: MfaProcedureDeps) {
         })
         .input(disableMfaInputSchema)
         .output(userSchema)
-        .mutation(({ input }) => mfa.disable(input.id, input.code)),
+        .mutation(({ input }) => useCases.disableMfa(input)),
     }),
   };
 }

@@ -4,7 +4,7 @@ import {
   identifierSchema,
   messageSchema,
   objectIdSchema,
-  type UserService,
+  type UseCases,
   userSchema,
 } from "@usersvc/core";
 import { z } from "zod";
@@ -12,7 +12,7 @@ import { type createApiProcedure, hashBusyResponse } from "../trpc";
 
 export type UserProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
-  users: UserService;
+  useCases: UseCases;
 };
 
 const byId = z.strictObject({ id: objectIdSchema });
@@ -20,7 +20,7 @@ const byIdentifier = z.strictObject({ identifier: identifierSchema });
 const tags = ["users"];
 
 /** Registration, activation, lookup and deletion. Static REST paths only (see GOTCHAS.md). */
-export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps) {
+export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDeps) {
   return {
     create: apiProcedure
       .meta({
@@ -43,7 +43,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(createUserInputSchema)
       .output(userSchema)
-      .mutation(({ input }) => users.register(input)),
+      .mutation(({ input }) => useCases.registerUser(input)),
 
     activate: apiProcedure
       .meta({
@@ -62,7 +62,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(activateUserInputSchema)
       .output(userSchema)
-      .mutation(({ input }) => users.activate(input)),
+      .mutation(({ input }) => useCases.activateUser(input)),
 
     resendActivation: apiProcedure
       .meta({
@@ -78,7 +78,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(byIdentifier)
       .output(messageSchema)
-      .query(({ input }) => users.resendActivation(input.identifier)),
+      .query(({ input }) => useCases.resendActivation(input.identifier)),
 
     byIdentifier: apiProcedure
       .meta({
@@ -96,7 +96,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(byIdentifier)
       .output(userSchema)
-      .query(({ input }) => users.getActiveByIdentifier(input.identifier)),
+      .query(({ input }) => useCases.getActiveUserByIdentifier(input.identifier)),
 
     byId: apiProcedure
       .meta({
@@ -114,7 +114,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(byId)
       .output(userSchema)
-      .query(({ input }) => users.getById(input.id)),
+      .query(({ input }) => useCases.getUserById(input.id)),
 
     deleteById: apiProcedure
       .meta({
@@ -132,7 +132,7 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(byId)
       .output(messageSchema)
-      .mutation(({ input }) => users.deleteById(input.id)),
+      .mutation(({ input }) => useCases.deleteUser({ id: input.id })),
 
     deleteByIdentifier: apiProcedure
       .meta({
@@ -146,6 +146,6 @@ export function createUserProcedures({ apiProcedure, users }: UserProcedureDeps)
       })
       .input(byIdentifier)
       .output(messageSchema)
-      .mutation(({ input }) => users.deleteByIdentifier(input.identifier)),
+      .mutation(({ input }) => useCases.deleteUser({ identifier: input.identifier })),
   };
 }

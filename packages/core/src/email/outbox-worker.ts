@@ -1,15 +1,17 @@
 import { randomId } from "../crypto";
-import type { Mailer } from "../mail/mailer";
-import type { ClaimedMessage, OutboxRepository } from "./repository";
-
-/** What to do with a claimed message: send it, drop it (superseded), or wait (not yet valid). */
-export type MessageVerdict = "send" | "drop" | "wait";
+import type { UserLookup } from "../ports";
+import { emailKindNamed, type MessageVerdict } from "./kinds";
+import type { Mailer } from "./mailer";
+import type { EmailOutbox } from "./outbox";
+import type { ClaimedMessage, OutboxStore } from "./outbox-store";
 
 export type OutboxWorkerOptions = {
-  outbox: OutboxRepository;
+  store: OutboxStore;
+  /** Queuing through it wakes the worker. */
+  outbox: Pick<EmailOutbox, "onQueued">;
   mailer: Mailer;
-  /** Decides, at send time, whether the message is still wanted. */
-  judge: (message: ClaimedMessage) => Promise<MessageVerdict>;
+  /** The users the messages are for: each kind's send-time rule reads them. */
+  users: Pick<UserLookup, "findById">;
   pollIntervalMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -27,14 +29,18 @@ export type OutboxEvent =
 
 export type OutboxWorker = {
   start(): void;
-  /** Wakes the worker now (a message was just queued). */
-  notify(): void;
   /** Stops after the message in hand; resolves when idle. */
   stop(): Promise<void>;
 };
 
 /** An unsent message whose user is not there yet this long after queuing was orphaned. */
 const orphanAfterMs = 5 * 60_000;
+
+/** Asks the message's kind whether it is still wanted (kinds without a rule always are). */
+async function judge(message: ClaimedMessage, users: Pick<UserLookup, "findById">): Promise<MessageVerdict> {
+  const rule = emailKindNamed(message.kind)?.stillWanted;
+  return rule ? rule(message, await users.findById(message.userId)) : "send";
+}
 
 /**
  * Delivers queued email: claims a message with a lease, checks it is still wanted, sends
@@ -43,6 +49,7 @@ const orphanAfterMs = 5 * 60_000;
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const owner = randomId(8);
   const emit = options.onEvent ?? (() => {});
+  const { store } = options;
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
@@ -64,19 +71,19 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
 
   async function handle(message: ClaimedMessage): Promise<void> {
-    const verdict = await options.judge(message);
+    const verdict = await judge(message, options.users);
     if (verdict === "drop") {
-      await options.outbox.markDropped(message.id, owner, "superseded");
+      await store.markDropped(message.id, owner, "superseded");
       emit({ type: "dropped", id: message.id, reason: "superseded" });
       return;
     }
     if (verdict === "wait") {
       if (Date.now() - message.createdAt.getTime() > orphanAfterMs) {
-        await options.outbox.markDropped(message.id, owner, "orphaned");
+        await store.markDropped(message.id, owner, "orphaned");
         emit({ type: "dropped", id: message.id, reason: "orphaned" });
       } else {
         const at = new Date(Date.now() + options.pollIntervalMs);
-        await options.outbox.retryLater(message.id, owner, {
+        await store.retryLater(message.id, owner, {
           at,
           error: "waiting for its user",
           countAttempt: false,
@@ -90,23 +97,23 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       const reason = error instanceof Error ? error.message : String(error);
       const attempts = message.attempts + 1;
       if (attempts >= options.maxAttempts) {
-        await options.outbox.markFailed(message.id, owner, reason);
+        await store.markFailed(message.id, owner, reason);
         emit({ type: "failed", id: message.id, error: reason });
       } else {
         const at = new Date(Date.now() + backoff(message.attempts));
-        await options.outbox.retryLater(message.id, owner, { at, error: reason, countAttempt: true });
+        await store.retryLater(message.id, owner, { at, error: reason, countAttempt: true });
         emit({ type: "retry", id: message.id, attempts, error: reason });
       }
       return;
     }
-    await options.outbox.markSent(message.id, owner);
+    await store.markSent(message.id, owner);
     emit({ type: "sent", id: message.id, kind: message.kind });
   }
 
   async function run(): Promise<void> {
     while (running) {
       try {
-        const message = await options.outbox.claimNext(owner, options.leaseMs);
+        const message = await store.claimNext(owner, options.leaseMs);
         if (message) {
           await handle(message);
           continue;
@@ -118,14 +125,13 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   }
 
+  options.outbox.onQueued(() => wake?.());
+
   return {
     start() {
       if (running) return;
       running = true;
       loop = run();
-    },
-    notify() {
-      wake?.();
     },
     async stop() {
       running = false;

@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { emailSchema, genders, noControlCharacters, objectIdSchema, roles, userSchema } from "./schemas";
+import {
+  emailSchema,
+  genders,
+  noControlCharacters,
+  objectIdSchema,
+  roles,
+  userSchema,
+} from "../users/schemas";
 
 const nameField = z
   .string()

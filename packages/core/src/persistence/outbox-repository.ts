@@ -1,49 +1,10 @@
 import mongoose, { type Connection, Types } from "mongoose";
-import type { ClaimStore } from "../claims";
+import { claimKeys } from "../claim-keys";
 import { decrypt, encrypt } from "../crypto";
-import type { EmailMessage } from "../mail/mailer";
-import { type OutboxDocument, outboxModel } from "./model";
-
-/** A claimed message, decrypted, ready to send. */
-export type ClaimedMessage = {
-  id: string;
-  userId: string;
-  kind: string;
-  ref: string;
-  attempts: number;
-  createdAt: Date;
-  email: EmailMessage;
-};
-
-export interface OutboxRepository {
-  /** Queues an email; returns its id. */
-  enqueue(input: { userId: Types.ObjectId; kind: string; ref: string; email: EmailMessage }): Promise<string>;
-  /** Removes a message that was queued for an operation that then failed. */
-  discard(id: string): Promise<void>;
-  /** Removes the messages of a user (of some kinds, or all on deletion). */
-  discardForUser(userId: Types.ObjectId, kinds?: readonly string[]): Promise<void>;
-  /**
-   * Takes the oldest due message whose lease is free, leasing it to `owner` for `leaseMs`:
-   * two instances never hold the same message at once (each lease is a claim, see claims.ts).
-   */
-  claimNext(owner: string, leaseMs: number): Promise<ClaimedMessage | null>;
-  markSent(id: string, owner: string): Promise<void>;
-  /** Gives the message back for a later try (counted or not as an attempt). */
-  retryLater(
-    id: string,
-    owner: string,
-    options: { at: Date; error: string; countAttempt: boolean },
-  ): Promise<void>;
-  markFailed(id: string, owner: string, error: string): Promise<void>;
-  markDropped(id: string, owner: string, reason: string): Promise<void>;
-  /** Backlog figures for readiness and metrics. */
-  stats(): Promise<OutboxStats>;
-  /** Deletes sent and dropped messages that finished before `before`; returns how many. */
-  purgeFinished(before: Date): Promise<number>;
-  ensureIndexes(): Promise<void>;
-}
-
-export type OutboxStats = { pending: number; failed: number; oldestPendingAt: Date | null };
+import type { EmailMessage } from "../email/mailer";
+import type { OutboxStore } from "../email/outbox-store";
+import type { ClaimStore } from "../ports";
+import { type OutboxDocument, outboxModel } from "./outbox-model";
 
 // The connection runs with sanitizeFilter: operators we mean are marked trusted.
 const { trusted } = mongoose;
@@ -52,11 +13,11 @@ export function createOutboxRepository(deps: {
   connection: Connection;
   claims: ClaimStore;
   encryptionKey: Buffer;
-}): OutboxRepository {
+}): OutboxStore & { ensureIndexes(): Promise<void> } {
   const { claims, encryptionKey } = deps;
   const Outbox = outboxModel(deps.connection);
   /** Claims on the leases of one message generation: `<lease group>:<n>` for the n-th lease. */
-  const leaseGroup = (id: Types.ObjectId | string, gen: number) => `outbox:${String(id)}:${gen}`;
+  const leaseGroup = (id: Types.ObjectId | string, gen: number) => claimKeys.outboxLeases(String(id), gen);
   const finish = async (id: string, owner: string, set: Partial<OutboxDocument>) => {
     const objectId = new Types.ObjectId(id);
     const before = await Outbox.findById(objectId, { lease_gen: 1 })
@@ -93,7 +54,7 @@ export function createOutboxRepository(deps: {
   return {
     async enqueue({ userId, kind, ref, email }) {
       const doc = await Outbox.create({
-        user_id: userId,
+        user_id: new Types.ObjectId(userId),
         kind,
         ref,
         payload_enc: encrypt(encryptionKey, JSON.stringify(email)),
@@ -108,9 +69,8 @@ export function createOutboxRepository(deps: {
       if (doc) await claims.releaseGroup(leaseGroup(id, doc.lease_gen));
     },
     async discardForUser(userId, kinds) {
-      const filter = kinds
-        ? { user_id: userId, kind: mongoose.trusted({ $in: [...kinds] }) }
-        : { user_id: userId };
+      const user_id = new Types.ObjectId(userId);
+      const filter = kinds ? { user_id, kind: mongoose.trusted({ $in: [...kinds] }) } : { user_id };
       const docs = await Outbox.find(filter).lean<OutboxDocument[]>().exec();
       await Outbox.deleteMany(filter).exec();
       await Promise.all(docs.map((doc) => claims.releaseGroup(leaseGroup(doc._id, doc.lease_gen))));

@@ -9,7 +9,7 @@ ${body}
 </body></html>`;
 
 /** The email carrying a new account's activation code. */
-export function activationEmail(input: {
+export function renderActivation(input: {
   to: string;
   firstName: string;
   code: string;
@@ -36,7 +36,7 @@ export function activationEmail(input: {
 }
 
 /** The email carrying a password reset link. */
-export function passwordResetEmail(input: {
+export function renderPasswordReset(input: {
   to: string;
   firstName: string;
   link: string;
@@ -64,7 +64,7 @@ export function passwordResetEmail(input: {
 }
 
 /** The notice sent after a password was changed or reset. */
-export function passwordChangedEmail(input: { to: string; firstName: string }): EmailMessage {
+export function renderPasswordChanged(input: { to: string; firstName: string }): EmailMessage {
   const subject = "Your password was changed";
   const text = [
     `Hello ${input.firstName},`,
@@ -82,7 +82,7 @@ export function passwordChangedEmail(input: { to: string; firstName: string }): 
 }
 
 /** The code that proves the user owns the new address. */
-export function emailChangeCodeEmail(input: {
+export function renderEmailChangeCode(input: {
   to: string;
   firstName: string;
   code: string;
@@ -108,7 +108,7 @@ export function emailChangeCodeEmail(input: {
 }
 
 /** The notice to the old address after the email changed. */
-export function emailChangedEmail(input: { to: string; firstName: string; newEmail: string }): EmailMessage {
+export function renderEmailChanged(input: { to: string; firstName: string; newEmail: string }): EmailMessage {
   const subject = "Your email address was changed";
   const text = [
     `Hello ${input.firstName},`,

@@ -1,12 +1,6 @@
 import { z } from "zod";
+import { givenPasswordSchema, secondFactorSchema } from "../login/schemas";
 import { identifierSchema, objectIdSchema, passwordSchema } from "../users/schemas";
-
-/** A password as typed at login: any text up to the policy's maximum (argon2 never sees more). */
-const givenPasswordSchema = z
-  .string()
-  .min(1, "must not be empty")
-  .max(128, "must be at most 128 characters")
-  .meta({ example: "Password1!" });
 
 const confirmationSchema = z
   .string()
@@ -21,24 +15,6 @@ const confirmationMatches = (
     ctx.addIssue({ code: "custom", path: ["password_confirmation"], message: "must match password" });
   }
 };
-
-/** A TOTP code or a recovery code; required when the user has MFA enabled. */
-const secondFactorSchema = z
-  .string()
-  .trim()
-  .min(6, "must be the 6-digit code or a recovery code")
-  .max(32, "must be the 6-digit code or a recovery code")
-  .optional()
-  .meta({ description: "Required when the user has MFA enabled", example: "123456" });
-
-/** POST /api/users/auth/check */
-export const checkCredentialsInputSchema = z
-  .strictObject({
-    identifier: identifierSchema,
-    password: givenPasswordSchema,
-    totp_code: secondFactorSchema,
-  })
-  .meta({ id: "CheckCredentials" });
 
 /** POST /api/users/password/forgot */
 export const forgotPasswordInputSchema = z
@@ -71,7 +47,6 @@ export const changePasswordInputSchema = z
   .superRefine(confirmationMatches)
   .meta({ id: "ChangePassword" });
 
-export type CheckCredentialsInput = z.output<typeof checkCredentialsInputSchema>;
 export type ResetPasswordInput = z.output<typeof resetPasswordInputSchema>;
 export type ChangePasswordInput = z.output<typeof changePasswordInputSchema>;
 

@@ -1,7 +1,8 @@
 import { type Connection, type Model, Schema, Types } from "mongoose";
 
-/** An outstanding password reset: only the keyed hash of its token is stored. */
-export type ResetTokenDocument = {
+import type { ResetTokenRecord, ResetTokenStore } from "../ports";
+
+type ResetTokenDocument = {
   _id: Types.ObjectId;
   user_id: Types.ObjectId;
   token_hash: string;
@@ -19,30 +20,36 @@ const resetTokenSchema = new Schema<ResetTokenDocument>(
   { collection: "password_resets", versionKey: false, strict: "throw" },
 );
 
-export interface ResetTokenRepository {
-  create(input: { userId: Types.ObjectId; tokenHash: string; expiresAt: Date }): Promise<void>;
-  findByHash(tokenHash: string): Promise<ResetTokenDocument | null>;
-  /** Invalidates every outstanding token of a user. */
-  deleteForUser(userId: Types.ObjectId): Promise<void>;
-  ensureIndexes(): Promise<void>;
-}
+const toRecord = (doc: ResetTokenDocument): ResetTokenRecord => ({
+  id: doc._id.toHexString(),
+  user_id: doc.user_id.toHexString(),
+  token_hash: doc.token_hash,
+  expires_at: doc.expires_at,
+  created_at: doc.created_at,
+});
 
-export function createResetTokenRepository(connection: Connection): ResetTokenRepository {
+/** The MongoDB adapter of outstanding password resets (collection `password_resets`). */
+export function createResetTokenRepository(
+  connection: Connection,
+): ResetTokenStore & { ensureIndexes(): Promise<void> } {
   const existing: Model<ResetTokenDocument> | undefined = connection.models.ResetToken;
   const Tokens = existing ?? connection.model<ResetTokenDocument>("ResetToken", resetTokenSchema);
   return {
     async create({ userId, tokenHash, expiresAt }) {
       await Tokens.create({
         _id: new Types.ObjectId(),
-        user_id: userId,
+        user_id: new Types.ObjectId(userId),
         token_hash: tokenHash,
         expires_at: expiresAt,
         created_at: new Date(),
       });
     },
-    findByHash: (tokenHash) => Tokens.findOne({ token_hash: tokenHash }).lean<ResetTokenDocument>().exec(),
+    async findByHash(tokenHash) {
+      const doc = await Tokens.findOne({ token_hash: tokenHash }).lean<ResetTokenDocument>().exec();
+      return doc && toRecord(doc);
+    },
     async deleteForUser(userId) {
-      await Tokens.deleteMany({ user_id: userId }).exec();
+      await Tokens.deleteMany({ user_id: new Types.ObjectId(userId) }).exec();
     },
     async ensureIndexes() {
       await Tokens.createCollection();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPasswordHasher } from "./passwords";
+import { createPasswordHasher } from "./password-hasher";
 
 // Guards the install itself: argon2's native binary must load and work on this machine
 // (0.45's prebuilt crashes the process on Node 20 here; see GOTCHAS.md).

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { activationEmail } from "./templates";
+import { renderActivation } from "./templates";
 
 describe("activation email", () => {
   it("carries the code in both bodies and escapes the user's name in HTML", () => {
-    const email = activationEmail({
+    const email = renderActivation({
       to: "a@b.c",
       firstName: "<b>Eve</b>",
       code: "012345",

@@ -1,55 +1,27 @@
 import { type Connection, type Model, Schema, type Types } from "mongoose";
-import { genders, roles } from "./schemas";
+import { genders, roles } from "../users/schemas";
+import type { ActivationState, EmailChangeState, MfaState, UserRecord } from "../users/user";
 
-/** A pending activation code: only its keyed hash is stored. */
-export type ActivationState = {
-  code_id: string;
-  code_hash: string;
-  expires_at: Date;
-  attempts: number;
-  sent_at: Date;
-};
-
-/** TOTP state: secrets encrypted (AES-256-GCM), recovery codes as keyed hashes. */
-export type MfaState = {
-  secret_enc: string | null;
-  pending_secret_enc: string | null;
-  /** Identifies one enrolment attempt (a new `enable` starts another). */
-  pending_id: string | null;
-  /** The last accepted time step: codes of this step or earlier are refused. */
-  last_step: number | null;
-  recovery_hashes: string[];
-};
-
-export type EmailChangeState = ActivationState & { new_email: string; new_email_key: string };
-
-/** A user as stored. `*_key` fields are the normalised copies that carry the unique indexes. */
-export type UserDocument = {
+/** A user as stored: the record with an ObjectId, plus lower-cased copies for prefix search. */
+export type UserDocument = Omit<UserRecord, "id"> & {
   _id: Types.ObjectId;
-  username: string;
-  username_key: string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  email_key: string;
-  password_hash: string;
-  gender: (typeof genders)[number];
-  role: (typeof roles)[number];
-  is_active: boolean;
-  mfa_enabled: boolean;
-  activation?: ActivationState | null;
-  mfa?: MfaState | null;
-  /** A pending change of address: the new one and the code sent there. */
-  email_change?: EmailChangeState | null;
-  /** Lower-cased copies for case-insensitive prefix search. */
   first_name_key?: string;
   last_name_key?: string;
-  password_changed_at?: Date | null;
-  /** When the last reset email was requested (one per cooldown). */
-  reset_requested_at?: Date | null;
-  created_at: Date;
-  updated_at: Date;
 };
+
+/** A stored user as a record (documents written by older versions may lack the newer fields). */
+export function toRecord(doc: UserDocument): UserRecord {
+  const { _id, first_name_key: _first, last_name_key: _last, ...rest } = doc;
+  return {
+    ...rest,
+    id: _id.toHexString(),
+    activation: doc.activation ?? null,
+    mfa: doc.mfa ?? null,
+    email_change: doc.email_change ?? null,
+    password_changed_at: doc.password_changed_at ?? null,
+    reset_requested_at: doc.reset_requested_at ?? null,
+  };
+}
 
 const activationSchema = new Schema<ActivationState>(
   {

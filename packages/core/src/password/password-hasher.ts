@@ -1,7 +1,7 @@
 import os from "node:os";
 import argon2 from "argon2";
 import pLimit from "p-limit";
-import { DomainError } from "./errors";
+import { DomainError } from "../errors";
 
 export type PasswordHashingOptions = {
   /** KiB of memory per hash (OWASP floor for argon2id: 19456). */

@@ -1,0 +1,33 @@
+import { normalizeKey } from "./users/schemas";
+
+/**
+ * Every claim and throttle key, built in one place. A claim's key is its decision (see
+ * ports.ts: ClaimStore); the group lets every claim of a user go when the user does. The
+ * strings are stored: changing one orphans the claims made before (they expire and are swept).
+ */
+export const claimKeys = {
+  /** The group of every claim that belongs to one user. */
+  userGroup: (userId: string) => `user:${userId}`,
+  /** Throttle key of a known account (password and second-factor attempts). */
+  account: (userId: string) => `user:${userId}`,
+  /** Throttle key of an identifier that matches no account (same cost, same limit). */
+  unknownAccount: (identifier: string) => `unknown:${normalizeKey(identifier)}`,
+  /** The slots of one throttle key in one window; slot n is `<group>:<n>`. */
+  throttleWindow: (throttle: string, key: string, window: number) => `throttle:${throttle}:${key}:${window}`,
+  /** One try (`try:<n>`), the single use (`used`) or the replacement (`replaced`) of an activation code. */
+  activationCode: (codeId: string, what: string) => `activation:${codeId}:${what}`,
+  /** The same for the code that confirms an email change. */
+  emailChangeCode: (codeId: string, what: string) => `email-change:${codeId}:${what}`,
+  /** One reset email per cooldown: keyed by the previous request's time. */
+  resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
+  /** The single use of a reset link. */
+  resetToken: (tokenId: string) => `reset-token:${tokenId}`,
+  /** The end of one MFA enrolment (confirmed, or replaced by a new enable). */
+  mfaEnrolment: (pendingId: string) => `mfa-confirm:${pendingId}`,
+  /** One accepted TOTP time step of a user (a code cannot be replayed). */
+  totpStep: (userId: string, step: number) => `totp:${userId}:${step}`,
+  /** The single use of a recovery code. */
+  recoveryCode: (userId: string, codeHash: string) => `recovery:${userId}:${codeHash}`,
+  /** The leases of one outbox message generation; lease n is `<group>:<n>`. */
+  outboxLeases: (messageId: string, generation: number) => `outbox:${messageId}:${generation}`,
+} as const;

@@ -1,0 +1,69 @@
+import type { EmailKindDefinition } from "./kinds";
+import type { OutboxStore } from "./outbox-store";
+
+/** An email to queue: its kind, its template's variables, whom it is about and what it announces. */
+export type QueuedEmail<Vars> = {
+  kind: EmailKindDefinition<string, Vars>;
+  vars: Vars;
+  userId: string;
+  /** What the message announces (e.g. a code id): the kind's send-time rule compares it. */
+  ref: string;
+};
+
+/**
+ * How use cases send email: rendered now, stored in the outbox (sealed at rest), delivered
+ * by the worker, which every successful queuing wakes.
+ */
+export interface EmailOutbox {
+  /** Queues an email for a change already written. */
+  queue<Vars>(email: QueuedEmail<Vars>): Promise<void>;
+  /**
+   * Queues an email, then runs `write`, the change it announces. When the write throws or
+   * answers null/false, the email is discarded (were that to fail too, the kind's send-time
+   * rule drops it), so no email is lost for a change that happened and none goes out for
+   * one that did not.
+   */
+  queueWith<Vars, T>(email: QueuedEmail<Vars>, write: () => Promise<T>): Promise<T>;
+  /** Removes a user's queued email (of some kinds, or all when the user is deleted). */
+  discardForUser(userId: string, kinds?: readonly EmailKindDefinition<string, never>[]): Promise<void>;
+  /** Calls `listener` after each successful queuing (the worker's wake-up). */
+  onQueued(listener: () => void): void;
+}
+
+export function createEmailOutbox(
+  store: Pick<OutboxStore, "enqueue" | "discard" | "discardForUser">,
+): EmailOutbox {
+  const listeners: (() => void)[] = [];
+  const wake = () => {
+    for (const listener of listeners) listener();
+  };
+  const enqueue = <Vars>({ kind, vars, userId, ref }: QueuedEmail<Vars>) =>
+    store.enqueue({ userId, kind: kind.kind, ref, email: kind.render(vars) });
+  return {
+    async queue(email) {
+      await enqueue(email);
+      wake();
+    },
+    async queueWith(email, write) {
+      const id = await enqueue(email);
+      let result: Awaited<ReturnType<typeof write>>;
+      try {
+        result = await write();
+      } catch (error) {
+        await store.discard(id).catch(() => {});
+        throw error;
+      }
+      if (result === null || result === false) await store.discard(id).catch(() => {});
+      else wake();
+      return result;
+    },
+    discardForUser: (userId, kinds) =>
+      store.discardForUser(
+        userId,
+        kinds?.map((k) => k.kind),
+      ),
+    onQueued(listener) {
+      listeners.push(listener);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { DomainError } from "../errors";
+import type { SecondFactor } from "../mfa/second-factor";
+import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
+import type { PasswordStore, UserLookup } from "../ports";
+import type { User } from "../users/schemas";
+import { toUser } from "../users/user";
+import type { LoginAttempts } from "./login-attempts";
+import type { CheckCredentialsInput } from "./schemas";
+
+export type CheckCredentialsDeps = {
+  users: Pick<UserLookup, "findByIdentifier"> & Pick<PasswordStore, "setPasswordHash">;
+  attempts: LoginAttempts;
+  hasher: PasswordHasher;
+  secondFactor: Pick<SecondFactor, "require">;
+};
+
+export type CheckCredentials = (input: CheckCredentialsInput, request: { clientIp: string }) => Promise<User>;
+
+export const invalidCredentials = () =>
+  new DomainError("INVALID_CREDENTIALS", "The identifier or the password is not correct.");
+
+/**
+ * The login check: 200 with the user for the right password of an active account. Wrong
+ * password and unknown identifier are the same 401 at the same cost; "not active" and "MFA
+ * required" come only after a right password; while locked, no password is checked at all.
+ */
+export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredentials {
+  const { users, hasher } = deps;
+  return async (input, request) => {
+    const user = await users.findByIdentifier(input.identifier);
+    const attempt = await deps.attempts.start({
+      user,
+      identifier: input.identifier,
+      clientIp: request.clientIp,
+    });
+    const right = await attempt.check(() =>
+      user ? hasher.verify(user.password_hash, input.password) : deps.attempts.verifyUnknown(input.password),
+    );
+    if (!user || !right) throw invalidCredentials();
+    await attempt.succeeded();
+    if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
+    await deps.secondFactor.require(user, input.totp_code);
+    if (hasher.needsRehash(user.password_hash)) {
+      // Best effort: a busy service upgrades the hash at a later login instead.
+      const upgraded = await hasher.hash(input.password).catch((error: unknown) => {
+        if (isHasherBusy(error)) return null;
+        throw error;
+      });
+      if (upgraded) await users.setPasswordHash(user.id, upgraded, { replacing: user.password_hash });
+    }
+    return toUser(user);
+  };
+}

@@ -1,0 +1,106 @@
+import { claimKeys } from "../claim-keys";
+import { decrypt, encrypt, randomId } from "../crypto";
+import { DomainError } from "../errors";
+import type { ClaimStore, MfaStore, UserLookup } from "../ports";
+import type { UserRecord } from "../users/user";
+import { recoveryCodeHash, type SecondFactor } from "./second-factor";
+import { newRecoveryCodes, newTotpSecret, qrDataUrl, totpUri, verifyTotp } from "./totp";
+
+export type MfaEnrolmentDeps = {
+  users: Pick<UserLookup, "findById"> & Pick<MfaStore, "updateMfa">;
+  claims: ClaimStore;
+  secondFactor: Pick<SecondFactor, "throttled">;
+  encryptionKey: Buffer;
+  codeKey: Buffer;
+  /** Issuer shown by authenticator apps. */
+  issuer: string;
+};
+
+type Qr = { qr_code: string; otpauth_url: string };
+
+export type MfaEnrolment = {
+  /** Starts (or restarts) enrolment: a fresh secret, pending until confirmed. */
+  enable(id: string): Promise<Qr & { secret: string }>;
+  /** The QR code of the pending enrolment; never once MFA is on. */
+  qr(id: string): Promise<Qr>;
+  /** Turns MFA on with a first valid code; returns the 10 recovery codes, once. */
+  confirm(input: { id: string; code: string }): Promise<{ recovery_codes: string[] }>;
+};
+
+const alreadyEnabled = () =>
+  new DomainError(
+    "MFA_ALREADY_ENABLED",
+    "Two-factor authentication is already on; disable it first to re-enrol.",
+  );
+const notPending = () =>
+  new DomainError("MFA_NOT_PENDING", "No enrolment is pending: call mfa/enable first.");
+
+/** TOTP enrolment: enable -> (qr) -> confirm. */
+export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
+  const { users, claims } = deps;
+  const find = async (id: string) => {
+    const user = await users.findById(id);
+    if (!user) throw new DomainError("USER_NOT_FOUND", `No user matches the id ${id}.`);
+    if (user.mfa_enabled) throw alreadyEnabled();
+    return user;
+  };
+  const qrOf = async (user: UserRecord, secret: string): Promise<Qr> => {
+    const otpauth_url = totpUri({ issuer: deps.issuer, label: user.email, secret });
+    return { otpauth_url, qr_code: await qrDataUrl(otpauth_url) };
+  };
+
+  return {
+    async enable(id) {
+      const user = await find(id);
+      // Retire the pending enrolment first, so that a confirm racing this call cannot
+      // switch MFA on with the secret being replaced.
+      const previous = user.mfa?.pending_id;
+      if (previous && !(await claims.claim(claimKeys.mfaEnrolment(previous), claimKeys.userGroup(user.id))))
+        throw alreadyEnabled();
+      const secret = newTotpSecret();
+      await users.updateMfa(user.id, {
+        mfa: { pending_secret_enc: encrypt(deps.encryptionKey, secret), pending_id: randomId() },
+      });
+      return { ...(await qrOf(user, secret)), secret };
+    },
+
+    async qr(id) {
+      const user = await find(id);
+      if (!user.mfa?.pending_secret_enc) throw notPending();
+      return qrOf(user, decrypt(deps.encryptionKey, user.mfa.pending_secret_enc));
+    },
+
+    async confirm({ id, code }) {
+      const user = await find(id);
+      const pending = user.mfa?.pending_secret_enc;
+      const pendingId = user.mfa?.pending_id;
+      if (!pending || !pendingId) throw notPending();
+      let step: number | null = null;
+      await deps.secondFactor.throttled(user, async () => {
+        step = /^\d{6}$/.test(code)
+          ? await verifyTotp({ secret: decrypt(deps.encryptionKey, pending), code })
+          : null;
+        return step !== null;
+      });
+      const claim = claimKeys.mfaEnrolment(pendingId);
+      if (!(await claims.claim(claim, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
+      const recoveryCodes = newRecoveryCodes();
+      await users
+        .updateMfa(user.id, {
+          mfa_enabled: true,
+          mfa: {
+            secret_enc: pending,
+            pending_secret_enc: null,
+            pending_id: null,
+            last_step: step,
+            recovery_hashes: recoveryCodes.map((c) => recoveryCodeHash(deps.codeKey, c)),
+          },
+        })
+        .catch(async (error: unknown) => {
+          await claims.release(claim).catch(() => {});
+          throw error;
+        });
+      return { recovery_codes: recoveryCodes };
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { claimKeys } from "../claim-keys";
+import { decrypt, hashCode, hashesEqual } from "../crypto";
+import { DomainError } from "../errors";
+import type { ClaimStore, MfaStore } from "../ports";
+import type { Throttle } from "../throttle";
+import type { UserRecord } from "../users/user";
+import { normalizeRecoveryCode, verifyTotp } from "./totp";
+
+export type SecondFactorDeps = {
+  users: MfaStore;
+  claims: ClaimStore;
+  /** Second-factor failures per account (separate from password failures). */
+  throttle: Throttle;
+  encryptionKey: Buffer;
+  codeKey: Buffer;
+};
+
+export type SecondFactor = {
+  /**
+   * Accepts a TOTP code of a step not used before (each step is claimed once, so two
+   * concurrent logins with one code cannot both pass) or an unused recovery code (claimed
+   * once, then removed), under the account's MFA throttle: INVALID_MFA_CODE, then 429.
+   */
+  verify(user: UserRecord, code: string): Promise<void>;
+  /** With MFA on, the code must come too (MFA_REQUIRED) and be right. */
+  require(user: UserRecord, code: string | undefined): Promise<void>;
+  /** Runs any code check under the account's MFA throttle (enrolment uses it too). */
+  throttled(user: UserRecord, check: () => Promise<boolean>): Promise<void>;
+};
+
+export const invalidMfaCode = () => new DomainError("INVALID_MFA_CODE", "The two-factor code is not valid.");
+
+/** The keyed hash a recovery code is stored as. */
+export const recoveryCodeHash = (codeKey: Buffer, code: string) =>
+  hashCode(codeKey, `recovery:${normalizeRecoveryCode(code)}`);
+
+/** TOTP and recovery-code checks of users with MFA on. */
+export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
+  const { users, claims } = deps;
+
+  const throttled: SecondFactor["throttled"] = async (user, check) => {
+    const key = claimKeys.account(user.id);
+    const ticket = await deps.throttle.acquire(key);
+    if (ticket.retryAfter > 0) {
+      throw new DomainError(
+        "TOO_MANY_ATTEMPTS",
+        `Too many wrong codes; try again in ${ticket.retryAfter} seconds.`,
+        {
+          retryAfterSeconds: ticket.retryAfter,
+        },
+      );
+    }
+    if (!(await check())) throw invalidMfaCode();
+    await deps.throttle.clear(key);
+  };
+
+  const acceptTotp = async (user: UserRecord, sealedSecret: string, code: string) => {
+    let secret: string;
+    try {
+      secret = decrypt(deps.encryptionKey, sealedSecret);
+    } catch {
+      return false; // sealed with another SECRET_KEY: no code can match
+    }
+    const lastStep = user.mfa?.last_step ?? null;
+    const step = await verifyTotp({ secret, code, afterStep: lastStep });
+    if (step === null) return false;
+    const keep = new Date(Date.now() + 10 * 60_000);
+    if (!(await claims.claim(claimKeys.totpStep(user.id, step), claimKeys.userGroup(user.id), keep)))
+      return false;
+    await users.updateMfa(user.id, { mfa: { last_step: Math.max(step, lastStep ?? 0) } });
+    return true;
+  };
+
+  const acceptRecoveryCode = async (user: UserRecord, code: string) => {
+    const hash = recoveryCodeHash(deps.codeKey, code);
+    let match: string | undefined;
+    for (const stored of user.mfa?.recovery_hashes ?? []) if (hashesEqual(stored, hash)) match = stored;
+    if (!match) return false;
+    if (!(await claims.claim(claimKeys.recoveryCode(user.id, match), claimKeys.userGroup(user.id))))
+      return false;
+    await users.removeRecoveryHash(user.id, match);
+    return true;
+  };
+
+  const verify: SecondFactor["verify"] = (user, code) =>
+    throttled(user, async () => {
+      const secret = user.mfa?.secret_enc;
+      if (!secret) return false;
+      return /^\d{6}$/.test(code) ? acceptTotp(user, secret, code) : acceptRecoveryCode(user, code);
+    });
+
+  return {
+    verify,
+    async require(user, code) {
+      if (!user.mfa_enabled) return;
+      if (!code)
+        throw new DomainError("MFA_REQUIRED", "This account uses two-factor authentication: send totp_code.");
+      await verify(user, code);
+    },
+    throttled,
+  };
+}

@@ -1,0 +1,45 @@
+import { passwordChangedEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
+import { DomainError } from "../errors";
+import type { LoginAttempts } from "../login/login-attempts";
+import type { PasswordStore, ResetTokenStore } from "../ports";
+import type { UserRecord } from "../users/user";
+
+export type ReplacePasswordDeps = {
+  users: Pick<PasswordStore, "setPasswordHash">;
+  resetTokens: Pick<ResetTokenStore, "deleteForUser">;
+  attempts: Pick<LoginAttempts, "clearAccount">;
+  outbox: EmailOutbox;
+};
+
+/** Stores a new password hash, ends outstanding resets and lockouts, and notifies the user. */
+export type ReplacePassword = (user: UserRecord, passwordHash: string) => Promise<void>;
+
+export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePassword {
+  return async (user, passwordHash) => {
+    await deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() });
+    // Links made before this instant are refused by the reset even if this fails.
+    await deps.resetTokens.deleteForUser(user.id);
+    await deps.attempts.clearAccount(user.id);
+    await deps.outbox.queue({
+      kind: passwordChangedEmail,
+      userId: user.id,
+      ref: "notice",
+      vars: { to: user.email, firstName: user.first_name },
+    });
+  };
+}
+
+/** A new password must not be the username or the email (the schema checks registration). */
+export function assertPasswordPolicy(user: Pick<UserRecord, "username" | "email">, password: string): void {
+  const lowered = password.toLowerCase();
+  if (lowered === user.username.toLowerCase() || lowered === user.email.toLowerCase()) {
+    throw new DomainError(
+      "VALIDATION_ERROR",
+      "Invalid input: password: must not be the username or the email",
+      {
+        issues: [{ path: "password", message: "must not be the username or the email" }],
+      },
+    );
+  }
+}

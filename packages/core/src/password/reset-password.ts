@@ -1,0 +1,48 @@
+import { claimKeys } from "../claim-keys";
+import { hashCode } from "../crypto";
+import { DomainError } from "../errors";
+import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
+import type { PasswordHasher } from "./password-hasher";
+import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
+import type { ResetPasswordInput } from "./schemas";
+
+export type ResetPasswordDeps = {
+  users: Pick<UserLookup, "findById">;
+  resetTokens: Pick<ResetTokenStore, "findByHash">;
+  claims: ClaimStore;
+  hasher: PasswordHasher;
+  codeKey: Buffer;
+  replacePassword: ReplacePassword;
+};
+
+export type ResetPassword = (input: ResetPasswordInput) => Promise<{ message: string }>;
+
+const invalidToken = () =>
+  new DomainError(
+    "INVALID_OR_EXPIRED_TOKEN",
+    "This reset link is invalid, expired or already used. Request a new one.",
+  );
+
+/** Sets a new password with an emailed token: single use, claimed exactly once. */
+export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
+  return async (input) => {
+    const token = await deps.resetTokens.findByHash(hashCode(deps.codeKey, input.token));
+    if (!token || token.expires_at.getTime() <= Date.now()) throw invalidToken();
+    const user = await deps.users.findById(token.user_id);
+    if (!user) throw invalidToken();
+    // A link made before the last password change is dead, even if its deletion failed.
+    if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
+    assertPasswordPolicy(user, input.password);
+    // Hashed before the link is claimed: a busy service leaves the link untouched.
+    const passwordHash = await deps.hasher.hash(input.password);
+    const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
+    const claim = claimKeys.resetToken(token.id);
+    if (!(await deps.claims.claim(claim, claimKeys.userGroup(user.id), keepUntil))) throw invalidToken();
+    await deps.replacePassword(user, passwordHash).catch(async (error: unknown) => {
+      // Not reset after all: the link stays usable for a retry.
+      await deps.claims.release(claim).catch(() => {});
+      throw error;
+    });
+    return { message: "Your password has been reset." };
+  };
+}

@@ -1,0 +1,105 @@
+import { type Model, Types } from "mongoose";
+import { takenError } from "../errors";
+import type { ActivationStore, EmailChangeStore, MfaStore, PasswordStore, ProfileStore } from "../ports";
+import { normalizeKey } from "../users/schemas";
+import type { MfaState } from "../users/user";
+import { toRecord, type UserDocument } from "./user-model";
+
+/** A unique index refused the write (FerretDB reports it for updates as an InternalError). */
+export function isDuplicateKey(error: unknown): error is Error & { keyPattern?: object; message: string } {
+  if (!(error instanceof Error)) return false;
+  return ("code" in error && error.code === 11000) || /UNIQUE constraint failed/.test(error.message);
+}
+
+const oid = (id: string) => new Types.ObjectId(id);
+
+/**
+ * The writes of the user ports. Each carries out a decision a use case already made with a
+ * claim (FerretDB does not apply guarded updates atomically), so their filters only keep a
+ * stale decision from landing on a user that moved on.
+ */
+export function createUserUpdates(
+  Users: Model<UserDocument>,
+): ActivationStore & PasswordStore & MfaStore & ProfileStore & EmailChangeStore {
+  // No projection option on findOneAndUpdate: FerretDB v1 does not implement it in findAndModify.
+  const updateAndRead = async (filter: Record<string, unknown>, set: Record<string, unknown>) => {
+    const doc = await Users.findOneAndUpdate(filter, { $set: set }, { returnDocument: "after" })
+      .lean<UserDocument>()
+      .exec();
+    return doc && toRecord(doc);
+  };
+  return {
+    activate: ({ id, codeId }) =>
+      updateAndRead(
+        { _id: oid(id), is_active: false, "activation.code_id": codeId },
+        { is_active: true, activation: null },
+      ),
+    async recordFailedActivation(id, codeId) {
+      await Users.updateOne(
+        { _id: oid(id), "activation.code_id": codeId },
+        { $inc: { "activation.attempts": 1 } },
+      ).exec();
+    },
+    async replaceActivation({ id, codeId, activation }) {
+      const result = await Users.updateOne(
+        { _id: oid(id), is_active: false, "activation.code_id": codeId },
+        { $set: { activation } },
+      ).exec();
+      return result.modifiedCount === 1;
+    },
+    async setPasswordHash(id, hash, how) {
+      const filter = "replacing" in how ? { _id: oid(id), password_hash: how.replacing } : { _id: oid(id) };
+      const changed = "changedAt" in how ? { password_changed_at: how.changedAt } : {};
+      await Users.updateOne(filter, { $set: { password_hash: hash, ...changed } }).exec();
+    },
+    async setResetRequestedAt(id, at) {
+      await Users.updateOne({ _id: oid(id) }, { $set: { reset_requested_at: at } }).exec();
+    },
+    async updateMfa(id, { mfa_enabled, mfa }) {
+      // Dotted paths need the sub-document to exist.
+      const empty: MfaState = {
+        secret_enc: null,
+        pending_secret_enc: null,
+        pending_id: null,
+        last_step: null,
+        recovery_hashes: [],
+      };
+      await Users.updateOne({ _id: oid(id), mfa: null }, { $set: { mfa: empty } }).exec();
+      const set: Record<string, unknown> = {};
+      if (mfa_enabled !== undefined) set.mfa_enabled = mfa_enabled;
+      for (const [field, value] of Object.entries(mfa)) set[`mfa.${field}`] = value;
+      return updateAndRead({ _id: oid(id) }, set);
+    },
+    async removeRecoveryHash(id, hash) {
+      await Users.updateOne({ _id: oid(id) }, { $pull: { "mfa.recovery_hashes": hash } }).exec();
+    },
+    updateProfile: (id, set) =>
+      updateAndRead(
+        { _id: oid(id) },
+        {
+          ...set,
+          ...(set.first_name !== undefined ? { first_name_key: normalizeKey(set.first_name) } : {}),
+          ...(set.last_name !== undefined ? { last_name_key: normalizeKey(set.last_name) } : {}),
+        },
+      ),
+    async setEmailChange(id, state) {
+      await Users.updateOne({ _id: oid(id) }, { $set: { email_change: state } }).exec();
+    },
+    async applyEmailChange(id, codeId) {
+      const user = await Users.findOne({ _id: oid(id), "email_change.code_id": codeId })
+        .lean<UserDocument>()
+        .exec();
+      const change = user?.email_change;
+      if (!change) return null;
+      try {
+        return await updateAndRead(
+          { _id: oid(id) },
+          { email: change.new_email, email_key: change.new_email_key, email_change: null },
+        );
+      } catch (error) {
+        if (isDuplicateKey(error)) throw takenError("EMAIL_TAKEN");
+        throw error;
+      }
+    },
+  };
+}

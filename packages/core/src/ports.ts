@@ -1,0 +1,147 @@
+import type {
+  ActivationState,
+  EmailChangeState,
+  MfaState,
+  NewUser,
+  PublicUserRecord,
+  UserRecord,
+} from "./users/user";
+
+/*
+ * The narrow interfaces the use cases depend on. The mongoose adapters in persistence/
+ * implement them for MongoDB (and FerretDB); test/fakes.ts implements them in memory.
+ */
+
+/**
+ * Exactly-once decisions without transactions. A claim is a record whose key is the
+ * decision: inserting it succeeds for exactly one caller, everywhere (a unique `_id`). Used
+ * where a conditional update would be the usual tool, because FerretDB v1 does not apply
+ * guarded updates atomically (two concurrent ones can both win there).
+ */
+export interface ClaimStore {
+  /** True for the one caller that claims `key` first; `expiresAt` lets the sweep remove it. */
+  claim(key: string, group: string, expiresAt?: Date): Promise<boolean>;
+  /** When `key` was claimed, or null when it is free. */
+  claimedAt(key: string): Promise<Date | null>;
+  /** How many claims a group holds. */
+  count(group: string): Promise<number>;
+  /** Frees one claim (e.g. when the work it guarded failed and may be retried). */
+  release(key: string): Promise<void>;
+  /** Frees the given claims (by key: cheap, unlike a group scan on FerretDB). */
+  releaseKeys(keys: readonly string[]): Promise<void>;
+  /** Forgets every claim of a group (e.g. when what it guarded is gone). */
+  releaseGroup(group: string): Promise<void>;
+  /** Deletes expired claims; returns how many. */
+  sweep(): Promise<number>;
+}
+
+/** Reads of whole users (with hashes and secrets), for the use cases that check them. */
+export interface UserLookup {
+  findById(id: string): Promise<UserRecord | null>;
+  /** By username or email (an identifier with '@' is an email), case-insensitively. */
+  findByIdentifier(identifier: string): Promise<UserRecord | null>;
+}
+
+/** Reads of the public view only: no hash or secret leaves the database for them. */
+export interface PublicUserLookup {
+  findPublicById(id: string): Promise<PublicUserRecord | null>;
+  findPublicByIdentifier(identifier: string): Promise<PublicUserRecord | null>;
+}
+
+export type ListQuery = {
+  limit: number;
+  after?: { createdAt: Date; id: string } | undefined;
+  /** Case-insensitive prefix of username, email, first or last name. */
+  prefix?: string | undefined;
+  isActive?: boolean | undefined;
+  role?: UserRecord["role"] | undefined;
+};
+
+/** Newest first, after `after` (keyset paging); one more than `limit` tells if more exist. */
+export interface UserDirectory {
+  list(query: ListQuery): Promise<PublicUserRecord[]>;
+}
+
+export interface UserRegistry {
+  /** A fresh id (the activation email is queued before the user is written). */
+  newId(): string;
+  /** Which of username/email is already used, if any (a fast pre-check; the index decides). */
+  findTaken(username: string, email: string): Promise<"USERNAME_TAKEN" | "EMAIL_TAKEN" | null>;
+  /** Inserts a user; USERNAME_TAKEN / EMAIL_TAKEN when the unique indexes say so. */
+  insert(user: NewUser): Promise<UserRecord>;
+}
+
+/** Writes that carry out activation decisions already made with claims. */
+export interface ActivationStore {
+  /** Activates the user if `codeId` is still its code; null otherwise. */
+  activate(input: { id: string; codeId: string }): Promise<UserRecord | null>;
+  /** Counts a wrong code against `codeId` (shown to the user; claims bound the tries). */
+  recordFailedActivation(id: string, codeId: string): Promise<void>;
+  /** Replaces code `codeId` of an inactive user; false when it is not there any more. */
+  replaceActivation(input: { id: string; codeId: string; activation: ActivationState }): Promise<boolean>;
+}
+
+export interface PasswordStore {
+  /**
+   * Stores a new password hash: a change by the user (`changedAt`), or an upgrade of
+   * `replacing` that must not undo a change made meanwhile.
+   */
+  setPasswordHash(id: string, hash: string, how: { changedAt: Date } | { replacing: string }): Promise<void>;
+  setResetRequestedAt(id: string, at: Date): Promise<void>;
+}
+
+export interface MfaStore {
+  /** Writes MFA fields (the decisions behind them were made with claims). */
+  updateMfa(id: string, set: { mfa_enabled?: boolean; mfa: Partial<MfaState> }): Promise<UserRecord | null>;
+  /** Removes one used recovery code. */
+  removeRecoveryHash(id: string, hash: string): Promise<void>;
+}
+
+export type ProfileUpdate = Partial<Pick<UserRecord, "first_name" | "last_name" | "gender" | "role">>;
+
+export interface ProfileStore {
+  /** Sets profile fields (keeping the search copies in step); null when there is no such user. */
+  updateProfile(id: string, set: ProfileUpdate): Promise<UserRecord | null>;
+}
+
+export interface EmailChangeStore {
+  setEmailChange(id: string, state: EmailChangeState | null): Promise<void>;
+  /** Moves the pending address into place; null when `codeId` is not pending; EMAIL_TAKEN if taken. */
+  applyEmailChange(id: string, codeId: string): Promise<UserRecord | null>;
+}
+
+export interface UserRemoval {
+  /** True when the user was there and is now gone. */
+  deleteById(id: string): Promise<boolean>;
+}
+
+/** Every user port: what the MongoDB adapter (and the in-memory fake) implement. */
+export type UserRepository = UserLookup &
+  PublicUserLookup &
+  UserDirectory &
+  UserRegistry &
+  ActivationStore &
+  PasswordStore &
+  MfaStore &
+  ProfileStore &
+  EmailChangeStore &
+  UserRemoval;
+
+/** An outstanding password reset: only the keyed hash of its token is stored. */
+export type ResetTokenRecord = {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  expires_at: Date;
+  created_at: Date;
+};
+
+export interface ResetTokenStore {
+  create(input: { userId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
+  findByHash(tokenHash: string): Promise<ResetTokenRecord | null>;
+  /** Invalidates every outstanding token of a user. */
+  deleteForUser(userId: string): Promise<void>;
+}
+
+/** Runs work the caller must not wait for (and whose timing must not show). */
+export type RunInBackground = (task: () => Promise<void>) => void;

@@ -1,0 +1,64 @@
+import { activationEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
+import { takenError } from "../errors";
+import type { CodeChecker } from "../one-time-codes";
+import type { PasswordHasher } from "../password/password-hasher";
+import type { UserRegistry } from "../ports";
+import type { CreateUserInput, User } from "../users/schemas";
+import { toUser } from "../users/user";
+
+export type RegisterUserDeps = {
+  users: UserRegistry;
+  outbox: EmailOutbox;
+  hasher: PasswordHasher;
+  codes: CodeChecker;
+  /** How long an activation code works. */
+  codeLifetimeMinutes: number;
+};
+
+export type RegisterUser = (input: CreateUserInput) => Promise<User>;
+
+/**
+ * Registers an inactive user and queues the activation email. The email is queued before
+ * the user is written and discarded if the write fails, so no email is ever lost for a
+ * user that exists. The password is hashed before any write (a busy service writes nothing).
+ */
+export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
+  return async (input) => {
+    const taken = await deps.users.findTaken(input.username, input.email);
+    if (taken) throw takenError(taken);
+    const passwordHash = await deps.hasher.hash(input.password);
+    const { code, state: activation } = deps.codes.newCode(deps.codeLifetimeMinutes);
+    const id = deps.users.newId();
+    const created = await deps.outbox.queueWith(
+      {
+        kind: activationEmail,
+        userId: id,
+        ref: activation.code_id,
+        vars: {
+          to: input.email,
+          firstName: input.first_name,
+          code,
+          expiresInMinutes: deps.codeLifetimeMinutes,
+        },
+      },
+      () =>
+        deps.users.insert({
+          id,
+          username: input.username,
+          first_name: input.first_name,
+          last_name: input.last_name,
+          email: input.email,
+          password_hash: passwordHash,
+          gender: input.gender,
+          role: input.role,
+          is_active: false,
+          mfa_enabled: false,
+          activation,
+          mfa: null,
+          email_change: null,
+        }),
+    );
+    return toUser(created);
+  };
+}

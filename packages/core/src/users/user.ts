@@ -1,0 +1,91 @@
+import type { genders, roles, User } from "./schemas";
+
+/** An emailed 6-digit code as stored: only its keyed hash, with expiry and tries. */
+export type CodeState = {
+  code_id: string;
+  code_hash: string;
+  expires_at: Date;
+  /** Wrong tries, for display; the claims are what bound them. */
+  attempts: number;
+  sent_at: Date;
+};
+
+/** A pending activation code. */
+export type ActivationState = CodeState;
+
+/** A pending change of address: the new one and the code sent there. */
+export type EmailChangeState = CodeState & { new_email: string; new_email_key: string };
+
+/** TOTP state: secrets sealed (AES-256-GCM), recovery codes as keyed hashes. */
+export type MfaState = {
+  secret_enc: string | null;
+  pending_secret_enc: string | null;
+  /** Identifies one enrolment attempt (a new `enable` starts another). */
+  pending_id: string | null;
+  /** The last accepted time step: codes of this step or earlier are refused. */
+  last_step: number | null;
+  recovery_hashes: string[];
+};
+
+/** A user as the use cases see it. `*_key` fields are the normalised copies lookups use. */
+export type UserRecord = {
+  id: string;
+  username: string;
+  username_key: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  email_key: string;
+  password_hash: string;
+  gender: (typeof genders)[number];
+  role: (typeof roles)[number];
+  is_active: boolean;
+  mfa_enabled: boolean;
+  activation: ActivationState | null;
+  mfa: MfaState | null;
+  email_change: EmailChangeState | null;
+  password_changed_at: Date | null;
+  /** When the last reset email was requested (one per cooldown). */
+  reset_requested_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+/** What registration writes; the store adds the keys and timestamps. */
+export type NewUser = Omit<
+  UserRecord,
+  "username_key" | "email_key" | "created_at" | "updated_at" | "password_changed_at" | "reset_requested_at"
+>;
+
+/** The fields the public view is made of (reads for it never load hashes or secrets). */
+export const publicUserFields = [
+  "username",
+  "first_name",
+  "last_name",
+  "email",
+  "gender",
+  "role",
+  "is_active",
+  "mfa_enabled",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof UserRecord)[];
+
+export type PublicUserRecord = Pick<UserRecord, "id" | (typeof publicUserFields)[number]>;
+
+/** Maps a stored user to its public view: never a hash, code, token or secret. */
+export function toUser(record: PublicUserRecord): User {
+  return {
+    id: record.id,
+    username: record.username,
+    first_name: record.first_name,
+    last_name: record.last_name,
+    email: record.email,
+    gender: record.gender,
+    role: record.role,
+    is_active: record.is_active,
+    mfa_enabled: record.mfa_enabled,
+    created_at: record.created_at.toISOString(),
+    updated_at: record.updated_at.toISOString(),
+  };
+}

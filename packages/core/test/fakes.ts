@@ -1,0 +1,483 @@
+/**
+ * In-memory fakes of every port, with the contracts of the MongoDB adapters (first claim of
+ * a key wins, unique usernames and emails ignoring case, public reads without secrets), so
+ * use cases can be tested without a database. `createFakes()` wires them like the server's
+ * composition root does; `failNext` makes the next call of a method throw, for fault tests.
+ */
+import { randomBytes } from "node:crypto";
+import { claimKeys } from "../src/claim-keys";
+import { deriveKeys, encrypt } from "../src/crypto";
+import type { EmailMessage, Mailer } from "../src/email/mailer";
+import { createEmailOutbox } from "../src/email/outbox";
+import type { ClaimedMessage, OutboxStore } from "../src/email/outbox-store";
+import { DomainError, takenError } from "../src/errors";
+import { createLoginAttempts } from "../src/login/login-attempts";
+import { createSecondFactor, recoveryCodeHash } from "../src/mfa/second-factor";
+import { currentTotp, newRecoveryCodes, newTotpSecret } from "../src/mfa/totp";
+import { createCodeChecker } from "../src/one-time-codes";
+import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
+import type { ClaimStore, ResetTokenRecord, ResetTokenStore, RunInBackground, UserRepository } from "../src/ports";
+import { createThrottle } from "../src/throttle";
+import { normalizeKey } from "../src/users/schemas";
+import { type NewUser, type PublicUserRecord, publicUserFields, type UserRecord } from "../src/users/user";
+
+const newId = () => randomBytes(12).toString("hex");
+
+/** Makes the next call of `object[method]` reject with `error` (once). */
+export function failNext<T extends object>(object: T, method: keyof T, error = new Error("injected fault")): void {
+  const original = object[method];
+  if (typeof original !== "function") throw new Error(`${String(method)} is not a method`);
+  object[method] = ((..._args: unknown[]) => {
+    object[method] = original;
+    return Promise.reject(error);
+  }) as T[keyof T];
+}
+
+export type FakeClaims = ClaimStore & { keys(): string[] };
+
+export function fakeClaims(): FakeClaims {
+  const claims = new Map<string, { group: string; at: Date; expiresAt: Date | null }>();
+  return {
+    async claim(key, group, expiresAt) {
+      if (claims.has(key)) return false;
+      claims.set(key, { group, at: new Date(), expiresAt: expiresAt ?? null });
+      return true;
+    },
+    claimedAt: async (key) => claims.get(key)?.at ?? null,
+    count: async (group) => [...claims.values()].filter((c) => c.group === group).length,
+    release: async (key) => void claims.delete(key),
+    async releaseKeys(keys) {
+      for (const key of keys) claims.delete(key);
+    },
+    async releaseGroup(group) {
+      for (const [key, c] of claims) if (c.group === group) claims.delete(key);
+    },
+    async sweep() {
+      let swept = 0;
+      for (const [key, c] of claims)
+        if (c.expiresAt && c.expiresAt.getTime() < Date.now()) swept += Number(claims.delete(key));
+      return swept;
+    },
+    keys: () => [...claims.keys()],
+  };
+}
+
+export type FakeUsers = UserRepository & { all(): UserRecord[]; set(id: string, changes: Partial<UserRecord>): void };
+
+export function fakeUsers(): FakeUsers {
+  const users = new Map<string, UserRecord>();
+  const copy = (user: UserRecord | undefined): UserRecord | null => (user ? structuredClone(user) : null);
+  const byIdentifier = (identifier: string) => {
+    const key = normalizeKey(identifier);
+    return [...users.values()].find((u) => (key.includes("@") ? u.email_key : u.username_key) === key);
+  };
+  const publicOf = (user: UserRecord | undefined): PublicUserRecord | null =>
+    user
+      ? ({ id: user.id, ...Object.fromEntries(publicUserFields.map((f) => [f, structuredClone(user[f])])) } as PublicUserRecord)
+      : null;
+  const update = (id: string, changes: Partial<UserRecord>) => {
+    const user = users.get(id);
+    if (!user) return null;
+    Object.assign(user, changes, { updated_at: new Date() });
+    return copy(user);
+  };
+  return {
+    newId,
+    async findTaken(username, email) {
+      const all = [...users.values()];
+      if (all.some((u) => u.username_key === normalizeKey(username))) return "USERNAME_TAKEN";
+      return all.some((u) => u.email_key === normalizeKey(email)) ? "EMAIL_TAKEN" : null;
+    },
+    async insert(user) {
+      const taken = await this.findTaken(user.username, user.email);
+      if (taken) throw takenError(taken);
+      const now = new Date();
+      const record: UserRecord = {
+        ...structuredClone(user),
+        username_key: normalizeKey(user.username),
+        email_key: normalizeKey(user.email),
+        password_changed_at: null,
+        reset_requested_at: null,
+        created_at: now,
+        updated_at: now,
+      };
+      users.set(record.id, record);
+      return structuredClone(record);
+    },
+    findById: async (id) => copy(users.get(id)),
+    findByIdentifier: async (identifier) => copy(byIdentifier(identifier)),
+    findPublicById: async (id) => publicOf(users.get(id)),
+    findPublicByIdentifier: async (identifier) => publicOf(byIdentifier(identifier)),
+    async list({ limit, after, prefix, isActive, role }) {
+      const key = prefix === undefined ? undefined : normalizeKey(prefix);
+      return [...users.values()]
+        .filter((u) => isActive === undefined || u.is_active === isActive)
+        .filter((u) => role === undefined || u.role === role)
+        .filter(
+          (u) =>
+            key === undefined ||
+            [u.username_key, u.email_key, normalizeKey(u.first_name), normalizeKey(u.last_name)].some((v) =>
+              v.startsWith(key),
+            ),
+        )
+        .sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.id < b.id ? 1 : -1))
+        .filter(
+          (u) =>
+            !after ||
+            u.created_at.getTime() < after.createdAt.getTime() ||
+            (u.created_at.getTime() === after.createdAt.getTime() && u.id < after.id),
+        )
+        .slice(0, limit + 1)
+        .map((u) => publicOf(u) as PublicUserRecord);
+    },
+    async activate({ id, codeId }) {
+      const user = users.get(id);
+      if (!user || user.is_active || user.activation?.code_id !== codeId) return null;
+      return update(id, { is_active: true, activation: null });
+    },
+    async recordFailedActivation(id, codeId) {
+      const user = users.get(id);
+      if (user?.activation?.code_id === codeId) user.activation.attempts++;
+    },
+    async replaceActivation({ id, codeId, activation }) {
+      const user = users.get(id);
+      if (!user || user.is_active || user.activation?.code_id !== codeId) return false;
+      return update(id, { activation }) !== null;
+    },
+    async setPasswordHash(id, hash, how) {
+      const user = users.get(id);
+      if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return;
+      update(id, { password_hash: hash, ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}) });
+    },
+    async setResetRequestedAt(id, at) {
+      update(id, { reset_requested_at: at });
+    },
+    async updateMfa(id, { mfa_enabled, mfa }) {
+      const user = users.get(id);
+      if (!user) return null;
+      const current = user.mfa ?? { secret_enc: null, pending_secret_enc: null, pending_id: null, last_step: null, recovery_hashes: [] };
+      return update(id, { ...(mfa_enabled === undefined ? {} : { mfa_enabled }), mfa: { ...current, ...mfa } });
+    },
+    async removeRecoveryHash(id, hash) {
+      const user = users.get(id);
+      if (user?.mfa) user.mfa.recovery_hashes = user.mfa.recovery_hashes.filter((h) => h !== hash);
+    },
+    updateProfile: async (id, set) => update(id, set),
+    async setEmailChange(id, state) {
+      update(id, { email_change: state });
+    },
+    async applyEmailChange(id, codeId) {
+      const change = users.get(id)?.email_change;
+      if (!change || change.code_id !== codeId) return null;
+      if ([...users.values()].some((u) => u.id !== id && u.email_key === change.new_email_key))
+        throw takenError("EMAIL_TAKEN");
+      return update(id, { email: change.new_email, email_key: change.new_email_key, email_change: null });
+    },
+    deleteById: async (id) => users.delete(id),
+    all: () => [...users.values()].map((u) => structuredClone(u)),
+    set(id, changes) {
+      const user = users.get(id);
+      if (user) Object.assign(user, changes);
+    },
+  };
+}
+
+export function fakeResetTokens(): ResetTokenStore & { all(): ResetTokenRecord[] } {
+  const tokens: ResetTokenRecord[] = [];
+  return {
+    async create({ userId, tokenHash, expiresAt }) {
+      tokens.push({ id: newId(), user_id: userId, token_hash: tokenHash, expires_at: expiresAt, created_at: new Date() });
+    },
+    findByHash: async (hash) => structuredClone(tokens.find((t) => t.token_hash === hash) ?? null),
+    async deleteForUser(userId) {
+      for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i]?.user_id === userId) tokens.splice(i, 1);
+    },
+    all: () => structuredClone(tokens),
+  };
+}
+
+type StoredMessage = ClaimedMessage & { status: "pending" | "sent" | "failed" | "dropped"; dueAt: Date; owner: string | null; lastError: string | null };
+
+export type FakeOutboxStore = OutboxStore & { messages(): StoredMessage[] };
+
+/** The outbox store: messages in memory, one lease at a time. */
+export function fakeOutboxStore(): FakeOutboxStore {
+  const messages = new Map<string, StoredMessage>();
+  const finish = (id: string, owner: string, status: StoredMessage["status"], lastError: string | null) => {
+    const message = messages.get(id);
+    if (message?.owner === owner) Object.assign(message, { status, owner: null, lastError });
+  };
+  return {
+    async enqueue({ userId, kind, ref, email }) {
+      const id = newId();
+      const now = new Date();
+      messages.set(id, { id, userId, kind, ref, email, attempts: 0, createdAt: now, status: "pending", dueAt: now, owner: null, lastError: null });
+      return id;
+    },
+    discard: async (id) => void messages.delete(id),
+    async discardForUser(userId, kinds) {
+      for (const [id, m] of messages) if (m.userId === userId && (!kinds || kinds.includes(m.kind))) messages.delete(id);
+    },
+    async claimNext(owner) {
+      const due = [...messages.values()]
+        .filter((m) => m.status === "pending" && m.owner === null && m.dueAt.getTime() <= Date.now())
+        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime())[0];
+      if (!due) return null;
+      due.owner = owner;
+      const { status: _s, dueAt: _d, owner: _o, lastError: _l, ...claimed } = structuredClone(due);
+      return claimed;
+    },
+    markSent: async (id, owner) => finish(id, owner, "sent", null),
+    markFailed: async (id, owner, error) => finish(id, owner, "failed", error),
+    markDropped: async (id, owner, reason) => finish(id, owner, "dropped", reason),
+    async retryLater(id, owner, { at, error, countAttempt }) {
+      const message = messages.get(id);
+      if (message?.owner !== owner) return;
+      Object.assign(message, { owner: null, dueAt: at, lastError: error, attempts: message.attempts + (countAttempt ? 1 : 0) });
+    },
+    async stats() {
+      const pending = [...messages.values()].filter((m) => m.status === "pending");
+      const failed = [...messages.values()].filter((m) => m.status === "failed").length;
+      const oldest = pending.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
+      return { pending: pending.length, failed, oldestPendingAt: oldest?.createdAt ?? null };
+    },
+    async purgeFinished(before) {
+      let purged = 0;
+      for (const [id, m] of messages)
+        if ((m.status === "sent" || m.status === "dropped") && m.createdAt < before) purged += Number(messages.delete(id));
+      return purged;
+    },
+    messages: () => [...messages.values()].map((m) => structuredClone(m)),
+  };
+}
+
+/** A mailer that records what it sends; `failing` makes every send throw. */
+export function fakeMailer(): Mailer & { sent: EmailMessage[]; failing: boolean } {
+  const mailer = {
+    sent: [] as EmailMessage[],
+    failing: false,
+    async send(message: EmailMessage) {
+      if (mailer.failing) throw new Error("SMTP is down");
+      mailer.sent.push(message);
+    },
+    close() {},
+  };
+  return mailer;
+}
+
+/**
+ * A fast stand-in for argon2 with the hasher's contract: `hash:<password>` strings; counts
+ * every hash and verification (equal work is a count here); `busy` makes it refuse with
+ * SERVICE_BUSY; `weak` hashes report that they need a rehash.
+ */
+export function fakeHasher(): PasswordHasher & { calls: { hash: number; verify: number }; busy: boolean } {
+  const hasher = {
+    calls: { hash: 0, verify: 0 },
+    busy: false,
+    async hash(password: string) {
+      if (hasher.busy) throw hasherBusyError();
+      hasher.calls.hash++;
+      return `hash:${password}`;
+    },
+    async verify(hash: string, password: string) {
+      if (hasher.busy) throw hasherBusyError();
+      hasher.calls.verify++;
+      return hash === `hash:${password}` || hash === `weak:${password}`;
+    },
+    needsRehash: (hash: string) => hash.startsWith("weak:"),
+    waiting: () => 0,
+    full: () => hasher.busy,
+  };
+  return hasher;
+}
+
+/** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
+export function createFakes() {
+  const keys = deriveKeys(randomBytes(32).toString("base64url"));
+  const store = fakeOutboxStore();
+  return {
+    keys,
+    claims: fakeClaims(),
+    users: fakeUsers(),
+    resetTokens: fakeResetTokens(),
+    store,
+    outbox: createEmailOutbox(store),
+    hasher: fakeHasher(),
+    mailer: fakeMailer(),
+    /** Runs background work inline, remembering it so tests can await it. */
+    background: [] as Promise<void>[],
+  };
+}
+
+export type Fakes = ReturnType<typeof createFakes>;
+
+/** Emails queued for a user (rendered), oldest first. */
+export const queuedFor = (fakes: Fakes, userId: string) =>
+  fakes.store.messages().filter((m) => m.userId === userId && m.status === "pending");
+
+export { claimKeys };
+
+/* ---------------------------------------------------------------------------------------
+ * Helpers shared by the use-case tests: seeded users, the collaborators several use cases
+ * share (built like the composition root builds them), and readers of queued email.
+ * ------------------------------------------------------------------------------------- */
+
+/** The password of seeded users unless a test picks another (stored as `hash:<password>`). */
+export const seedPassword = "correct horse battery staple";
+
+let seeded = 0;
+
+export type SeedOverrides = Partial<Omit<NewUser, "id" | "password_hash">> & { password?: string; createdAt?: Date };
+
+/**
+ * Inserts a user: active, role "user", no MFA, unless overridden; its hash is
+ * `hash:<password>` (what fakeHasher makes). Returns the stored record and the password.
+ */
+export async function seedUser(
+  fakes: Pick<Fakes, "users">,
+  overrides: SeedOverrides = {},
+): Promise<{ user: UserRecord; password: string }> {
+  const n = ++seeded;
+  const { password = seedPassword, createdAt, ...fields } = overrides;
+  const inserted = await fakes.users.insert({
+    id: fakes.users.newId(),
+    username: `user${n}`,
+    first_name: `First${n}`,
+    last_name: `Last${n}`,
+    email: `user${n}@example.com`,
+    password_hash: `hash:${password}`,
+    gender: "Unspecified",
+    role: "user",
+    is_active: true,
+    mfa_enabled: false,
+    activation: null,
+    mfa: null,
+    email_change: null,
+    ...fields,
+  });
+  if (createdAt) fakes.users.set(inserted.id, { created_at: createdAt, updated_at: createdAt });
+  return { user: await storedUser(fakes, inserted.id), password };
+}
+
+/** The user as stored now; fails the test when there is none. */
+export async function storedUser(fakes: Pick<Fakes, "users">, id: string): Promise<UserRecord> {
+  const user = await fakes.users.findById(id);
+  if (!user) throw new Error(`no stored user ${id}`);
+  return user;
+}
+
+/** Turns MFA on for a user (as a confirmed enrolment leaves it); returns the secret and recovery codes. */
+export async function seedMfa(fakes: Fakes, userId: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const secret = newTotpSecret();
+  const recoveryCodes = newRecoveryCodes();
+  await fakes.users.updateMfa(userId, {
+    mfa_enabled: true,
+    mfa: {
+      secret_enc: encrypt(fakes.keys.encryption, secret),
+      pending_secret_enc: null,
+      pending_id: null,
+      last_step: null,
+      recovery_hashes: recoveryCodes.map((code) => recoveryCodeHash(fakes.keys.codeHashing, code)),
+    },
+  });
+  return { secret, recoveryCodes };
+}
+
+/** The code an authenticator shows `steps` 30-second steps from now. */
+export const totpIn = (secret: string, steps = 0) => currentTotp(secret, Math.floor(Date.now() / 1000) + 30 * steps);
+
+/** A 6-digit code that no step near now (two either side) of `secret` produces. */
+export async function wrongTotp(secret: string): Promise<string> {
+  const near = new Set(await Promise.all([-2, -1, 0, 1, 2].map((steps) => totpIn(secret, steps))));
+  for (let n = 0; ; n++) {
+    const code = String(n).padStart(6, "0");
+    if (!near.has(code)) return code;
+  }
+}
+
+/** Another 6-digit code than `code`. */
+export const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+
+/** The activation-code checker, as the server builds it. */
+export const activationCodes = (fakes: Fakes) =>
+  createCodeChecker({ claims: fakes.claims, codeKey: fakes.keys.codeHashing, keyOf: claimKeys.activationCode });
+
+/** The email-change-code checker, as the server builds it. */
+export const emailChangeCodes = (fakes: Fakes) =>
+  createCodeChecker({ claims: fakes.claims, codeKey: fakes.keys.codeHashing, keyOf: claimKeys.emailChangeCode });
+
+export type ThrottleLimits = { account: number; ip: number | null; mfa: number; windowSeconds: number };
+
+/** Small limits, so that tests reach them quickly. */
+export const testLimits: ThrottleLimits = { account: 5, ip: 20, mfa: 5, windowSeconds: 900 };
+
+/** The login throttle policy over the fakes' claims. */
+export const loginAttemptsFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+  createLoginAttempts({
+    hasher: fakes.hasher,
+    throttles: {
+      account: createThrottle({
+        claims: fakes.claims,
+        name: "password",
+        limit: limits.account,
+        windowSeconds: limits.windowSeconds,
+      }),
+      ip:
+        limits.ip === null
+          ? null
+          : createThrottle({ claims: fakes.claims, name: "password-ip", limit: limits.ip, windowSeconds: limits.windowSeconds }),
+    },
+  });
+
+/** The second factor over the fakes (its own throttle, as on the server). */
+export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+  createSecondFactor({
+    users: fakes.users,
+    claims: fakes.claims,
+    throttle: createThrottle({ claims: fakes.claims, name: "mfa", limit: limits.mfa, windowSeconds: limits.windowSeconds }),
+    encryptionKey: fakes.keys.encryption,
+    codeKey: fakes.keys.codeHashing,
+  });
+
+/** Runs background work at once, keeping its promise in `fakes.background`. */
+export const runInBackgroundOf =
+  (fakes: Fakes): RunInBackground =>
+  (task) => {
+    fakes.background.push(task());
+  };
+
+/** Waits for the background work started so far; returns how each piece ended. */
+export const settleBackground = (fakes: Fakes) => Promise.allSettled(fakes.background.splice(0));
+
+/** The one element of `items`; fails the test when there are none or several. */
+export function single<T>(items: readonly T[]): T {
+  const [item, ...rest] = items;
+  if (item === undefined || rest.length > 0) throw new Error(`expected exactly one, got ${items.length}`);
+  return item;
+}
+
+/** The 6-digit code an email carries (activation, email change). */
+export function codeIn(email: EmailMessage): string {
+  const code = /\b(\d{6})\b/.exec(email.text)?.[1];
+  if (!code) throw new Error(`no code in ${JSON.stringify(email.text)}`);
+  return code;
+}
+
+/** The `token` of the link an email carries (password reset). */
+export function tokenIn(email: EmailMessage): string {
+  const link = /https?:\/\/\S+/.exec(email.text)?.[0];
+  const token = link ? new URL(link).searchParams.get("token") : null;
+  if (!token) throw new Error(`no reset link in ${JSON.stringify(email.text)}`);
+  return token;
+}
+
+/** The DomainError a promise rejects with; fails the test when it resolves or throws something else. */
+export async function domainErrorOf(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a DomainError, but the call succeeded");
+}
