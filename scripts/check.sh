@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Every check, as CI runs it: typecheck, lint, build (with the SDK's .d.ts check), then unit
-# and integration tests (against a real FerretDB and Mailpit) with a coverage report.
+# Every check, as CI runs it (`pnpm check`, after lib.sh installed what is missing):
+#   1. turbo, cached: typecheck, lint, build, the SDK's check:dts and lint:package;
+#   2. turbo, one at a time, never cached: check:load (10 s load test), check:bench (smoke);
+#   3. test:ci: unit and integration tests against a real FerretDB and Mailpit, with a
+#      coverage report, closing on one "N passed, N failed, N skipped" line.
+# A second run replays step 1 from turbo's cache for what did not change.
 source "$(dirname "$0")/lib.sh"
 exec pnpm check

@@ -11,6 +11,7 @@ export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=f
 need() { command -v "$1" >/dev/null 2>&1 || { echo "error: '$1' is required ($2)" >&2; exit 1; }; }
 need node "Node.js >= 20.19"
 need go "Go, to build FerretDB and Mailpit once"
+need git "git, to apply our patches to FerretDB's source before building it"
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("error: Node.js >= 20.19 is required, found "+process.version); process.exit(1) }'
 
 pnpm_version=$(node -p 'require("./package.json").packageManager.split("@")[1]')

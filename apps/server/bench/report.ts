@@ -129,23 +129,20 @@ ${Object.entries(result.lookups)
 }
 
 /**
- * Writes <date>.json, .md and .svg into `dir` (default bench/results, where latest.md is
- * updated too); returns their paths.
+ * Writes latest.json, latest.md and latest.svg into `dir` (default bench/results), replacing
+ * the previous report (earlier ones are in git history); returns their paths.
  */
 export function writeReport(
   dir: string | undefined,
   result: BenchResult,
 ): { json: string; markdown: string; svg: string } {
-  const isResults = dir === undefined;
   dir ??= path.join(repoRoot, "bench/results");
   mkdirSync(dir, { recursive: true });
-  const stamp = result.date.slice(0, 19).replace(/[:T]/g, "-");
-  const base = path.join(dir, stamp);
-  const md = markdown(result, stamp);
+  const name = "latest";
+  const base = path.join(dir, name);
   const paths = { json: `${base}.json`, markdown: `${base}.md`, svg: `${base}.svg` };
   writeFileSync(paths.json, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(paths.markdown, md);
+  writeFileSync(paths.markdown, markdown(result, name));
   writeFileSync(paths.svg, chart(result.lookups));
-  if (isResults) writeFileSync(path.join(dir, "latest.md"), md);
   return paths;
 }

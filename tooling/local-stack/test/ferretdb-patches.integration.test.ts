@@ -2,7 +2,7 @@ import { type Collection, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalDatabase, startLocalDatabase } from "../src";
 
-// The pushdowns our FerretDB patches add (src/tools.ts) must never change what a query
+// The pushdowns our FerretDB patches add (../patches) must never change what a query
 // matches: MongoDB's answers, with and without an index on the field.
 describe("local database: lookups by _id and by field equality", () => {
   let db: LocalDatabase;
