@@ -5,7 +5,7 @@ import type { Connection } from "mongoose";
 import { createApiKeyVerifier } from "./auth";
 import { type Container, createContainer } from "./container";
 import { createContextFactory } from "./context";
-import { createRequestListener } from "./http/listener";
+import { createRequestListener, type ListenerOptions } from "./http/listener";
 import type { Logger } from "./logger";
 import { createOpenApiDocument } from "./openapi";
 import { type AppRouter, createAppRouter } from "./router";
@@ -25,14 +25,24 @@ export type App = {
   close(): Promise<void>;
 };
 
+/** Builds the request listener; the benchmark passes other HTTP layers to compare them. */
+export type ListenerFactory = (
+  options: ListenerOptions,
+) => http.RequestListener | Promise<http.RequestListener>;
+
 /** The composition root of an API process: the container plus HTTP. Tests build the same. */
-export async function createApp(settings: Settings, logger: Logger): Promise<App> {
+export async function createApp(
+  settings: Settings,
+  logger: Logger,
+  options: { createListener?: ListenerFactory } = {},
+): Promise<App> {
+  const createListener = options.createListener ?? createRequestListener;
   const container = await createContainer(settings, logger);
   const isAuthorized = createApiKeyVerifier(settings.auth);
   const router = createAppRouter({ isAuthorized, ...container.services });
   const lifecycle = { draining: false, inFlight: 0 };
   const server = http.createServer(
-    createRequestListener({
+    await createListener({
       router,
       createContext: createContextFactory({ trustProxy: settings.trustProxy }),
       openApiDocument: createOpenApiDocument(router, version),
