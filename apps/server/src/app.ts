@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Settings } from "@usersvc/config";
 import type { Connection } from "mongoose";
-import { createApiKeyVerifier } from "./auth";
+import { createApiKeyVerifier } from "./api-keys";
 import { type Container, createContainer } from "./container";
 import { createContextFactory } from "./context";
 import { createRequestListener, type ListenerOptions } from "./http/listener";
