@@ -12,14 +12,15 @@ import Fastify, { type FastifyRequest } from "fastify";
 import { fastifyTRPCOpenApiPlugin } from "trpc-to-openapi";
 import { describeError } from "../../src/errors";
 import type { ListenerOptions } from "../../src/http/listener";
-import { errorHeaders, restResponseMeta } from "../../src/http/response-meta";
+import { assignRequestId } from "../../src/http/middleware";
 import { createRouteLabeler } from "../../src/http/routes";
 import { createHttpLogger } from "../../src/logger";
 import type { AppRouter } from "../../src/router";
+import { errorHeaders, restResponseMeta } from "./meta";
 
 export async function createFastifyListener(options: ListenerOptions): Promise<RequestListener> {
   const { metrics, router } = options;
-  const httpLogger = createHttpLogger(options.logger);
+  const httpLogger = createHttpLogger(options.logger, assignRequestId);
   const routeOf = createRouteLabeler({
     openApiDocument: options.openApiDocument,
     procedures: Object.keys(router._def.procedures),

@@ -14,13 +14,14 @@ import { secureHeaders } from "hono/secure-headers";
 import { createOpenApiFetchHandler } from "trpc-to-openapi";
 import { describeError } from "../../src/errors";
 import type { ListenerOptions } from "../../src/http/listener";
-import { errorHeaders, restResponseMeta } from "../../src/http/response-meta";
+import { assignRequestId } from "../../src/http/middleware";
 import { createRouteLabeler } from "../../src/http/routes";
 import { createHttpLogger } from "../../src/logger";
+import { errorHeaders, restResponseMeta } from "./meta";
 
 export function createHonoListener(options: ListenerOptions): RequestListener {
   const { metrics, router } = options;
-  const httpLogger = createHttpLogger(options.logger);
+  const httpLogger = createHttpLogger(options.logger, assignRequestId);
   const routeOf = createRouteLabeler({
     openApiDocument: options.openApiDocument,
     procedures: Object.keys(router._def.procedures),
