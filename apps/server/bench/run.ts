@@ -7,7 +7,9 @@
  * (with an SVG chart). `--duration` seconds per run (default 10), `--rounds` (default 3),
  * `--warmup` seconds per target (default 3), `--env NAME=value` (repeatable) for the
  * service's settings, e.g. `--env PASSWORD_HASH_CONCURRENCY=1`; `--smoke` is a short run (2 s, 1 round) whose report goes to a
- * temporary folder, for CI to check that the benchmark still runs.
+ * temporary folder, for CI to check that the benchmark still runs. `--layers` measures the
+ * lookups on the service with each HTTP layer (today's node:http listener, Hono, Fastify;
+ * see bench/layer-server.ts) instead of the built service, in the same alternating rounds.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     env: { type: "string", multiple: true, default: [] },
     smoke: { type: "boolean", default: false },
+    layers: { type: "boolean", default: false },
   },
 });
 const duration = values.smoke ? 2 : Number(values.duration);
@@ -82,6 +85,17 @@ const baselinePort = await freePort();
 const service = await startMeasured(["dist/main.js"], servicePort, { ...env, ...serviceEnv });
 const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], baselinePort, env);
 const hexIds = ids.map((id) => id.toHexString());
+// One process per HTTP layer, all started the same way (tsx), so only the layer differs.
+const layers: { name: string; port: number; pid: number | undefined; kill: () => void }[] = [];
+for (const name of values.layers ? ["node", "hono", "fastify"] : []) {
+  const port = await freePort();
+  const child = await startMeasured(["--import", "tsx", "bench/layer-server.ts"], port, {
+    ...env,
+    ...serviceEnv,
+    HTTP_LAYER: name,
+  });
+  layers.push({ name, port, pid: child.pid, kill: () => child.kill("SIGTERM") });
+}
 
 // The comparison is fair only if every target does the same work: check they answer alike.
 {
@@ -93,14 +107,25 @@ const hexIds = ids.map((id) => id.toHexString());
   };
   const rest = await get(`http://127.0.0.1:${servicePort}/api/users/id?id=${sample}`);
   const input = encodeURIComponent(JSON.stringify({ id: sample }));
-  const trpc = (await get(`http://127.0.0.1:${servicePort}/trpc/users.byId?input=${input}`)) as {
-    result?: { data?: unknown };
-  };
+  const trpcOf = async (port: number) =>
+    (
+      (await get(`http://127.0.0.1:${port}/trpc/users.byId?input=${input}`)) as {
+        result?: { data?: unknown };
+      }
+    ).result?.data;
   const raw = await get(`http://127.0.0.1:${baselinePort}/id?id=${sample}`);
-  for (const [name, body] of [
-    ["tRPC", trpc.result?.data],
+  const answers: [string, unknown][] = [
+    ["tRPC", await trpcOf(servicePort)],
     ["baseline", raw],
-  ] as const) {
+  ];
+  for (const layer of layers) {
+    answers.push([
+      `${layer.name} REST`,
+      await get(`http://127.0.0.1:${layer.port}/api/users/id?id=${sample}`),
+    ]);
+    answers.push([`${layer.name} tRPC`, await trpcOf(layer.port)]);
+  }
+  for (const [name, body] of answers) {
     if (JSON.stringify(body) !== JSON.stringify(rest)) {
       throw new Error(`${name} answers ${JSON.stringify(body)}, REST ${JSON.stringify(rest)}`);
     }
@@ -134,25 +159,26 @@ type Target = {
   path: () => string;
   lookupsPerRequest: number;
 };
-const targets: Target[] = [
+/** REST, tRPC and a batch of four tRPC lookups on one server, names prefixed when comparing layers. */
+const lookupTargets = (prefix: string, port: number, pid: number | undefined): Target[] => [
   {
-    name: "REST",
-    url: `http://127.0.0.1:${servicePort}`,
-    pid: service.pid,
+    name: `${prefix}REST`,
+    url: `http://127.0.0.1:${port}`,
+    pid,
     path: () => `/api/users/id?id=${someId()}`,
     lookupsPerRequest: 1,
   },
   {
-    name: "tRPC",
-    url: `http://127.0.0.1:${servicePort}`,
-    pid: service.pid,
+    name: `${prefix}tRPC`,
+    url: `http://127.0.0.1:${port}`,
+    pid,
     path: () => `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id: someId() }))}`,
     lookupsPerRequest: 1,
   },
   {
-    name: "tRPC batch (4)",
-    url: `http://127.0.0.1:${servicePort}`,
-    pid: service.pid,
+    name: prefix ? `${prefix}batch (4)` : "tRPC batch (4)",
+    url: `http://127.0.0.1:${port}`,
+    pid,
     path: () =>
       `/trpc/users.byId,users.byId,users.byId,users.byId?batch=1&input=${encodeURIComponent(
         JSON.stringify({
@@ -164,6 +190,11 @@ const targets: Target[] = [
       )}`,
     lookupsPerRequest: 4,
   },
+];
+const targets: Target[] = [
+  ...(values.layers
+    ? layers.flatMap((layer) => lookupTargets(`${layer.name} `, layer.port, layer.pid))
+    : lookupTargets("", servicePort, service.pid)),
   {
     name: "baseline",
     url: `http://127.0.0.1:${baselinePort}`,
@@ -281,10 +312,11 @@ const serverPeakRssMb = peakRssMb(service.pid);
 const baselinePeakRssMb = peakRssMb(baseline.pid);
 service.kill("SIGTERM");
 baseline.kill("SIGTERM");
+for (const layer of layers) layer.kill();
 
 const base = lookups.baseline;
-const rest = lookups.REST;
-const trpc = lookups.tRPC;
+const rest = lookups.REST ?? lookups["node REST"];
+const trpc = lookups.tRPC ?? lookups["node tRPC"];
 const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "bench-smoke-")) : undefined, {
   date: new Date().toISOString(),
   machine: { cores, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version },

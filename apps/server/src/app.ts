@@ -2,10 +2,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Settings } from "@usersvc/config";
 import type { Connection } from "mongoose";
-import { createApiKeyVerifier } from "./auth";
+import { createApiKeyVerifier } from "./api-keys";
 import { type Container, createContainer } from "./container";
 import { createContextFactory } from "./context";
-import { createRequestListener } from "./http/listener";
+import { createRequestListener, type ListenerOptions } from "./http/listener";
 import type { Logger } from "./logger";
 import { createOpenApiDocument } from "./openapi";
 import { type AppRouter, createAppRouter } from "./router";
@@ -25,8 +25,18 @@ export type App = {
   close(): Promise<void>;
 };
 
+/** Builds the request listener; the benchmark passes other HTTP layers to compare them. */
+export type ListenerFactory = (
+  options: ListenerOptions,
+) => http.RequestListener | Promise<http.RequestListener>;
+
 /** The composition root of an API process: the container plus HTTP. Tests build the same. */
-export async function createApp(settings: Settings, logger: Logger): Promise<App> {
+export async function createApp(
+  settings: Settings,
+  logger: Logger,
+  options: { createListener?: ListenerFactory } = {},
+): Promise<App> {
+  const createListener = options.createListener ?? createRequestListener;
   const container = await createContainer(settings, logger);
   const isAuthorized = createApiKeyVerifier({
     apiKeys: settings.apiKeys.keys,
@@ -35,7 +45,7 @@ export async function createApp(settings: Settings, logger: Logger): Promise<App
   const router = createAppRouter({ isAuthorized, health: container.health, useCases: container.useCases });
   const lifecycle = { draining: false, inFlight: 0 };
   const server = http.createServer(
-    createRequestListener({
+    await createListener({
       router,
       createContext: createContextFactory({ trustProxy: settings.http.trustProxy }),
       openApiDocument: createOpenApiDocument(router, version),

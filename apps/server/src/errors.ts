@@ -12,8 +12,34 @@ export type ErrorDescription = {
   retryAfterSeconds: number | undefined;
 };
 
-/** Describes any error raised while serving a procedure, hiding internals of 5xx errors. */
+const descriptions = new WeakMap<TRPCError, ErrorDescription>();
+
+/**
+ * Describes an error raised while serving a procedure, hiding internals of 5xx errors. An
+ * error is described once: the error formatter, the REST adapter, response headers, metrics
+ * and logs all read the same description, whichever of tRPC's hooks asks first.
+ */
 export function describeError(error: TRPCError): ErrorDescription {
+  let described = descriptions.get(error);
+  if (!described) {
+    described = describe(error);
+    descriptions.set(error, described);
+  }
+  return described;
+}
+
+/** The description of a failure the HTTP layer answers itself (404, 405, 413, ...). */
+export function describeTransportError(code: ErrorCode, message: string): ErrorDescription {
+  return {
+    code,
+    httpStatus: httpStatusOf[errorCodeToTrpc[code]],
+    message,
+    issues: [],
+    retryAfterSeconds: undefined,
+  };
+}
+
+function describe(error: TRPCError): ErrorDescription {
   const cause = toDomainError(error.cause);
   if (cause instanceof DomainError) {
     return {
@@ -39,22 +65,11 @@ export function describeError(error: TRPCError): ErrorDescription {
     };
   }
   const code = trpcToErrorCode[error.code];
-  if (code) {
-    return {
-      code,
-      httpStatus: httpStatusOf[errorCodeToTrpc[code]],
-      message: error.message,
-      issues: [],
-      retryAfterSeconds: undefined,
-    };
-  }
-  return {
-    code: "INTERNAL_ERROR",
-    httpStatus: 500,
-    message: "Internal server error; the request id in X-Request-Id identifies it in the logs.",
-    issues: [],
-    retryAfterSeconds: undefined,
-  };
+  if (code) return describeTransportError(code, error.message);
+  return describeTransportError(
+    "INTERNAL_ERROR",
+    "Internal server error; the request id in X-Request-Id identifies it in the logs.",
+  );
 }
 
 /** Re-throws a domain (or infrastructure) failure as the TRPCError whose code fixes its HTTP status. */

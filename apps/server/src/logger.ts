@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pino, { type Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -29,21 +28,17 @@ export function createLogger(options: {
   return options.destination ? pino(config, options.destination) : pino(config);
 }
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** Accepts a caller's X-Request-Id when it is sane, otherwise makes one; echoes it back. */
-function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const incoming = req.headers["x-request-id"];
-  const id = typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
-  res.setHeader("X-Request-Id", id);
-  return id;
-}
-
-/** One log line per request, with its id, status and duration; 5xx at error level. */
-export function createHttpLogger(logger: Logger) {
+/**
+ * One log line per request, with its id (from `genReqId`), status and duration; 5xx at
+ * error level.
+ */
+export function createHttpLogger(
+  logger: Logger,
+  genReqId: (req: IncomingMessage, res: ServerResponse) => string,
+) {
   return pinoHttp({
     logger,
-    genReqId: requestId,
+    genReqId,
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
     serializers: {
       // The path only: query strings carry identifiers (emails) that logs need not keep.

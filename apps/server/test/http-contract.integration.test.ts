@@ -136,6 +136,28 @@ describe("HTTP contract", () => {
     expect(await failed.json()).toMatchObject({ request_id: "trace-42" });
   });
 
+  it("answers REST errors with exactly { code, message, issues?, request_id }, tRPC with the same code and message", async () => {
+    await using server = await startTestServer();
+    const missing = "63a1f1234abc5678def12345";
+    const rest = await server.api(`/api/users/id?id=${missing}`, { headers: { "x-request-id": "trace-7" } });
+    expect(rest.status).toBe(404);
+    const body = await json(rest);
+    expect(Object.keys(body).sort()).toEqual(["code", "message", "request_id"]);
+    expect(body).toMatchObject({ code: "USER_NOT_FOUND", request_id: "trace-7" });
+    const invalid = await json(await server.api("/api/users/id?id=nope"));
+    expect(Object.keys(invalid).sort()).toEqual(["code", "issues", "message", "request_id"]);
+    const trpc = await server.api(
+      `/trpc/users.byId?input=${encodeURIComponent(JSON.stringify({ id: missing }))}`,
+    );
+    expect(trpc.status).toBe(404);
+    const { error } = await json<{ error: { message: string; data: Record<string, unknown> } }>(trpc);
+    expect(error.message).toBe(body.message);
+    expect(error.data).toMatchObject({ code: "USER_NOT_FOUND", httpStatus: 404 });
+    const unsupported = await server.api("/api/users/", { method: "POST", body: "x=1" });
+    expect(unsupported.status).toBe(415);
+    expect(Object.keys(await json(unsupported)).sort()).toEqual(["code", "message", "request_id"]);
+  });
+
   it("serves a valid OpenAPI 3 document that documents the error body", async () => {
     await using server = await startTestServer();
     const document = await json<OpenApiDocument>(await fetch(`${server.url}/api/openapi.json`));

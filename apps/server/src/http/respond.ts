@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ErrorCode } from "../error-codes";
+import type { ErrorDescription } from "../errors";
 
 /** The JSON body of every REST error. */
 export type RestErrorBody = {
@@ -9,23 +10,35 @@ export type RestErrorBody = {
   request_id?: string;
 };
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** Writes a JSON response (unless the client already got one). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) return;
   const payload = JSON.stringify(body);
   res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(payload));
   res.end(payload);
 }
 
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  error: { code: ErrorCode; message: string },
-): void {
+/**
+ * The one way a REST error is answered, from its description: status, Retry-After (429,
+ * 503) and `{ code, message, issues?, request_id }`.
+ */
+export function sendError(res: ServerResponse, error: ErrorDescription): void {
   const requestId = res.getHeader("X-Request-Id");
   const body: RestErrorBody = {
-    ...error,
+    code: error.code,
+    message: error.message,
+    ...(error.issues.length > 0 ? { issues: error.issues } : {}),
     ...(typeof requestId === "string" ? { request_id: requestId } : {}),
   };
-  sendJson(res, status, body);
+  const headers: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
+  sendJson(res, error.httpStatus, body, headers);
 }

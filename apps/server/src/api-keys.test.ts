@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createApiKeyVerifier } from "./auth";
+import { createApiKeyVerifier } from "./api-keys";
 
 describe("API key verifier", () => {
   const verify = createApiKeyVerifier({
