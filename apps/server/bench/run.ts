@@ -3,8 +3,8 @@
  * connections and duration per target, alternating targets to cancel drift, after an
  * unmeasured warm-up of each. Besides latency and throughput it reads the CPU time each
  * process spent per request (/proc), which stays meaningful when the load generator, the
- * database and the servers share a few cores. Writes bench/results/<date>.json and .md
- * (with an SVG chart). `--duration` seconds per run (default 10), `--rounds` (default 3),
+ * database and the servers share a few cores. Writes bench/results/latest.json and .md
+ * (with an SVG chart), replacing the previous report (history lives in git). `--duration` seconds per run (default 10), `--rounds` (default 3),
  * `--warmup` seconds per target (default 3), `--env NAME=value` (repeatable) for the
  * service's settings, e.g. `--env PASSWORD_HASH_CONCURRENCY=1`; `--smoke` is a short run (2 s, 1 round) whose report goes to a
  * temporary folder, for CI to check that the benchmark still runs. `--layers` measures the

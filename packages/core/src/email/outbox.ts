@@ -19,9 +19,9 @@ export interface EmailOutbox {
   queue<Vars>(email: QueuedEmail<Vars>): Promise<void>;
   /**
    * Queues an email, then runs `write`, the change it announces. When the write throws or
-   * answers null/false, the email is discarded (were that to fail too, the kind's send-time
-   * rule drops it), so no email is lost for a change that happened and none goes out for
-   * one that did not.
+   * answers null/false, the email is discarded, so no email is lost for a change that
+   * happened and none goes out for one that did not. (Were the discard to fail too, the
+   * kinds with a send-time rule, the codes, drop it; a notice would still go out.)
    */
   queueWith<Vars, T>(email: QueuedEmail<Vars>, write: () => Promise<T>): Promise<T>;
   /** Removes a user's queued email (of some kinds, or all when the user is deleted). */

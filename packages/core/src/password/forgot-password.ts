@@ -38,22 +38,21 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
       await deps.resetTokens.create({ userId: user.id, tokenHash: hashCode(deps.codeKey, token), expiresAt });
       const link = new URL(deps.reset.url);
       link.searchParams.set("token", token);
-      await deps.outbox.queueWith(
-        {
-          kind: passwordResetEmail,
-          userId: user.id,
-          ref: "link",
-          vars: {
-            to: user.email,
-            firstName: user.first_name,
-            link: link.toString(),
-            expiresInMinutes: deps.reset.expirationMinutes,
-          },
+      // Queued before the cooldown is written: should that write fail, the link still goes out.
+      await deps.outbox.queue({
+        kind: passwordResetEmail,
+        userId: user.id,
+        ref: "link",
+        vars: {
+          to: user.email,
+          firstName: user.first_name,
+          link: link.toString(),
+          expiresInMinutes: deps.reset.expirationMinutes,
         },
-        () => deps.users.setResetRequestedAt(user.id, new Date()),
-      );
+      });
+      await deps.users.setResetRequestedAt(user.id, new Date());
     } catch (error) {
-      // Nothing was sent: the next request may try again at once.
+      // The cooldown was not written: the next request may try again at once.
       await deps.claims.release(claim).catch(() => {});
       throw error;
     }
