@@ -20,6 +20,9 @@ export default defineConfig({
           name: "unit",
           include: ["{apps,packages,tooling}/*/src/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
+          // Pure tests (in-memory fakes, timers restored after each): one module graph for
+          // all files instead of one per file, 2 s instead of 10 s on two cores.
+          isolate: false,
         },
       },
       {

@@ -16,7 +16,13 @@ import { createSecondFactor, recoveryCodeHash } from "../src/mfa/second-factor";
 import { currentTotp, newRecoveryCodes, newTotpSecret } from "../src/mfa/totp";
 import { createCodeChecker } from "../src/one-time-codes";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
-import type { ClaimStore, ResetTokenRecord, ResetTokenStore, RunInBackground, UserRepository } from "../src/ports";
+import type {
+  ClaimStore,
+  ResetTokenRecord,
+  ResetTokenStore,
+  RunInBackground,
+  UserRepository,
+} from "../src/ports";
 import { createThrottle } from "../src/throttle";
 import { normalizeKey } from "../src/users/schemas";
 import { type NewUser, type PublicUserRecord, publicUserFields, type UserRecord } from "../src/users/user";
@@ -24,7 +30,11 @@ import { type NewUser, type PublicUserRecord, publicUserFields, type UserRecord 
 const newId = () => randomBytes(12).toString("hex");
 
 /** Makes the next call of `object[method]` reject with `error` (once). */
-export function failNext<T extends object>(object: T, method: keyof T, error = new Error("injected fault")): void {
+export function failNext<T extends object>(
+  object: T,
+  method: keyof T,
+  error = new Error("injected fault"),
+): void {
   const original = object[method];
   if (typeof original !== "function") throw new Error(`${String(method)} is not a method`);
   object[method] = ((..._args: unknown[]) => {
@@ -62,7 +72,10 @@ export function fakeClaims(): FakeClaims {
   };
 }
 
-export type FakeUsers = UserRepository & { all(): UserRecord[]; set(id: string, changes: Partial<UserRecord>): void };
+export type FakeUsers = UserRepository & {
+  all(): UserRecord[];
+  set(id: string, changes: Partial<UserRecord>): void;
+};
 
 export function fakeUsers(): FakeUsers {
   const users = new Map<string, UserRecord>();
@@ -73,8 +86,16 @@ export function fakeUsers(): FakeUsers {
   };
   const publicOf = (user: UserRecord | undefined): PublicUserRecord | null =>
     user
-      ? ({ id: user.id, ...Object.fromEntries(publicUserFields.map((f) => [f, structuredClone(user[f])])) } as PublicUserRecord)
+      ? ({
+          id: user.id,
+          ...Object.fromEntries(publicUserFields.map((f) => [f, structuredClone(user[f])])),
+        } as PublicUserRecord)
       : null;
+  const taken = (username: string, email: string) => {
+    const all = [...users.values()];
+    if (all.some((u) => u.username_key === normalizeKey(username))) return "USERNAME_TAKEN" as const;
+    return all.some((u) => u.email_key === normalizeKey(email)) ? ("EMAIL_TAKEN" as const) : null;
+  };
   const update = (id: string, changes: Partial<UserRecord>) => {
     const user = users.get(id);
     if (!user) return null;
@@ -83,14 +104,11 @@ export function fakeUsers(): FakeUsers {
   };
   return {
     newId,
-    async findTaken(username, email) {
-      const all = [...users.values()];
-      if (all.some((u) => u.username_key === normalizeKey(username))) return "USERNAME_TAKEN";
-      return all.some((u) => u.email_key === normalizeKey(email)) ? "EMAIL_TAKEN" : null;
-    },
+    findTaken: async (username, email) => taken(username, email),
     async insert(user) {
-      const taken = await this.findTaken(user.username, user.email);
-      if (taken) throw takenError(taken);
+      // Checked and stored with no await between, like a unique index: one of two wins.
+      const which = taken(user.username, user.email);
+      if (which) throw takenError(which);
       const now = new Date();
       const record: UserRecord = {
         ...structuredClone(user),
@@ -147,7 +165,10 @@ export function fakeUsers(): FakeUsers {
     async setPasswordHash(id, hash, how) {
       const user = users.get(id);
       if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return;
-      update(id, { password_hash: hash, ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}) });
+      update(id, {
+        password_hash: hash,
+        ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}),
+      });
     },
     async setResetRequestedAt(id, at) {
       update(id, { reset_requested_at: at });
@@ -155,8 +176,17 @@ export function fakeUsers(): FakeUsers {
     async updateMfa(id, { mfa_enabled, mfa }) {
       const user = users.get(id);
       if (!user) return null;
-      const current = user.mfa ?? { secret_enc: null, pending_secret_enc: null, pending_id: null, last_step: null, recovery_hashes: [] };
-      return update(id, { ...(mfa_enabled === undefined ? {} : { mfa_enabled }), mfa: { ...current, ...mfa } });
+      const current = user.mfa ?? {
+        secret_enc: null,
+        pending_secret_enc: null,
+        pending_id: null,
+        last_step: null,
+        recovery_hashes: [],
+      };
+      return update(id, {
+        ...(mfa_enabled === undefined ? {} : { mfa_enabled }),
+        mfa: { ...current, ...mfa },
+      });
     },
     async removeRecoveryHash(id, hash) {
       const user = users.get(id);
@@ -186,7 +216,13 @@ export function fakeResetTokens(): ResetTokenStore & { all(): ResetTokenRecord[]
   const tokens: ResetTokenRecord[] = [];
   return {
     async create({ userId, tokenHash, expiresAt }) {
-      tokens.push({ id: newId(), user_id: userId, token_hash: tokenHash, expires_at: expiresAt, created_at: new Date() });
+      tokens.push({
+        id: newId(),
+        user_id: userId,
+        token_hash: tokenHash,
+        expires_at: expiresAt,
+        created_at: new Date(),
+      });
     },
     findByHash: async (hash) => structuredClone(tokens.find((t) => t.token_hash === hash) ?? null),
     async deleteForUser(userId) {
@@ -196,7 +232,12 @@ export function fakeResetTokens(): ResetTokenStore & { all(): ResetTokenRecord[]
   };
 }
 
-type StoredMessage = ClaimedMessage & { status: "pending" | "sent" | "failed" | "dropped"; dueAt: Date; owner: string | null; lastError: string | null };
+type StoredMessage = ClaimedMessage & {
+  status: "pending" | "sent" | "failed" | "dropped";
+  dueAt: Date;
+  owner: string | null;
+  lastError: string | null;
+};
 
 export type FakeOutboxStore = OutboxStore & { messages(): StoredMessage[] };
 
@@ -211,12 +252,25 @@ export function fakeOutboxStore(): FakeOutboxStore {
     async enqueue({ userId, kind, ref, email }) {
       const id = newId();
       const now = new Date();
-      messages.set(id, { id, userId, kind, ref, email, attempts: 0, createdAt: now, status: "pending", dueAt: now, owner: null, lastError: null });
+      messages.set(id, {
+        id,
+        userId,
+        kind,
+        ref,
+        email,
+        attempts: 0,
+        createdAt: now,
+        status: "pending",
+        dueAt: now,
+        owner: null,
+        lastError: null,
+      });
       return id;
     },
     discard: async (id) => void messages.delete(id),
     async discardForUser(userId, kinds) {
-      for (const [id, m] of messages) if (m.userId === userId && (!kinds || kinds.includes(m.kind))) messages.delete(id);
+      for (const [id, m] of messages)
+        if (m.userId === userId && (!kinds || kinds.includes(m.kind))) messages.delete(id);
     },
     async claimNext(owner) {
       const due = [...messages.values()]
@@ -233,7 +287,12 @@ export function fakeOutboxStore(): FakeOutboxStore {
     async retryLater(id, owner, { at, error, countAttempt }) {
       const message = messages.get(id);
       if (message?.owner !== owner) return;
-      Object.assign(message, { owner: null, dueAt: at, lastError: error, attempts: message.attempts + (countAttempt ? 1 : 0) });
+      Object.assign(message, {
+        owner: null,
+        dueAt: at,
+        lastError: error,
+        attempts: message.attempts + (countAttempt ? 1 : 0),
+      });
     },
     async stats() {
       const pending = [...messages.values()].filter((m) => m.status === "pending");
@@ -244,7 +303,8 @@ export function fakeOutboxStore(): FakeOutboxStore {
     async purgeFinished(before) {
       let purged = 0;
       for (const [id, m] of messages)
-        if ((m.status === "sent" || m.status === "dropped") && m.createdAt < before) purged += Number(messages.delete(id));
+        if ((m.status === "sent" || m.status === "dropped") && m.createdAt < before)
+          purged += Number(messages.delete(id));
       return purged;
     },
     messages: () => [...messages.values()].map((m) => structuredClone(m)),
@@ -327,7 +387,10 @@ export const seedPassword = "correct horse battery staple";
 
 let seeded = 0;
 
-export type SeedOverrides = Partial<Omit<NewUser, "id" | "password_hash">> & { password?: string; createdAt?: Date };
+export type SeedOverrides = Partial<Omit<NewUser, "id" | "password_hash">> & {
+  password?: string;
+  createdAt?: Date;
+};
 
 /**
  * Inserts a user: active, role "user", no MFA, unless overridden; its hash is
@@ -367,7 +430,10 @@ export async function storedUser(fakes: Pick<Fakes, "users">, id: string): Promi
 }
 
 /** Turns MFA on for a user (as a confirmed enrolment leaves it); returns the secret and recovery codes. */
-export async function seedMfa(fakes: Fakes, userId: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+export async function seedMfa(
+  fakes: Fakes,
+  userId: string,
+): Promise<{ secret: string; recoveryCodes: string[] }> {
   const secret = newTotpSecret();
   const recoveryCodes = newRecoveryCodes();
   await fakes.users.updateMfa(userId, {
@@ -384,7 +450,8 @@ export async function seedMfa(fakes: Fakes, userId: string): Promise<{ secret: s
 }
 
 /** The code an authenticator shows `steps` 30-second steps from now. */
-export const totpIn = (secret: string, steps = 0) => currentTotp(secret, Math.floor(Date.now() / 1000) + 30 * steps);
+export const totpIn = (secret: string, steps = 0) =>
+  currentTotp(secret, Math.floor(Date.now() / 1000) + 30 * steps);
 
 /** A 6-digit code that no step near now (two either side) of `secret` produces. */
 export async function wrongTotp(secret: string): Promise<string> {
@@ -400,11 +467,19 @@ export const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000
 
 /** The activation-code checker, as the server builds it. */
 export const activationCodes = (fakes: Fakes) =>
-  createCodeChecker({ claims: fakes.claims, codeKey: fakes.keys.codeHashing, keyOf: claimKeys.activationCode });
+  createCodeChecker({
+    claims: fakes.claims,
+    codeKey: fakes.keys.codeHashing,
+    keyOf: claimKeys.activationCode,
+  });
 
 /** The email-change-code checker, as the server builds it. */
 export const emailChangeCodes = (fakes: Fakes) =>
-  createCodeChecker({ claims: fakes.claims, codeKey: fakes.keys.codeHashing, keyOf: claimKeys.emailChangeCode });
+  createCodeChecker({
+    claims: fakes.claims,
+    codeKey: fakes.keys.codeHashing,
+    keyOf: claimKeys.emailChangeCode,
+  });
 
 export type ThrottleLimits = { account: number; ip: number | null; mfa: number; windowSeconds: number };
 
@@ -425,7 +500,12 @@ export const loginAttemptsFor = (fakes: Fakes, limits: ThrottleLimits = testLimi
       ip:
         limits.ip === null
           ? null
-          : createThrottle({ claims: fakes.claims, name: "password-ip", limit: limits.ip, windowSeconds: limits.windowSeconds }),
+          : createThrottle({
+              claims: fakes.claims,
+              name: "password-ip",
+              limit: limits.ip,
+              windowSeconds: limits.windowSeconds,
+            }),
     },
   });
 
@@ -434,7 +514,12 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
   createSecondFactor({
     users: fakes.users,
     claims: fakes.claims,
-    throttle: createThrottle({ claims: fakes.claims, name: "mfa", limit: limits.mfa, windowSeconds: limits.windowSeconds }),
+    throttle: createThrottle({
+      claims: fakes.claims,
+      name: "mfa",
+      limit: limits.mfa,
+      windowSeconds: limits.windowSeconds,
+    }),
     encryptionKey: fakes.keys.encryption,
     codeKey: fakes.keys.codeHashing,
   });

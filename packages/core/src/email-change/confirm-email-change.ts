@@ -45,9 +45,12 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
       case "used":
         throw notPending("This change was already confirmed.");
     }
-    // The notice to the old address is queued first, so that it cannot be lost after the change.
-    const updated = await deps.outbox
-      .queueWith(
+    const updated = await (async () => {
+      // Reset links went to the old address: they die before it changes, so that no fault
+      // can leave them working afterwards.
+      await deps.resetTokens.deleteForUser(user.id);
+      // The notice to the old address is queued first, so that it cannot be lost after the change.
+      return deps.outbox.queueWith(
         {
           kind: emailChangedEmail,
           userId: user.id,
@@ -55,14 +58,13 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
           vars: { to: user.email, firstName: user.first_name, newEmail: change.new_email },
         },
         () => deps.users.applyEmailChange(user.id, change.code_id),
-      )
-      .catch(async (error: unknown) => {
-        await checked.undo().catch(() => {});
-        throw error;
-      });
+      );
+    })().catch(async (error: unknown) => {
+      // Not changed after all: let a retry with the same code through.
+      await checked.undo().catch(() => {});
+      throw error;
+    });
     if (!updated) throw notPending("The change was replaced by a newer request.");
-    // Reset links went to the old address: they die with it, queued or not.
-    await deps.resetTokens.deleteForUser(user.id);
     await deps.outbox.discardForUser(user.id, [passwordResetEmail]);
     return toUser(updated);
   };

@@ -44,15 +44,26 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
       }
     }
     const { code, state } = deps.codes.newCode(deps.codeLifetimeMinutes);
-    await deps.outbox.queueWith(
-      {
-        kind: emailChangeCodeEmail,
-        userId: user.id,
-        ref: state.code_id,
-        vars: { to: newEmail, firstName: user.first_name, code, expiresInMinutes: deps.codeLifetimeMinutes },
-      },
-      () => deps.users.setEmailChange(user.id, { ...state, new_email: newEmail, new_email_key: key }),
-    );
+    await deps.outbox
+      .queueWith(
+        {
+          kind: emailChangeCodeEmail,
+          userId: user.id,
+          ref: state.code_id,
+          vars: {
+            to: newEmail,
+            firstName: user.first_name,
+            code,
+            expiresInMinutes: deps.codeLifetimeMinutes,
+          },
+        },
+        () => deps.users.setEmailChange(user.id, { ...state, new_email: newEmail, new_email_key: key }),
+      )
+      .catch(async (error: unknown) => {
+        // Nothing was replaced: a later request may replace the pending code.
+        if (pending) await deps.codes.releaseReplacement(pending).catch(() => {});
+        throw error;
+      });
     return { message: "A confirmation code has been sent to the new address." };
   };
 }

@@ -54,13 +54,18 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       const user = await find(id);
       // Retire the pending enrolment first, so that a confirm racing this call cannot
       // switch MFA on with the secret being replaced.
-      const previous = user.mfa?.pending_id;
-      if (previous && !(await claims.claim(claimKeys.mfaEnrolment(previous), claimKeys.userGroup(user.id))))
-        throw alreadyEnabled();
+      const retired = user.mfa?.pending_id ? claimKeys.mfaEnrolment(user.mfa.pending_id) : null;
+      if (retired && !(await claims.claim(retired, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
       const secret = newTotpSecret();
-      await users.updateMfa(user.id, {
-        mfa: { pending_secret_enc: encrypt(deps.encryptionKey, secret), pending_id: randomId() },
-      });
+      await users
+        .updateMfa(user.id, {
+          mfa: { pending_secret_enc: encrypt(deps.encryptionKey, secret), pending_id: randomId() },
+        })
+        .catch(async (error: unknown) => {
+          // The old enrolment stays pending: give it back, or enable and confirm would refuse forever.
+          if (retired) await claims.release(retired).catch(() => {});
+          throw error;
+        });
       return { ...(await qrOf(user, secret)), secret };
     },
 

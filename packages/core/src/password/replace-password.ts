@@ -17,16 +17,20 @@ export type ReplacePassword = (user: UserRecord, passwordHash: string) => Promis
 
 export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePassword {
   return async (user, passwordHash) => {
-    await deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() });
+    // The notice is queued before the write it announces (and discarded if that fails), so
+    // a fault in what follows cannot leave a changed password unannounced.
+    await deps.outbox.queueWith(
+      {
+        kind: passwordChangedEmail,
+        userId: user.id,
+        ref: "notice",
+        vars: { to: user.email, firstName: user.first_name },
+      },
+      () => deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }),
+    );
     // Links made before this instant are refused by the reset even if this fails.
     await deps.resetTokens.deleteForUser(user.id);
     await deps.attempts.clearAccount(user.id);
-    await deps.outbox.queue({
-      kind: passwordChangedEmail,
-      userId: user.id,
-      ref: "notice",
-      vars: { to: user.email, firstName: user.first_name },
-    });
   };
 }
 

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import {
+  createFakes,
+  domainErrorOf,
+  secondFactorFor,
+  seedMfa,
+  seedUser,
+  storedUser,
+  testLimits,
+  totpIn,
+  wrongTotp,
+} from "../../test/fakes";
+import { deriveKeys, encrypt } from "../crypto";
+
+async function setup() {
+  const f = createFakes();
+  const secondFactor = secondFactorFor(f);
+  const { user: seeded } = await seedUser(f);
+  const { secret, recoveryCodes } = await seedMfa(f, seeded.id);
+  /** The user as a login reads it now. */
+  const user = () => storedUser(f, seeded.id);
+  return { f, secondFactor, id: seeded.id, user, secret, recoveryCodes };
+}
+
+describe("second factor", () => {
+  it("require: nothing asked of users without MFA", async () => {
+    const f = createFakes();
+    const { user } = await seedUser(f);
+    await secondFactorFor(f).require(user, undefined);
+    await secondFactorFor(f).require(user, "whatever");
+  });
+
+  it("require: MFA_REQUIRED without a code, INVALID_MFA_CODE for a wrong one, passes the right one", async () => {
+    const { secondFactor, user, secret } = await setup();
+    expect((await domainErrorOf(secondFactor.require(await user(), undefined))).code).toBe("MFA_REQUIRED");
+    expect((await domainErrorOf(secondFactor.require(await user(), ""))).code).toBe("MFA_REQUIRED");
+    expect((await domainErrorOf(secondFactor.require(await user(), await wrongTotp(secret)))).code).toBe(
+      "INVALID_MFA_CODE",
+    );
+    await secondFactor.require(await user(), await totpIn(secret));
+  });
+
+  it("accepts a TOTP code once: a replay is refused, even from a stale read of the user", async () => {
+    const { secondFactor, user, secret } = await setup();
+    const stale = await user();
+    const code = await totpIn(secret);
+    await secondFactor.verify(stale, code);
+    expect((await domainErrorOf(secondFactor.verify(stale, code))).code).toBe("INVALID_MFA_CODE");
+    expect((await domainErrorOf(secondFactor.verify(await user(), code))).code).toBe("INVALID_MFA_CODE");
+  });
+
+  it("refuses codes of steps before the last one accepted", async () => {
+    const { secondFactor, user, secret } = await setup();
+    await secondFactor.verify(await user(), await totpIn(secret, 1));
+    const earlier = await totpIn(secret);
+    if (earlier !== (await totpIn(secret, 1))) {
+      expect((await domainErrorOf(secondFactor.verify(await user(), earlier))).code).toBe("INVALID_MFA_CODE");
+    }
+  });
+
+  it("lets one of several simultaneous logins with the same code through", async () => {
+    const { secondFactor, user, secret } = await setup();
+    const code = await totpIn(secret);
+    const read = await user();
+    const results = await Promise.allSettled([1, 2, 3].map(() => secondFactor.verify(read, code)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  });
+
+  it("accepts each recovery code once, ignoring case and separators, and removes it", async () => {
+    const { f, secondFactor, user, recoveryCodes, id } = await setup();
+    const [code, other] = recoveryCodes;
+    if (!code || !other) throw new Error("expected recovery codes");
+    const typed = code.toLowerCase().replace("-", " ");
+    await secondFactor.verify(await user(), typed);
+    expect((await domainErrorOf(secondFactor.verify(await user(), code))).code).toBe("INVALID_MFA_CODE");
+    expect((await storedUser(f, id)).mfa?.recovery_hashes).toHaveLength(recoveryCodes.length - 1);
+    await secondFactor.verify(await user(), other);
+  });
+
+  it("uses a recovery code once under concurrency, even from one stale read", async () => {
+    const { secondFactor, user, recoveryCodes } = await setup();
+    const read = await user();
+    const code = recoveryCodes[0] ?? "";
+    const results = await Promise.allSettled([1, 2, 3].map(() => secondFactor.verify(read, code)));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  });
+
+  it(`answers 429 after ${testLimits.mfa} wrong codes, even for a right one; a success forgets failures`, async () => {
+    const { secondFactor, user, secret } = await setup();
+    const wrong = await wrongTotp(secret);
+    for (let n = 0; n < testLimits.mfa - 1; n++)
+      await domainErrorOf(secondFactor.verify(await user(), wrong));
+    await secondFactor.verify(await user(), await totpIn(secret));
+    for (let n = 0; n < testLimits.mfa; n++) {
+      expect((await domainErrorOf(secondFactor.verify(await user(), wrong))).code).toBe("INVALID_MFA_CODE");
+    }
+    const error = await domainErrorOf(secondFactor.verify(await user(), await totpIn(secret, 1)));
+    expect(error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(testLimits.windowSeconds);
+  });
+
+  it("refuses every code when the secret was sealed with another key (no crash)", async () => {
+    const { f, secondFactor, id, user, secret } = await setup();
+    const otherKey = deriveKeys("another secret key").encryption;
+    const { mfa } = await user();
+    if (!mfa) throw new Error("MFA state expected");
+    f.users.set(id, { mfa: { ...mfa, secret_enc: encrypt(otherKey, secret) } });
+    expect((await domainErrorOf(secondFactor.verify(await user(), await totpIn(secret)))).code).toBe(
+      "INVALID_MFA_CODE",
+    );
+  });
+
+  it("refuses a TOTP code of a user without a secret", async () => {
+    const f = createFakes();
+    const { user } = await seedUser(f);
+    expect((await domainErrorOf(secondFactorFor(f).verify(user, "123456"))).code).toBe("INVALID_MFA_CODE");
+  });
+});
