@@ -14,6 +14,7 @@ import {
   createForgotPassword,
   createGetActiveUserByIdentifier,
   createGetUserById,
+  createHashSuccession,
   createHealthService,
   createListUsers,
   createLoginAttempts,
@@ -87,7 +88,8 @@ export async function createContainer(settings: Settings, logger: Logger) {
     encryptionKey: keys.encryption,
     codeKey,
   });
-  const replacePassword = createReplacePassword({ users, resetTokens, attempts, outbox });
+  const succession = createHashSuccession({ claims, users });
+  const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const background = new Set<Promise<void>>();
   const { activation, passwordReset } = settings;
 
@@ -109,10 +111,10 @@ export async function createContainer(settings: Settings, logger: Logger) {
     }),
     getUserById: createGetUserById({ users }),
     getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims }),
+    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
     listUsers: createListUsers({ users }),
     updateProfile: createUpdateProfile({ users }),
-    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor }),
+    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
     forgotPassword: createForgotPassword({
       users,
       resetTokens,
@@ -170,7 +172,8 @@ export async function createContainer(settings: Settings, logger: Logger) {
     health: createHealthService({ connection, outbox: store, timeoutMs: settings.mongodb.timeoutMs }),
     /**
      * Starts the background work of this process: email delivery, and every minute the
-     * claims sweep and the purge of finished outbox messages past their retention.
+     * claims sweep, the purge of finished outbox messages past their retention and the
+     * purge of expired reset links.
      */
     startBackgroundWork() {
       worker.start();
@@ -180,6 +183,9 @@ export async function createContainer(settings: Settings, logger: Logger) {
         store
           .purgeFinished(new Date(Date.now() - retentionMs))
           .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed"));
+        resetTokens
+          .purgeExpired(new Date())
+          .catch((error: unknown) => logger.warn({ err: error }, "reset link purge failed"));
       }, 60_000);
       sweeper.unref();
     },

@@ -20,6 +20,8 @@ export const claimKeys = {
   emailChangeCode: (codeId: string, what: string) => `email-change:${codeId}:${what}`,
   /** One reset email per cooldown: keyed by the previous request's time. */
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
+  /** The replacement of one stored password hash (by a change, or once by an upgrade). */
+  passwordHash: (userId: string, hashDigest: string) => `password-hash:${userId}:${hashDigest}`,
   /** The single use of a reset link. */
   resetToken: (tokenId: string) => `reset-token:${tokenId}`,
   /** The end of one MFA enrolment (confirmed, or replaced by a new enable). */

@@ -46,6 +46,7 @@ export { type CodeChecker, createCodeChecker } from "./one-time-codes";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
+export { createHashSuccession, type HashSuccession } from "./password/hash-succession";
 export {
   createPasswordHasher,
   isHasherBusy,

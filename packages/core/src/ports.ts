@@ -132,15 +132,19 @@ export type ResetTokenRecord = {
   id: string;
   user_id: string;
   token_hash: string;
+  /** The normalised address the link was sent to; null on links made before it was stored. */
+  email_key: string | null;
   expires_at: Date;
   created_at: Date;
 };
 
 export interface ResetTokenStore {
-  create(input: { userId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
+  create(input: { userId: string; tokenHash: string; emailKey: string; expiresAt: Date }): Promise<void>;
   findByHash(tokenHash: string): Promise<ResetTokenRecord | null>;
   /** Invalidates every outstanding token of a user. */
   deleteForUser(userId: string): Promise<void>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  purgeExpired(before: Date): Promise<number>;
 }
 
 /** Runs work the caller must not wait for (and whose timing must not show). */

@@ -15,6 +15,7 @@ import { createLoginAttempts } from "../src/login/login-attempts";
 import { createSecondFactor, recoveryCodeHash } from "../src/mfa/second-factor";
 import { currentTotp, newRecoveryCodes, newTotpSecret } from "../src/mfa/totp";
 import { createCodeChecker } from "../src/one-time-codes";
+import { createHashSuccession } from "../src/password/hash-succession";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
 import type {
   ClaimStore,
@@ -215,11 +216,12 @@ export function fakeUsers(): FakeUsers {
 export function fakeResetTokens(): ResetTokenStore & { all(): ResetTokenRecord[] } {
   const tokens: ResetTokenRecord[] = [];
   return {
-    async create({ userId, tokenHash, expiresAt }) {
+    async create({ userId, tokenHash, emailKey, expiresAt }) {
       tokens.push({
         id: newId(),
         user_id: userId,
         token_hash: tokenHash,
+        email_key: emailKey,
         expires_at: expiresAt,
         created_at: new Date(),
       });
@@ -227,6 +229,11 @@ export function fakeResetTokens(): ResetTokenStore & { all(): ResetTokenRecord[]
     findByHash: async (hash) => structuredClone(tokens.find((t) => t.token_hash === hash) ?? null),
     async deleteForUser(userId) {
       for (let i = tokens.length - 1; i >= 0; i--) if (tokens[i]?.user_id === userId) tokens.splice(i, 1);
+    },
+    async purgeExpired(before) {
+      const expired = tokens.filter((t) => t.expires_at < before);
+      for (const token of expired) tokens.splice(tokens.indexOf(token), 1);
+      return expired.length;
     },
     all: () => structuredClone(tokens),
   };
@@ -566,3 +573,7 @@ export async function domainErrorOf(promise: Promise<unknown>): Promise<DomainEr
   }
   throw new Error("expected a DomainError, but the call succeeded");
 }
+
+/** Who replaces a stored password hash (a change, or once an upgrade), over the fakes. */
+export const successionFor = (f: Fakes) =>
+  createHashSuccession({ claims: f.claims, users: f.users, waitMs: 200 });

@@ -74,7 +74,12 @@ describe("confirmEmailChange", () => {
 
   it("kills the reset links, stored and queued, that went to the old address", async () => {
     const { f, confirm, id, code, others } = await setup();
-    await f.resetTokens.create({ userId: id, tokenHash: "link", expiresAt: new Date(start + 60_000) });
+    await f.resetTokens.create({
+      userId: id,
+      tokenHash: "link",
+      emailKey: "owner@example.com",
+      expiresAt: new Date(start + 60_000),
+    });
     await f.outbox.queue({
       kind: passwordResetEmail,
       userId: id,
@@ -181,7 +186,12 @@ describe("confirmEmailChange", () => {
   // deletes nothing; unlike a password change, nothing else invalidates them).
   it("never changes the address while reset links sent to the old one still work", async () => {
     const { f, confirm, id, code } = await setup();
-    await f.resetTokens.create({ userId: id, tokenHash: "link", expiresAt: new Date(start + 60_000) });
+    await f.resetTokens.create({
+      userId: id,
+      tokenHash: "link",
+      emailKey: "owner@example.com",
+      expiresAt: new Date(start + 60_000),
+    });
     failNext(f.resetTokens, "deleteForUser");
     await expect(confirm({ id, code })).rejects.toThrow("injected fault");
     expect((await storedUser(f, id)).email).not.toBe("new@example.com");

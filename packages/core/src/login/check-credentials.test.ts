@@ -7,6 +7,7 @@ import {
   seedMfa,
   seedUser,
   storedUser,
+  successionFor,
   testLimits,
   totpIn,
   wrongTotp,
@@ -20,7 +21,13 @@ async function setup() {
   const f = createFakes();
   const attempts = loginAttemptsFor(f);
   const secondFactor = secondFactorFor(f);
-  const check = createCheckCredentials({ users: f.users, attempts, hasher: f.hasher, secondFactor });
+  const check = createCheckCredentials({
+    succession: successionFor(f),
+    users: f.users,
+    attempts,
+    hasher: f.hasher,
+    secondFactor,
+  });
   const { user, password } = await seedUser(f, { username: "alice", email: "Alice@Example.com" });
   return { f, attempts, secondFactor, check, user, password };
 }
@@ -179,6 +186,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, full: () => false }; // the hasher filled up after the early check
       const check = createCheckCredentials({
+        succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor({ ...f, hasher }),
         hasher,
@@ -213,6 +221,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, hash: () => Promise.reject(hasherBusyError()) };
       const check = createCheckCredentials({
+        succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor(f),
         hasher,
@@ -231,6 +240,7 @@ describe("checkCredentials", () => {
       const { user } = await seedUser(f, { username: "old" });
       f.users.set(user.id, { password_hash: "weak:old-password" });
       const check = createCheckCredentials({
+        succession: successionFor(f),
         users: {
           ...f.users,
           async findByIdentifier(identifier) {

@@ -1,5 +1,6 @@
 import { DomainError } from "../errors";
 import type { SecondFactor } from "../mfa/second-factor";
+import type { HashSuccession } from "../password/hash-succession";
 import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { PasswordStore, UserLookup } from "../ports";
 import type { User } from "../users/schemas";
@@ -12,6 +13,7 @@ export type CheckCredentialsDeps = {
   attempts: LoginAttempts;
   hasher: PasswordHasher;
   secondFactor: Pick<SecondFactor, "require">;
+  succession: Pick<HashSuccession, "claimUpgrade">;
 };
 
 export type CheckCredentials = (input: CheckCredentialsInput, request: { clientIp: string }) => Promise<User>;
@@ -46,7 +48,15 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
         if (isHasherBusy(error)) return null;
         throw error;
       });
-      if (upgraded) await users.setPasswordHash(user.id, upgraded, { replacing: user.password_hash });
+      const upgrade = upgraded ? await deps.succession.claimUpgrade(user) : null;
+      if (upgraded && upgrade) {
+        await users
+          .setPasswordHash(user.id, upgraded, { replacing: user.password_hash })
+          .catch(async (error) => {
+            await upgrade.release().catch(() => {});
+            throw error;
+          });
+      }
     }
     return toUser(user);
   };

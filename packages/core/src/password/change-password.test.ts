@@ -9,6 +9,7 @@ import {
   seedUser,
   single,
   storedUser,
+  successionFor,
   testLimits,
   totpIn,
   wrongTotp,
@@ -26,6 +27,7 @@ async function setup() {
   const attempts = loginAttemptsFor(f);
   const secondFactor = secondFactorFor(f);
   const replacePassword = createReplacePassword({
+    succession: successionFor(f),
     users: f.users,
     resetTokens: f.resetTokens,
     attempts,
@@ -38,7 +40,13 @@ async function setup() {
     secondFactor,
     replacePassword,
   });
-  const login = createCheckCredentials({ users: f.users, attempts, hasher: f.hasher, secondFactor });
+  const login = createCheckCredentials({
+    succession: successionFor(f),
+    users: f.users,
+    attempts,
+    hasher: f.hasher,
+    secondFactor,
+  });
   const { user, password } = await seedUser(f, { username: "alice", email: "alice@example.com" });
   const input = (overrides: Partial<ChangePasswordInput> = {}): ChangePasswordInput => ({
     id: user.id,
@@ -68,7 +76,12 @@ describe("changePassword", () => {
 
   it("ends outstanding reset links", async () => {
     const { f, change, user, input } = await setup();
-    await f.resetTokens.create({ userId: user.id, tokenHash: "h", expiresAt: new Date(Date.now() + 60_000) });
+    await f.resetTokens.create({
+      userId: user.id,
+      tokenHash: "h",
+      emailKey: "owner@example.com",
+      expiresAt: new Date(Date.now() + 60_000),
+    });
     await change(input(), request);
     expect(f.resetTokens.all()).toEqual([]);
   });

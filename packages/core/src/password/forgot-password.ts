@@ -35,7 +35,12 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
     try {
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
-      await deps.resetTokens.create({ userId: user.id, tokenHash: hashCode(deps.codeKey, token), expiresAt });
+      await deps.resetTokens.create({
+        userId: user.id,
+        tokenHash: hashCode(deps.codeKey, token),
+        emailKey: user.email_key,
+        expiresAt,
+      });
       const link = new URL(deps.reset.url);
       link.searchParams.set("token", token);
       // Queued before the cooldown is written: should that write fail, the link still goes out.

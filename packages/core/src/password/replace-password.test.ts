@@ -8,6 +8,7 @@ import {
   seedUser,
   single,
   storedUser,
+  successionFor,
   testLimits,
 } from "../../test/fakes";
 import { DomainError } from "../errors";
@@ -17,6 +18,7 @@ async function setup() {
   const f = createFakes();
   const attempts = loginAttemptsFor(f);
   const replacePassword = createReplacePassword({
+    succession: successionFor(f),
     users: f.users,
     resetTokens: f.resetTokens,
     attempts,
@@ -29,8 +31,18 @@ async function setup() {
   });
   const { user: bob } = await seedUser(f);
   const expiresAt = new Date(Date.now() + 60_000);
-  await f.resetTokens.create({ userId: user.id, tokenHash: "alice-link", expiresAt });
-  await f.resetTokens.create({ userId: bob.id, tokenHash: "bob-link", expiresAt });
+  await f.resetTokens.create({
+    userId: user.id,
+    tokenHash: "alice-link",
+    emailKey: "owner@example.com",
+    expiresAt,
+  });
+  await f.resetTokens.create({
+    userId: bob.id,
+    tokenHash: "bob-link",
+    emailKey: "owner@example.com",
+    expiresAt,
+  });
   const fail = async () => {
     const attempt = await attempts.start({ user, identifier: "alice", clientIp: "203.0.113.7" });
     await attempt.check(async () => false);

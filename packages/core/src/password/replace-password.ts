@@ -4,9 +4,11 @@ import { DomainError } from "../errors";
 import type { LoginAttempts } from "../login/login-attempts";
 import type { PasswordStore, ResetTokenStore } from "../ports";
 import type { UserRecord } from "../users/user";
+import type { HashSuccession } from "./hash-succession";
 
 export type ReplacePasswordDeps = {
   users: Pick<PasswordStore, "setPasswordHash">;
+  succession: Pick<HashSuccession, "beforeChange">;
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
   attempts: Pick<LoginAttempts, "clearAccount">;
   outbox: EmailOutbox;
@@ -17,6 +19,7 @@ export type ReplacePassword = (user: UserRecord, passwordHash: string) => Promis
 
 export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePassword {
   return async (user, passwordHash) => {
+    const succession = await deps.succession.beforeChange(user);
     // The notice is queued before the write it announces (and discarded if that fails), so
     // a fault in what follows cannot leave a changed password unannounced.
     await deps.outbox.queueWith(
@@ -26,7 +29,11 @@ export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePasswor
         ref: "notice",
         vars: { to: user.email, firstName: user.first_name },
       },
-      () => deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }),
+      () =>
+        deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }).catch(async (error) => {
+          await succession.release().catch(() => {});
+          throw error;
+        }),
     );
     // Links made before this instant are refused by the reset even if this fails.
     await deps.resetTokens.deleteForUser(user.id);

@@ -11,6 +11,7 @@ import {
   settleBackground,
   single,
   storedUser,
+  successionFor,
   testLimits,
   tokenIn,
 } from "../../test/fakes";
@@ -27,6 +28,7 @@ async function setup() {
   const f = createFakes();
   const attempts = loginAttemptsFor(f);
   const replacePassword = createReplacePassword({
+    succession: successionFor(f),
     users: f.users,
     resetTokens: f.resetTokens,
     attempts,
@@ -47,6 +49,7 @@ async function setup() {
     await f.resetTokens.create({
       userId,
       tokenHash: hashCode(f.keys.codeHashing, token),
+      emailKey: "alice@example.com",
       expiresAt: new Date(Date.now() + lifetimeMinutes * 60_000),
     });
     return token;
@@ -159,6 +162,14 @@ describe("resetPassword", () => {
     vi.setSystemTime(start + 2_000);
     expect((await domainErrorOf(reset(input(token)))).code).toBe("INVALID_OR_EXPIRED_TOKEN"); // ... but dead
     expect((await storedUser(f, user.id)).password_hash).toBe("hash:changed elsewhere");
+  });
+
+  it("refuses a link sent to an address the account no longer has", async () => {
+    const { f, reset, user, issue, input } = await setup();
+    const token = await issue();
+    f.users.set(user.id, { email: "alice@new.example.com", email_key: "alice@new.example.com" });
+    expect((await domainErrorOf(reset(input(token)))).code).toBe("INVALID_OR_EXPIRED_TOKEN");
+    expect((await storedUser(f, user.id)).password_hash).not.toBe(`hash:${newPassword}`);
   });
 
   it("refuses the username or email as the new password (any case), keeping the link usable", async () => {

@@ -30,8 +30,10 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
     if (!token || token.expires_at.getTime() <= Date.now()) throw invalidToken();
     const user = await deps.users.findById(token.user_id);
     if (!user) throw invalidToken();
-    // A link made before the last password change is dead, even if its deletion failed.
+    // A link made before the last password change is dead, even if its deletion failed; so is
+    // a link sent to an address the account no longer has.
     if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
+    if (token.email_key !== null && token.email_key !== user.email_key) throw invalidToken();
     assertPasswordPolicy(user, input.password);
     // Hashed before the link is claimed: a busy service leaves the link untouched.
     const passwordHash = await deps.hasher.hash(input.password);

@@ -1,11 +1,12 @@
-import { type Connection, type Model, Schema, Types } from "mongoose";
-
+import mongoose, { type Connection, type Model, Schema, Types } from "mongoose";
 import type { ResetTokenRecord, ResetTokenStore } from "../ports";
 
 type ResetTokenDocument = {
   _id: Types.ObjectId;
   user_id: Types.ObjectId;
   token_hash: string;
+  /** The normalised address the link was sent to (absent on links made before it was stored). */
+  email_key?: string;
   expires_at: Date;
   created_at: Date;
 };
@@ -14,7 +15,8 @@ const resetTokenSchema = new Schema<ResetTokenDocument>(
   {
     user_id: { type: Schema.Types.ObjectId, required: true, index: true },
     token_hash: { type: String, required: true, unique: true },
-    expires_at: { type: Date, required: true },
+    email_key: { type: String },
+    expires_at: { type: Date, required: true, index: true },
     created_at: { type: Date, required: true },
   },
   { collection: "password_resets", versionKey: false, strict: "throw" },
@@ -24,6 +26,7 @@ const toRecord = (doc: ResetTokenDocument): ResetTokenRecord => ({
   id: doc._id.toHexString(),
   user_id: doc.user_id.toHexString(),
   token_hash: doc.token_hash,
+  email_key: doc.email_key ?? null,
   expires_at: doc.expires_at,
   created_at: doc.created_at,
 });
@@ -35,11 +38,12 @@ export function createResetTokenRepository(
   const existing: Model<ResetTokenDocument> | undefined = connection.models.ResetToken;
   const Tokens = existing ?? connection.model<ResetTokenDocument>("ResetToken", resetTokenSchema);
   return {
-    async create({ userId, tokenHash, expiresAt }) {
+    async create({ userId, tokenHash, emailKey, expiresAt }) {
       await Tokens.create({
         _id: new Types.ObjectId(),
         user_id: new Types.ObjectId(userId),
         token_hash: tokenHash,
+        email_key: emailKey,
         expires_at: expiresAt,
         created_at: new Date(),
       });
@@ -50,6 +54,10 @@ export function createResetTokenRepository(
     },
     async deleteForUser(userId) {
       await Tokens.deleteMany({ user_id: new Types.ObjectId(userId) }).exec();
+    },
+    async purgeExpired(before) {
+      const result = await Tokens.deleteMany({ expires_at: mongoose.trusted({ $lt: before }) }).exec();
+      return result.deletedCount;
     },
     async ensureIndexes() {
       await Tokens.createCollection();

@@ -13,7 +13,12 @@ async function setup() {
     codes,
     codeLifetimeMinutes: 60,
   });
-  const remove = createDeleteUser({ users: f.users, outbox: f.outbox, claims: f.claims });
+  const remove = createDeleteUser({
+    users: f.users,
+    outbox: f.outbox,
+    claims: f.claims,
+    resetTokens: f.resetTokens,
+  });
   const registered = (username: string) =>
     register({
       username,
@@ -29,18 +34,26 @@ async function setup() {
 }
 
 describe("deleteUser", () => {
-  it("deletes by id, removing the user's queued email and claims, and nobody else's", async () => {
+  it("deletes by id, removing the user's queued email, reset links and claims, and nobody else's", async () => {
     const { f, remove, registered } = await setup();
     const alice = await registered("alice");
     const bob = await registered("bob");
-    for (const user of [alice, bob])
+    for (const user of [alice, bob]) {
       await f.claims.claim(`some-decision:${user.id}`, claimKeys.userGroup(user.id));
+      await f.resetTokens.create({
+        userId: user.id,
+        tokenHash: `link-of-${user.id}`,
+        emailKey: user.email,
+        expiresAt: new Date(Date.now() + 60_000),
+      });
+    }
 
     expect(await remove({ id: alice.id })).toEqual({ message: "User deleted." });
     expect(await f.users.findById(alice.id)).toBeNull();
     expect(f.store.messages().map((m) => m.userId)).toEqual([bob.id]);
     expect(await f.claims.count(claimKeys.userGroup(alice.id))).toBe(0);
     expect(await f.claims.count(claimKeys.userGroup(bob.id))).toBe(1);
+    expect(f.resetTokens.all().map((t) => t.user_id)).toEqual([bob.id]);
   });
 
   it("deletes by username or email", async () => {

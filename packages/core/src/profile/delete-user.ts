@@ -1,15 +1,16 @@
 import { claimKeys } from "../claim-keys";
 import type { EmailOutbox } from "../email/outbox";
-import type { ClaimStore, UserLookup, UserRemoval } from "../ports";
+import type { ClaimStore, ResetTokenStore, UserLookup, UserRemoval } from "../ports";
 import { userNotFound } from "./lookup";
 
 export type DeleteUser = (by: { id: string } | { identifier: string }) => Promise<{ message: string }>;
 
-/** Deletes a user and what belongs only to them (queued email, claims). */
+/** Deletes a user and what belongs only to them (queued email, reset links, claims). */
 export function createDeleteUser(deps: {
   users: UserLookup & UserRemoval;
   outbox: Pick<EmailOutbox, "discardForUser">;
   claims: Pick<ClaimStore, "releaseGroup">;
+  resetTokens: Pick<ResetTokenStore, "deleteForUser">;
 }): DeleteUser {
   return async (by) => {
     const user =
@@ -18,6 +19,7 @@ export function createDeleteUser(deps: {
       throw userNotFound("id" in by ? `the id ${by.id}` : "this identifier");
     }
     await deps.outbox.discardForUser(user.id);
+    await deps.resetTokens.deleteForUser(user.id);
     await deps.claims.releaseGroup(claimKeys.userGroup(user.id));
     return { message: "User deleted." };
   };
