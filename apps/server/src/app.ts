@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Settings } from "@usersvc/config";
 import type { Connection } from "mongoose";
 import { createApiKeyVerifier } from "./api-keys";
-import { type Container, createContainer } from "./container";
+import { type Container, type ContainerOptions, createContainer } from "./container";
 import { createContextFactory } from "./context";
 import { createRequestListener, type ListenerOptions } from "./http/listener";
 import type { Logger } from "./logger";
@@ -34,10 +34,10 @@ export type ListenerFactory = (
 export async function createApp(
   settings: Settings,
   logger: Logger,
-  options: { createListener?: ListenerFactory } = {},
+  options: { createListener?: ListenerFactory } & ContainerOptions = {},
 ): Promise<App> {
   const createListener = options.createListener ?? createRequestListener;
-  const container = await createContainer(settings, logger);
+  const container = await createContainer(settings, logger, options);
   const isAuthorized = createApiKeyVerifier({
     apiKeys: settings.apiKeys.keys,
     disabled: settings.apiKeys.disabled,

@@ -41,18 +41,30 @@ import { createMetrics } from "./metrics";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
+/** The ports a test may wrap (fault injection): the container's MongoDB adapters. */
+export type PortName = "users" | "claims" | "outbox" | "resetTokens";
+
+export type ContainerOptions = {
+  /** Tests only: wraps each MongoDB adapter before anything uses it. */
+  decoratePorts?: <T extends object>(name: PortName, port: T) => T;
+};
+
 /**
  * The composition root: settings -> database -> repositories -> use cases (and the outbox
  * worker). Everything but HTTP, so that an API process and a worker-only process build the
  * same graph. Wiring only: every rule lives in core.
  */
-export async function createContainer(settings: Settings, logger: Logger) {
+export async function createContainer(settings: Settings, logger: Logger, options: ContainerOptions = {}) {
+  const decorate = options.decoratePorts ?? (<T extends object>(_name: PortName, port: T) => port);
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
   const keys = deriveKeys(settings.secretKey);
-  const users = createUserRepository(connection);
-  const claims = createClaimStore(connection);
-  const store = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
-  const resetTokens = createResetTokenRepository(connection);
+  const users = decorate("users", createUserRepository(connection));
+  const claims = decorate("claims", createClaimStore(connection));
+  const store = decorate(
+    "outbox",
+    createOutboxRepository({ connection, claims, encryptionKey: keys.encryption }),
+  );
+  const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
     Promise.all([users, store, claims, resetTokens].map((repository) => repository.ensureIndexes())),
@@ -164,6 +176,17 @@ export async function createContainer(settings: Settings, logger: Logger) {
     },
   });
   let sweeper: NodeJS.Timeout | undefined;
+  const retentionMs = settings.outbox.retentionDays * 86_400_000;
+  const sweep = () =>
+    Promise.all([
+      claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed")),
+      store
+        .purgeFinished(new Date(Date.now() - retentionMs))
+        .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed")),
+      resetTokens
+        .purgeExpired(new Date())
+        .catch((error: unknown) => logger.warn({ err: error }, "reset link purge failed")),
+    ]).then(() => {});
 
   return {
     connection,
@@ -171,22 +194,14 @@ export async function createContainer(settings: Settings, logger: Logger) {
     useCases,
     health: createHealthService({ connection, outbox: store, timeoutMs: settings.mongodb.timeoutMs }),
     /**
-     * Starts the background work of this process: email delivery, and every minute the
-     * claims sweep, the purge of finished outbox messages past their retention and the
-     * purge of expired reset links.
+     * One pass of the minutely housekeeping: the claims sweep, the purge of finished outbox
+     * messages past their retention and the purge of expired reset links. Never throws.
      */
+    sweep,
+    /** Starts the background work of this process: email delivery, and `sweep` every minute. */
     startBackgroundWork() {
       worker.start();
-      const retentionMs = settings.outbox.retentionDays * 86_400_000;
-      sweeper ??= setInterval(() => {
-        claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed"));
-        store
-          .purgeFinished(new Date(Date.now() - retentionMs))
-          .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed"));
-        resetTokens
-          .purgeExpired(new Date())
-          .catch((error: unknown) => logger.warn({ err: error }, "reset link purge failed"));
-      }, 60_000);
+      sweeper ??= setInterval(() => void sweep(), 60_000);
       sweeper.unref();
     },
     /** Finishes background work (the message in hand, pending background tasks), then disconnects. */

@@ -6,6 +6,7 @@ import { type Collection, Types } from "mongoose";
 import { inject } from "vitest";
 import { type App, createApp } from "../src/app";
 import { createLogger } from "../src/logger";
+import type { FaultInjector } from "./faults";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -53,7 +54,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
  */
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { logLines?: string[]; worker?: boolean } = {},
+  options: { logLines?: string[]; worker?: boolean; faults?: FaultInjector } = {},
 ): Promise<TestServer> {
   const settings = loadSettings({ env: testEnv(overrides), envFile: null });
   const { logLines } = options;
@@ -62,7 +63,11 @@ export async function startTestServer(
     pretty: false,
     ...(logLines ? { destination: { write: (line: string) => void logLines.push(line) } } : {}),
   });
-  const app = await createApp(settings, logger);
+  const app = await createApp(
+    settings,
+    logger,
+    options.faults ? { decoratePorts: options.faults.decorate } : {},
+  );
   const url = await app.listen({ worker: options.worker ?? true });
   const apiKey = settings.apiKeys.keys[0] ?? "";
   return {
