@@ -15,6 +15,7 @@ import {
   createGetActiveUserByIdentifier,
   createGetUserById,
   createHealthService,
+  createKeyring,
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
@@ -32,7 +33,6 @@ import {
   createThrottle,
   createUpdateProfile,
   createUserRepository,
-  deriveKeys,
   type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -47,10 +47,10 @@ export type Container = Awaited<ReturnType<typeof createContainer>>;
  */
 export async function createContainer(settings: Settings, logger: Logger) {
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
-  const keys = deriveKeys(settings.secretKey);
+  const keys = createKeyring({ current: settings.secretKey, previous: settings.previousSecretKeys });
   const users = createUserRepository(connection);
   const claims = createClaimStore(connection);
-  const store = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
+  const store = createOutboxRepository({ connection, claims, keys });
   const resetTokens = createResetTokenRepository(connection);
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
@@ -69,9 +69,8 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const { loginThrottle } = settings;
   const throttle = (name: string, limit: number) =>
     createThrottle({ claims, name, limit, windowSeconds: loginThrottle.windowSeconds });
-  const codeKey = keys.codeHashing;
-  const activationCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.activationCode });
-  const emailChangeCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.emailChangeCode });
+  const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode });
+  const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode });
   const attempts = createLoginAttempts({
     hasher,
     throttles: {
@@ -84,8 +83,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
     users,
     claims,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures),
-    encryptionKey: keys.encryption,
-    codeKey,
+    keys,
   });
   const replacePassword = createReplacePassword({ users, resetTokens, attempts, outbox });
   const background = new Set<Promise<void>>();
@@ -118,7 +116,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       resetTokens,
       outbox,
       claims,
-      codeKey,
+      keys,
       reset: passwordReset,
       runInBackground: (task) => {
         const running = task()
@@ -127,14 +125,13 @@ export async function createContainer(settings: Settings, logger: Logger) {
         background.add(running);
       },
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, codeKey, replacePassword }),
+    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
     changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
       secondFactor,
-      encryptionKey: keys.encryption,
-      codeKey,
+      keys,
       issuer: settings.mfa.issuer,
     }),
     disableMfa: createDisableMfa({ users, secondFactor }),

@@ -32,6 +32,7 @@ export {
 } from "./errors";
 // Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";
+export { createKeyring, type Keyring, type KeyringKey } from "./keyring";
 // Login
 export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { claimKeys } from "../claim-keys";
-import { hashCode } from "../crypto";
 import { passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
+import type { Keyring } from "../keyring";
 import type { ClaimStore, PasswordStore, ResetTokenStore, RunInBackground, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import { forgotPasswordMessage } from "./schemas";
@@ -12,7 +12,8 @@ export type ForgotPasswordDeps = {
   resetTokens: Pick<ResetTokenStore, "create">;
   outbox: EmailOutbox;
   claims: ClaimStore;
-  codeKey: Buffer;
+  /** Hashes the token with the current key. */
+  keys: Pick<Keyring, "hash">;
   /** Emails link to `<url>?token=...`, valid `expirationMinutes`, at most one per cooldown. */
   reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   runInBackground: RunInBackground;
@@ -35,7 +36,7 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
     try {
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
-      await deps.resetTokens.create({ userId: user.id, tokenHash: hashCode(deps.codeKey, token), expiresAt });
+      await deps.resetTokens.create({ userId: user.id, tokenHash: deps.keys.hash(token), expiresAt });
       const link = new URL(deps.reset.url);
       link.searchParams.set("token", token);
       // Queued before the cooldown is written: should that write fail, the link still goes out.
