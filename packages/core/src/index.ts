@@ -59,6 +59,13 @@ export { createResetPassword, type ResetPassword } from "./password/reset-passwo
 export * from "./password/schemas";
 export { createClaimStore } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
+export {
+  createKeyRotation,
+  type KeyRotation,
+  type ResealCounts,
+  type ResealProgress,
+  type ResealReport,
+} from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
 export { createUserRepository } from "./persistence/user-repository";
