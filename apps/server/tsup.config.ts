@@ -9,6 +9,7 @@ export default defineConfig({
   target: "node20",
   platform: "node",
   clean: false,
+  splitting: false, // each entry one self-contained file
   sourcemap: true,
   external: [/^(?!@usersvc\/)[^./]/],
   noExternal: [/^@usersvc\//],
