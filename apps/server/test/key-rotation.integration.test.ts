@@ -198,3 +198,37 @@ describe("SECRET_KEY rotation", () => {
     expect(refused.status).toBe(400);
   });
 });
+
+describe("rotate-keys", () => {
+  it("stopped midway, is finished by a second run", async () => {
+    const keyA = randomBytes(32).toString("base64url");
+    const keyB = randomBytes(32).toString("base64url");
+    await using server = await startTestServer({ SECRET_KEY: keyA }, { worker: false });
+    const passwordHash = await createPasswordHasher().hash("Password1!");
+    for (let n = 0; n < 4; n++) {
+      const user = await seedUser(server, { password_hash: passwordHash, is_active: true });
+      expect((await patch(server, "/api/users/mfa/enable", { id: user.id })).status).toBe(200);
+    }
+    const rotated = { ...server.settings, secretKey: keyB, previousSecretKeys: [keyA] };
+    const idB = createKeyring({ current: keyB }).current.id;
+    const current = async () =>
+      (await sealedValues(server)).filter((value) => value.startsWith(`v2.${idB}.`)).length;
+
+    // A crash after the second batch of one user each.
+    let batches = 0;
+    const crash = rotateKeys({
+      settings: rotated,
+      batchSize: 1,
+      print: (line) => {
+        if (line.startsWith("users:") && ++batches === 2) throw new Error("killed");
+      },
+    });
+    await expect(crash).rejects.toThrow("killed");
+    expect(await current()).toBe(2);
+
+    const rerun = await rotateKeys({ settings: rotated, batchSize: 3, print: () => {} });
+    expect(rerun.report.users).toMatchObject({ scanned: 4, resealed: 2 });
+    expect(rerun.remaining).toEqual({ users: 0, outbox: 0 });
+    expect(await current()).toBe(4);
+  });
+});
