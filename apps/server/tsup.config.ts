@@ -3,11 +3,13 @@ import { defineConfig } from "tsup";
 // The runnable server: one ESM bundle of our workspace code; every third-party package stays
 // external and comes from node_modules, so each must be a dependency of this package.
 export default defineConfig({
-  entry: ["src/main.ts"],
+  // The server, and the key-rotation command operators run in the same image.
+  entry: { main: "src/main.ts", "rotate-keys": "scripts/rotate-keys.ts" },
   format: ["esm"],
   target: "node20",
   platform: "node",
   clean: false,
+  splitting: false, // each entry one self-contained file
   sourcemap: true,
   external: [/^(?!@usersvc\/)[^./]/],
   noExternal: [/^@usersvc\//],

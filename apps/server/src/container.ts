@@ -16,6 +16,7 @@ import {
   createGetUserById,
   createHashSuccession,
   createHealthService,
+  createKeyring,
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
@@ -33,7 +34,6 @@ import {
   createThrottle,
   createUpdateProfile,
   createUserRepository,
-  deriveKeys,
   type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -57,13 +57,10 @@ export type ContainerOptions = {
 export async function createContainer(settings: Settings, logger: Logger, options: ContainerOptions = {}) {
   const decorate = options.decoratePorts ?? (<T extends object>(_name: PortName, port: T) => port);
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
-  const keys = deriveKeys(settings.secretKey);
+  const keys = createKeyring({ current: settings.secretKey, previous: settings.previousSecretKeys });
   const users = decorate("users", createUserRepository(connection));
   const claims = decorate("claims", createClaimStore(connection));
-  const store = decorate(
-    "outbox",
-    createOutboxRepository({ connection, claims, encryptionKey: keys.encryption }),
-  );
+  const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
@@ -82,9 +79,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const { loginThrottle } = settings;
   const throttle = (name: string, limit: number) =>
     createThrottle({ claims, name, limit, windowSeconds: loginThrottle.windowSeconds });
-  const codeKey = keys.codeHashing;
-  const activationCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.activationCode });
-  const emailChangeCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.emailChangeCode });
+  const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode });
+  const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode });
   const attempts = createLoginAttempts({
     hasher,
     throttles: {
@@ -97,8 +93,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     users,
     claims,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures),
-    encryptionKey: keys.encryption,
-    codeKey,
+    keys,
   });
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
@@ -132,7 +127,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       resetTokens,
       outbox,
       claims,
-      codeKey,
+      keys,
       reset: passwordReset,
       runInBackground: (task) => {
         const running = task()
@@ -141,14 +136,13 @@ export async function createContainer(settings: Settings, logger: Logger, option
         background.add(running);
       },
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, codeKey, replacePassword }),
+    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
     changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
       secondFactor,
-      encryptionKey: keys.encryption,
-      codeKey,
+      keys,
       issuer: settings.mfa.issuer,
     }),
     disableMfa: createDisableMfa({ users, secondFactor }),

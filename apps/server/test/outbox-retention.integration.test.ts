@@ -1,4 +1,4 @@
-import { createClaimStore, createOutboxRepository, deriveKeys } from "@usersvc/core";
+import { createClaimStore, createKeyring, createOutboxRepository } from "@usersvc/core";
 import { Types } from "mongoose";
 import { describe, expect, it } from "vitest";
 import { startTestServer } from "./harness";
@@ -10,7 +10,7 @@ describe("outbox retention", () => {
     const outbox = createOutboxRepository({
       connection,
       claims: createClaimStore(connection),
-      encryptionKey: deriveKeys(server.settings.secretKey).encryption,
+      keys: createKeyring({ current: server.settings.secretKey }),
     });
     const day = 86_400_000;
     const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day);

@@ -23,6 +23,8 @@ export const envSchema = z
     DEBUG: z.stringbool().optional(),
     FLASK_DEBUG: z.stringbool().optional(),
     SECRET_KEY: z.string({ error: "is required" }).min(1, "is required"),
+    /** Older keys, comma-separated: still accepted when reading, never used to write. */
+    SECRET_KEY_PREVIOUS: optionalText,
     USER_ACTIVATION_EXPIRATION_MINUTES: positiveInt(60),
     RESET_PASSWORD_EXPIRATION_MINUTES: positiveInt(15),
 
@@ -119,6 +121,19 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       message: `must be at least 32 characters outside development (got ${env.SECRET_KEY.length})`,
     });
   }
+  const previous = splitKeys(env.SECRET_KEY_PREVIOUS);
+  const short = previous.findIndex((key) => key.length < 32);
+  if (environment !== "development" && short >= 0) {
+    problems.push({
+      variable: "SECRET_KEY_PREVIOUS",
+      message: `every key must be at least 32 characters outside development (key ${short + 1} has ${previous[short]?.length}); keys are separated by commas`,
+    });
+  } else if (env.SECRET_KEY !== undefined && previous.includes(env.SECRET_KEY)) {
+    problems.push({
+      variable: "SECRET_KEY_PREVIOUS",
+      message: "must not list SECRET_KEY itself: it holds the keys used before the current one",
+    });
+  }
   if (environment === "production" && env.RESET_PASSWORD_URL === undefined) {
     problems.push({
       variable: "RESET_PASSWORD_URL",
@@ -155,7 +170,7 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
   return problems;
 }
 
-/** Splits the comma-separated API_KEYS value, ignoring blanks around commas. */
+/** Splits a comma-separated list (API_KEYS, SECRET_KEY_PREVIOUS), ignoring blanks around commas. */
 export function splitKeys(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")

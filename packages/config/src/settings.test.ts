@@ -101,6 +101,27 @@ describe("loadSettings", () => {
     expect(problemsOf({ ...valid, SECRET_KEY: "dev", APP_ENV: "development" })).toEqual([]);
   });
 
+  it("reads SECRET_KEY_PREVIOUS as comma-separated keys, with SECRET_KEY's length rule", () => {
+    const older = ["a".repeat(32), "b".repeat(40)];
+    expect(loadSettings({ env: valid, envFile: null }).previousSecretKeys).toEqual([]);
+    const settings = loadSettings({
+      env: { ...valid, SECRET_KEY_PREVIOUS: ` ${older.join(" , ")}, ` },
+      envFile: null,
+    });
+    expect(settings.previousSecretKeys).toEqual(older);
+    expect(settings.secretKey).toBe(valid.SECRET_KEY);
+    expect(problemsOf({ ...valid, SECRET_KEY_PREVIOUS: `${older[0]},${"c".repeat(31)}` })).toEqual([
+      "SECRET_KEY_PREVIOUS",
+    ]);
+    expect(problemsOf({ ...valid, SECRET_KEY_PREVIOUS: "old", APP_ENV: "development" })).toEqual([]);
+    expect(problemsOf({ ...valid, SECRET_KEY_PREVIOUS: `${older[0]},${valid.SECRET_KEY}` })).toEqual([
+      "SECRET_KEY_PREVIOUS",
+    ]);
+    expect(() => loadSettings({ env: { ...valid, SECRET_KEY_PREVIOUS: "short" }, envFile: null })).toThrow(
+      /SECRET_KEY_PREVIOUS: every key must be at least 32 characters outside development \(key 1 has 5\)/,
+    );
+  });
+
   it("refuses to run without API keys unless auth is disabled in development", () => {
     const { API_KEYS: _keys, ...noKeys } = valid;
     expect(problemsOf(noKeys)).toEqual(["API_KEYS"]);

@@ -15,6 +15,8 @@ export type Settings = {
   role: "all" | "api" | "worker";
   /** Derives the keys of every secret at rest (codes, tokens, TOTP secrets, queued email). */
   secretKey: string;
+  /** Keys used before `secretKey`: what they sealed or hashed is still accepted, never written. */
+  previousSecretKeys: readonly string[];
   /** Callers' bearer keys; `metricsToken` (if set) is the only key /metrics takes. */
   apiKeys: { keys: readonly string[]; disabled: boolean; metricsToken: string | null };
   /** Emailed activation codes: lifetime, and at most one new code per cooldown. */
@@ -140,6 +142,7 @@ function toSettings(env: Env): Settings {
     logLevel: env.LOG_LEVEL,
     role: env.PROCESS_ROLE,
     secretKey: env.SECRET_KEY,
+    previousSecretKeys: splitKeys(env.SECRET_KEY_PREVIOUS),
     apiKeys: {
       keys: splitKeys(env.API_KEYS),
       disabled: env.AUTH_DISABLED,

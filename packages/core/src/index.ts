@@ -32,6 +32,7 @@ export {
 } from "./errors";
 // Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";
+export { createKeyring, type Keyring, type KeyringKey } from "./keyring";
 // Login
 export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
@@ -59,6 +60,13 @@ export { createResetPassword, type ResetPassword } from "./password/reset-passwo
 export * from "./password/schemas";
 export { createClaimStore } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
+export {
+  createKeyRotation,
+  type KeyRotation,
+  type ResealCounts,
+  type ResealProgress,
+  type ResealReport,
+} from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
 export { createUserRepository } from "./persistence/user-repository";

@@ -1,4 +1,5 @@
-import { generateSixDigitCode, hashCode, hashesEqual, randomId } from "./crypto";
+import { generateSixDigitCode, randomId } from "./crypto";
+import type { Keyring } from "./keyring";
 import type { ClaimStore } from "./ports";
 import type { CodeState } from "./users/user";
 
@@ -19,7 +20,8 @@ export type CodeCheck =
  */
 export function createCodeChecker(deps: {
   claims: ClaimStore;
-  codeKey: Buffer;
+  /** Hashes new codes with the current key; a code hashed under any configured key matches. */
+  keys: Pick<Keyring, "hash" | "matches">;
   /** The claim key of one try, use or replacement of a code (claimKeys.activationCode, ...). */
   keyOf: (codeId: string, what: string) => string;
 }) {
@@ -38,7 +40,7 @@ export function createCodeChecker(deps: {
         code,
         state: {
           code_id: randomId(),
-          code_hash: hashCode(deps.codeKey, code),
+          code_hash: deps.keys.hash(code),
           expires_at: new Date(now + lifetimeMinutes * 60_000),
           attempts: 0,
           sent_at: new Date(now),
@@ -56,7 +58,7 @@ export function createCodeChecker(deps: {
         if (await claimFor(group, state, `try:${n}`)) attempt = n;
       }
       if (attempt === null) return { outcome: "locked" };
-      if (!hashesEqual(hashCode(deps.codeKey, input.code), state.code_hash)) {
+      if (!deps.keys.matches(input.code, state.code_hash)) {
         return { outcome: "wrong", triesLeft: maxCodeAttempts - attempt };
       }
       if (!(await claimFor(group, state, "used"))) return { outcome: "used" };

@@ -1,3 +1,4 @@
+import type { MfaReseal } from "./mfa/reseal";
 import type {
   ActivationState,
   EmailChangeState,
@@ -95,6 +96,11 @@ export interface MfaStore {
   updateMfa(id: string, set: { mfa_enabled?: boolean; mfa: Partial<MfaState> }): Promise<UserRecord | null>;
   /** Removes one used recovery code. */
   removeRecoveryHash(id: string, hash: string): Promise<void>;
+  /**
+   * Writes the same MFA values sealed with the current key (`to`) where the user still holds
+   * the values read (`from`; null matches a missing field); false when they changed meanwhile.
+   */
+  resealMfa(id: string, reseal: MfaReseal): Promise<boolean>;
 }
 
 export type ProfileUpdate = Partial<Pick<UserRecord, "first_name" | "last_name" | "gender" | "role">>;

@@ -6,14 +6,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { claimKeys } from "../src/claim-keys";
-import { deriveKeys, encrypt } from "../src/crypto";
 import type { EmailMessage, Mailer } from "../src/email/mailer";
 import { createEmailOutbox } from "../src/email/outbox";
 import type { ClaimedMessage, OutboxStore } from "../src/email/outbox-store";
 import { DomainError, takenError } from "../src/errors";
+import { createKeyring, type Keyring } from "../src/keyring";
 import { createLoginAttempts } from "../src/login/login-attempts";
-import { createSecondFactor, recoveryCodeHash } from "../src/mfa/second-factor";
-import { currentTotp, newRecoveryCodes, newTotpSecret } from "../src/mfa/totp";
+import { newRecoverySet } from "../src/mfa/recovery-codes";
+import { createSecondFactor } from "../src/mfa/second-factor";
+import { currentTotp, newTotpSecret } from "../src/mfa/totp";
 import { createCodeChecker } from "../src/one-time-codes";
 import { createHashSuccession } from "../src/password/hash-succession";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
@@ -183,6 +184,7 @@ export function fakeUsers(): FakeUsers {
         pending_id: null,
         last_step: null,
         recovery_hashes: [],
+        recovery_pepper_enc: null,
       };
       return update(id, {
         ...(mfa_enabled === undefined ? {} : { mfa_enabled }),
@@ -192,6 +194,13 @@ export function fakeUsers(): FakeUsers {
     async removeRecoveryHash(id, hash) {
       const user = users.get(id);
       if (user?.mfa) user.mfa.recovery_hashes = user.mfa.recovery_hashes.filter((h) => h !== hash);
+    },
+    async resealMfa(id, { from, to }) {
+      const mfa = users.get(id)?.mfa;
+      const fields = Object.keys(from) as (keyof typeof from)[];
+      if (!mfa || fields.some((field) => (mfa[field] ?? null) !== from[field])) return false;
+      Object.assign(mfa, to);
+      return true;
     },
     updateProfile: async (id, set) => update(id, set),
     async setEmailChange(id, state) {
@@ -358,9 +367,38 @@ export function fakeHasher(): PasswordHasher & { calls: { hash: number; verify: 
   return hasher;
 }
 
+/** The secret key behind each keyring the fakes made (to build the next one in a rotation). */
+const secretOf = new WeakMap<Keyring, string>();
+function randomSecretKey(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+const keyringOf = (current: string, previous: string[] = []) => {
+  const keys = createKeyring({ current, previous });
+  secretOf.set(keys, current);
+  return keys;
+};
+const secretBehind = (keys: Keyring) => {
+  const secret = secretOf.get(keys);
+  if (secret === undefined) throw new Error("not a keyring made by the fakes");
+  return secret;
+};
+
+/**
+ * The keyring that follows `keys` in a rotation: a new current key, with `keys`' current
+ * key as the previous one (SECRET_KEY=new, SECRET_KEY_PREVIOUS=old).
+ */
+export const rotatedKeyring = (keys: Keyring): Keyring => keyringOf(randomSecretKey(), [secretBehind(keys)]);
+
+/** The current key of `keys` alone (the previous keys removed from the configuration). */
+export const currentKeyOnly = (keys: Keyring): Keyring => keyringOf(secretBehind(keys));
+
+/** A keyring of a key no one else holds. */
+export const strangerKeyring = (): Keyring => keyringOf(randomSecretKey());
+
 /** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
 export function createFakes() {
-  const keys = deriveKeys(randomBytes(32).toString("base64url"));
+  const keys = keyringOf(randomSecretKey());
   const store = fakeOutboxStore();
   return {
     keys,
@@ -442,18 +480,19 @@ export async function seedMfa(
   userId: string,
 ): Promise<{ secret: string; recoveryCodes: string[] }> {
   const secret = newTotpSecret();
-  const recoveryCodes = newRecoveryCodes();
+  const recovery = newRecoverySet(fakes.keys);
   await fakes.users.updateMfa(userId, {
     mfa_enabled: true,
     mfa: {
-      secret_enc: encrypt(fakes.keys.encryption, secret),
+      secret_enc: fakes.keys.seal(secret),
       pending_secret_enc: null,
       pending_id: null,
       last_step: null,
-      recovery_hashes: recoveryCodes.map((code) => recoveryCodeHash(fakes.keys.codeHashing, code)),
+      recovery_hashes: recovery.hashes,
+      recovery_pepper_enc: recovery.pepperSealed,
     },
   });
-  return { secret, recoveryCodes };
+  return { secret, recoveryCodes: recovery.codes };
 }
 
 /** The code an authenticator shows `steps` 30-second steps from now. */
@@ -476,7 +515,7 @@ export const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000
 export const activationCodes = (fakes: Fakes) =>
   createCodeChecker({
     claims: fakes.claims,
-    codeKey: fakes.keys.codeHashing,
+    keys: fakes.keys,
     keyOf: claimKeys.activationCode,
   });
 
@@ -484,7 +523,7 @@ export const activationCodes = (fakes: Fakes) =>
 export const emailChangeCodes = (fakes: Fakes) =>
   createCodeChecker({
     claims: fakes.claims,
-    codeKey: fakes.keys.codeHashing,
+    keys: fakes.keys,
     keyOf: claimKeys.emailChangeCode,
   });
 
@@ -527,8 +566,7 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
       limit: limits.mfa,
       windowSeconds: limits.windowSeconds,
     }),
-    encryptionKey: fakes.keys.encryption,
-    codeKey: fakes.keys.codeHashing,
+    keys: fakes.keys,
   });
 
 /** Runs background work at once, keeping its promise in `fakes.background`. */

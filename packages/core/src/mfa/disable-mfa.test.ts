@@ -28,6 +28,7 @@ const wiped = {
   pending_id: null,
   last_step: null,
   recovery_hashes: [],
+  recovery_pepper_enc: null,
 };
 
 describe("disableMfa", () => {
@@ -75,8 +76,7 @@ describe("disableMfa", () => {
       users: f.users,
       claims: f.claims,
       secondFactor,
-      encryptionKey: f.keys.encryption,
-      codeKey: f.keys.codeHashing,
+      keys: f.keys,
       issuer: "Users Service",
     });
     const again = await enrolment.enable(id);

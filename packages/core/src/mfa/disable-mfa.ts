@@ -25,6 +25,7 @@ export function createDisableMfa(deps: {
         pending_id: null,
         last_step: null,
         recovery_hashes: [],
+        recovery_pepper_enc: null,
       },
     });
     return toUser(updated ?? { ...user, mfa_enabled: false });

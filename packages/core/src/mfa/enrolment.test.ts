@@ -12,7 +12,7 @@ import {
 } from "../../test/fakes";
 import { decrypt } from "../crypto";
 import { createMfaEnrolment } from "./enrolment";
-import { recoveryCodeHash } from "./second-factor";
+import { findRecoveryHash } from "./recovery-codes";
 
 const issuer = "Users Service";
 
@@ -23,8 +23,7 @@ async function setup() {
     users: f.users,
     claims: f.claims,
     secondFactor,
-    encryptionKey: f.keys.encryption,
-    codeKey: f.keys.codeHashing,
+    keys: f.keys,
     issuer,
   });
   const { user } = await seedUser(f, { email: "alice@example.com" });
@@ -85,9 +84,10 @@ describe("MFA enrolment", () => {
     expect(decrypt(f.keys.encryption, stored.mfa?.secret_enc ?? "")).toBe(secret);
     expect(stored.mfa?.pending_secret_enc).toBeNull();
     expect(stored.mfa?.pending_id).toBeNull();
-    expect(stored.mfa?.recovery_hashes).toEqual(
-      recovery_codes.map((c) => recoveryCodeHash(f.keys.codeHashing, c)),
-    );
+    const { mfa } = stored;
+    if (!mfa) throw new Error("MFA state expected");
+    expect(mfa.recovery_pepper_enc).toMatch(/^v2\./);
+    expect(mfa.recovery_hashes).toEqual(recovery_codes.map((c) => findRecoveryHash(f.keys, mfa, c)));
     expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
@@ -159,9 +159,9 @@ describe("MFA enrolment", () => {
     const lost = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
     expect(won).toHaveLength(1);
     expect(lost).toEqual([expect.objectContaining({ code: "MFA_ALREADY_ENABLED" })]);
-    expect((await storedUser(f, id)).mfa?.recovery_hashes).toEqual(
-      won[0]?.recovery_codes.map((c) => recoveryCodeHash(f.keys.codeHashing, c)),
-    );
+    const { mfa } = await storedUser(f, id);
+    if (!mfa) throw new Error("MFA state expected");
+    expect(mfa.recovery_hashes).toEqual(won[0]?.recovery_codes.map((c) => findRecoveryHash(f.keys, mfa, c)));
   });
 
   it("a confirm whose write fails can be retried", async () => {

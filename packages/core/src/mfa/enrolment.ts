@@ -1,17 +1,19 @@
 import { claimKeys } from "../claim-keys";
-import { decrypt, encrypt, randomId } from "../crypto";
+import { randomId } from "../crypto";
 import { DomainError } from "../errors";
+import type { Keyring } from "../keyring";
 import type { ClaimStore, MfaStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
-import { recoveryCodeHash, type SecondFactor } from "./second-factor";
-import { newRecoveryCodes, newTotpSecret, qrDataUrl, totpUri, verifyTotp } from "./totp";
+import { newRecoverySet } from "./recovery-codes";
+import type { SecondFactor } from "./second-factor";
+import { newTotpSecret, qrDataUrl, totpUri, verifyTotp } from "./totp";
 
 export type MfaEnrolmentDeps = {
   users: Pick<UserLookup, "findById"> & Pick<MfaStore, "updateMfa">;
   claims: ClaimStore;
   secondFactor: Pick<SecondFactor, "throttled">;
-  encryptionKey: Buffer;
-  codeKey: Buffer;
+  /** Seals secrets with the current key; opens pending ones sealed under any configured key. */
+  keys: Pick<Keyring, "seal" | "open">;
   /** Issuer shown by authenticator apps. */
   issuer: string;
 };
@@ -44,6 +46,14 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
     if (user.mfa_enabled) throw alreadyEnabled();
     return user;
   };
+  /** A pending secret sealed with a key since removed cannot be used: enrolment starts again. */
+  const openPending = (sealed: string) => {
+    try {
+      return deps.keys.open(sealed).plaintext;
+    } catch {
+      throw notPending();
+    }
+  };
   const qrOf = async (user: UserRecord, secret: string): Promise<Qr> => {
     const otpauth_url = totpUri({ issuer: deps.issuer, label: user.email, secret });
     return { otpauth_url, qr_code: await qrDataUrl(otpauth_url) };
@@ -59,7 +69,7 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       const secret = newTotpSecret();
       await users
         .updateMfa(user.id, {
-          mfa: { pending_secret_enc: encrypt(deps.encryptionKey, secret), pending_id: randomId() },
+          mfa: { pending_secret_enc: deps.keys.seal(secret), pending_id: randomId() },
         })
         .catch(async (error: unknown) => {
           // The old enrolment stays pending: give it back, or enable and confirm would refuse forever.
@@ -72,7 +82,7 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
     async qr(id) {
       const user = await find(id);
       if (!user.mfa?.pending_secret_enc) throw notPending();
-      return qrOf(user, decrypt(deps.encryptionKey, user.mfa.pending_secret_enc));
+      return qrOf(user, openPending(user.mfa.pending_secret_enc));
     },
 
     async confirm({ id, code }) {
@@ -80,32 +90,33 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       const pending = user.mfa?.pending_secret_enc;
       const pendingId = user.mfa?.pending_id;
       if (!pending || !pendingId) throw notPending();
+      const secret = openPending(pending);
       let step: number | null = null;
       await deps.secondFactor.throttled(user, async () => {
-        step = /^\d{6}$/.test(code)
-          ? await verifyTotp({ secret: decrypt(deps.encryptionKey, pending), code })
-          : null;
+        step = /^\d{6}$/.test(code) ? await verifyTotp({ secret, code }) : null;
         return step !== null;
       });
       const claim = claimKeys.mfaEnrolment(pendingId);
       if (!(await claims.claim(claim, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
-      const recoveryCodes = newRecoveryCodes();
+      const recovery = newRecoverySet(deps.keys);
       await users
         .updateMfa(user.id, {
           mfa_enabled: true,
           mfa: {
-            secret_enc: pending,
+            // Sealed afresh: a pending secret sealed before a key rotation leaves it current.
+            secret_enc: deps.keys.seal(secret),
             pending_secret_enc: null,
             pending_id: null,
             last_step: step,
-            recovery_hashes: recoveryCodes.map((c) => recoveryCodeHash(deps.codeKey, c)),
+            recovery_hashes: recovery.hashes,
+            recovery_pepper_enc: recovery.pepperSealed,
           },
         })
         .catch(async (error: unknown) => {
           await claims.release(claim).catch(() => {});
           throw error;
         });
-      return { recovery_codes: recoveryCodes };
+      return { recovery_codes: recovery.codes };
     },
   };
 }

@@ -1,18 +1,20 @@
 import { claimKeys } from "../claim-keys";
-import { decrypt, hashCode, hashesEqual } from "../crypto";
 import { DomainError } from "../errors";
+import type { Keyring } from "../keyring";
 import type { ClaimStore, MfaStore } from "../ports";
 import type { Throttle } from "../throttle";
 import type { UserRecord } from "../users/user";
-import { normalizeRecoveryCode, verifyTotp } from "./totp";
+import { findRecoveryHash } from "./recovery-codes";
+import { planMfaReseal } from "./reseal";
+import { verifyTotp } from "./totp";
 
 export type SecondFactorDeps = {
   users: MfaStore;
   claims: ClaimStore;
   /** Second-factor failures per account (separate from password failures). */
   throttle: Throttle;
-  encryptionKey: Buffer;
-  codeKey: Buffer;
+  /** Opens TOTP secrets and recovery peppers sealed under any configured key. */
+  keys: Keyring;
 };
 
 export type SecondFactor = {
@@ -29,10 +31,6 @@ export type SecondFactor = {
 };
 
 export const invalidMfaCode = () => new DomainError("INVALID_MFA_CODE", "The two-factor code is not valid.");
-
-/** The keyed hash a recovery code is stored as. */
-export const recoveryCodeHash = (codeKey: Buffer, code: string) =>
-  hashCode(codeKey, `recovery:${normalizeRecoveryCode(code)}`);
 
 /** TOTP and recovery-code checks of users with MFA on. */
 export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
@@ -57,9 +55,9 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
   const acceptTotp = async (user: UserRecord, sealedSecret: string, code: string) => {
     let secret: string;
     try {
-      secret = decrypt(deps.encryptionKey, sealedSecret);
+      secret = deps.keys.open(sealedSecret).plaintext;
     } catch {
-      return false; // sealed with another SECRET_KEY: no code can match
+      return false; // sealed with a key that is not configured: no code can match
     }
     const lastStep = user.mfa?.last_step ?? null;
     const step = await verifyTotp({ secret, code, afterStep: lastStep });
@@ -72,9 +70,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
   };
 
   const acceptRecoveryCode = async (user: UserRecord, code: string) => {
-    const hash = recoveryCodeHash(deps.codeKey, code);
-    let match: string | undefined;
-    for (const stored of user.mfa?.recovery_hashes ?? []) if (hashesEqual(stored, hash)) match = stored;
+    const match = user.mfa ? findRecoveryHash(deps.keys, user.mfa, code) : undefined;
     if (!match) return false;
     if (!(await claims.claim(claimKeys.recoveryCode(user.id, match), claimKeys.userGroup(user.id))))
       return false;
@@ -82,12 +78,24 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
     return true;
   };
 
-  const verify: SecondFactor["verify"] = (user, code) =>
-    throttled(user, async () => {
+  /**
+   * Secrets sealed with a previous key (or the old format) are sealed again with the current
+   * one once the user has proved the second factor. Best effort: a failed write changes
+   * nothing for the user (the values still open) and `rotate-keys` finishes the job.
+   */
+  const resealOnUse = async (user: UserRecord) => {
+    const plan = user.mfa ? planMfaReseal(deps.keys, user.mfa).reseal : null;
+    if (plan) await users.resealMfa(user.id, plan).catch(() => false);
+  };
+
+  const verify: SecondFactor["verify"] = async (user, code) => {
+    await throttled(user, async () => {
       const secret = user.mfa?.secret_enc;
       if (!secret) return false;
       return /^\d{6}$/.test(code) ? acceptTotp(user, secret, code) : acceptRecoveryCode(user, code);
     });
+    await resealOnUse(user);
+  };
 
   return {
     verify,

@@ -25,7 +25,7 @@ async function setup(runInBackground?: RunInBackground) {
     resetTokens: f.resetTokens,
     outbox: f.outbox,
     claims: f.claims,
-    codeKey: f.keys.codeHashing,
+    keys: f.keys,
     reset,
     runInBackground: runInBackground ?? runInBackgroundOf(f),
   });

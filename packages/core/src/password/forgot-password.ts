@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { claimKeys } from "../claim-keys";
-import { hashCode } from "../crypto";
 import { passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
+import type { Keyring } from "../keyring";
 import type { ClaimStore, PasswordStore, ResetTokenStore, RunInBackground, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import { forgotPasswordMessage } from "./schemas";
@@ -12,7 +12,8 @@ export type ForgotPasswordDeps = {
   resetTokens: Pick<ResetTokenStore, "create">;
   outbox: EmailOutbox;
   claims: ClaimStore;
-  codeKey: Buffer;
+  /** Hashes the token with the current key. */
+  keys: Pick<Keyring, "hash">;
   /** Emails link to `<url>?token=...`, valid `expirationMinutes`, at most one per cooldown. */
   reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   runInBackground: RunInBackground;
@@ -37,7 +38,7 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
       const expiresAt = new Date(Date.now() + deps.reset.expirationMinutes * 60_000);
       await deps.resetTokens.create({
         userId: user.id,
-        tokenHash: hashCode(deps.codeKey, token),
+        tokenHash: deps.keys.hash(token),
         emailKey: user.email_key,
         expiresAt,
       });

@@ -39,7 +39,7 @@ async function setup() {
     resetTokens: f.resetTokens,
     claims: f.claims,
     hasher: f.hasher,
-    codeKey: f.keys.codeHashing,
+    keys: f.keys,
     replacePassword,
   });
   const { user, password } = await seedUser(f, { username: "alice", email: "alice@example.com" });
@@ -97,7 +97,7 @@ describe("resetPassword", () => {
       resetTokens: f.resetTokens,
       outbox: f.outbox,
       claims: f.claims,
-      codeKey: f.keys.codeHashing,
+      keys: f.keys,
       reset: {
         url: "https://app.example.com/reset",
         expirationMinutes: lifetimeMinutes,

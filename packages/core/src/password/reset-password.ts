@@ -1,6 +1,6 @@
 import { claimKeys } from "../claim-keys";
-import { hashCode } from "../crypto";
 import { DomainError } from "../errors";
+import type { Keyring } from "../keyring";
 import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
 import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
@@ -11,7 +11,8 @@ export type ResetPasswordDeps = {
   resetTokens: Pick<ResetTokenStore, "findByHash">;
   claims: ClaimStore;
   hasher: PasswordHasher;
-  codeKey: Buffer;
+  /** A token is looked up by its hash under every configured key (links outlive a rotation). */
+  keys: Pick<Keyring, "hashes">;
   replacePassword: ReplacePassword;
 };
 
@@ -26,7 +27,8 @@ const invalidToken = () =>
 /** Sets a new password with an emailed token: single use, claimed exactly once. */
 export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
   return async (input) => {
-    const token = await deps.resetTokens.findByHash(hashCode(deps.codeKey, input.token));
+    const found = await Promise.all(deps.keys.hashes(input.token).map((h) => deps.resetTokens.findByHash(h)));
+    const token = found.find((record) => record !== null) ?? null;
     if (!token || token.expires_at.getTime() <= Date.now()) throw invalidToken();
     const user = await deps.users.findById(token.user_id);
     if (!user) throw invalidToken();

@@ -1,8 +1,8 @@
 import mongoose, { type Connection, Types } from "mongoose";
 import { claimKeys } from "../claim-keys";
-import { decrypt, encrypt } from "../crypto";
 import type { EmailMessage } from "../email/mailer";
 import type { OutboxStore } from "../email/outbox-store";
+import type { Keyring } from "../keyring";
 import type { ClaimStore } from "../ports";
 import { type OutboxDocument, outboxModel } from "./outbox-model";
 
@@ -12,9 +12,10 @@ const { trusted } = mongoose;
 export function createOutboxRepository(deps: {
   connection: Connection;
   claims: ClaimStore;
-  encryptionKey: Buffer;
+  /** Seals bodies with the current key; opens those sealed under any configured key. */
+  keys: Pick<Keyring, "seal" | "open">;
 }): OutboxStore & { ensureIndexes(): Promise<void> } {
-  const { claims, encryptionKey } = deps;
+  const { claims, keys } = deps;
   const Outbox = outboxModel(deps.connection);
   /** Claims on the leases of one message generation: `<lease group>:<n>` for the n-th lease. */
   const leaseGroup = (id: Types.ObjectId | string, gen: number) => claimKeys.outboxLeases(String(id), gen);
@@ -57,7 +58,7 @@ export function createOutboxRepository(deps: {
         user_id: new Types.ObjectId(userId),
         kind,
         ref,
-        payload_enc: encrypt(encryptionKey, JSON.stringify(email)),
+        payload_enc: keys.seal(JSON.stringify(email)),
         status: "pending",
         next_attempt_at: new Date(),
       });
@@ -97,9 +98,9 @@ export function createOutboxRepository(deps: {
         ).exec();
         let email: EmailMessage;
         try {
-          email = JSON.parse(decrypt(encryptionKey, current.payload_enc ?? "")) as EmailMessage;
+          email = JSON.parse(keys.open(current.payload_enc ?? "").plaintext) as EmailMessage;
         } catch {
-          // Sealed with another SECRET_KEY (or damaged): it can never be sent.
+          // Sealed with a key that is not configured (or damaged): it can never be sent.
           await finish(current._id.toHexString(), owner, { status: "failed", last_error: "cannot decrypt" });
           continue;
         }

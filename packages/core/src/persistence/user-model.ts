@@ -9,6 +9,11 @@ export type UserDocument = Omit<UserRecord, "id"> & {
   last_name_key?: string;
 };
 
+/** A stored user's MFA state (users enrolled before recovery peppers have none). */
+export function mfaOf(doc: Pick<UserDocument, "mfa">): MfaState | null {
+  return doc.mfa ? { ...doc.mfa, recovery_pepper_enc: doc.mfa.recovery_pepper_enc ?? null } : null;
+}
+
 /** A stored user as a record (documents written by older versions may lack the newer fields). */
 export function toRecord(doc: UserDocument): UserRecord {
   const { _id, first_name_key: _first, last_name_key: _last, ...rest } = doc;
@@ -16,7 +21,7 @@ export function toRecord(doc: UserDocument): UserRecord {
     ...rest,
     id: _id.toHexString(),
     activation: doc.activation ?? null,
-    mfa: doc.mfa ?? null,
+    mfa: mfaOf(doc),
     email_change: doc.email_change ?? null,
     password_changed_at: doc.password_changed_at ?? null,
     reset_requested_at: doc.reset_requested_at ?? null,
@@ -54,6 +59,7 @@ const mfaSchema = new Schema<MfaState>(
     pending_id: { type: String, default: null },
     last_step: { type: Number, default: null },
     recovery_hashes: { type: [String], default: [] },
+    recovery_pepper_enc: { type: String, default: null },
   },
   { _id: false },
 );

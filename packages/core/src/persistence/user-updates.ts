@@ -63,6 +63,7 @@ export function createUserUpdates(
         pending_id: null,
         last_step: null,
         recovery_hashes: [],
+        recovery_pepper_enc: null,
       };
       await Users.updateOne({ _id: oid(id), mfa: null }, { $set: { mfa: empty } }).exec();
       const set: Record<string, unknown> = {};
@@ -72,6 +73,21 @@ export function createUserUpdates(
     },
     async removeRecoveryHash(id, hash) {
       await Users.updateOne({ _id: oid(id) }, { $pull: { "mfa.recovery_hashes": hash } }).exec();
+    },
+    async resealMfa(id, { from, to }) {
+      // Compare-on-old-value: on MongoDB the filter and the write are one atomic step, so a
+      // value changed since it was read (a new enrolment, MFA turned off) is never
+      // overwritten. FerretDB applies the two apart (not atomic): only a write landing
+      // between its read and its write of this one update could be overwritten, and the
+      // other writers of these fields (enable, confirm, disable) each follow a read of the
+      // user and a claim, far longer than that gap. A re-seal writes the same secrets under
+      // another key, so two re-seals racing each other are harmless whichever lands last.
+      const filter: Record<string, unknown> = { _id: oid(id) };
+      const set: Record<string, unknown> = {};
+      for (const [field, value] of Object.entries(from)) filter[`mfa.${field}`] = value;
+      for (const [field, value] of Object.entries(to)) set[`mfa.${field}`] = value;
+      const result = await Users.updateOne(filter, { $set: set }).exec();
+      return result.modifiedCount === 1;
     },
     updateProfile: (id, set) =>
       updateAndRead(

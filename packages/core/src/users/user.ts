@@ -18,6 +18,11 @@ export type EmailChangeState = CodeState & { new_email: string; new_email_key: s
 
 /** TOTP state: secrets sealed (AES-256-GCM), recovery codes as keyed hashes. */
 export type MfaState = {
+  /**
+   * The key of this user's recovery-code hashes (32 random bytes), sealed; null for users
+   * enrolled before peppers (see mfa/recovery-codes.ts).
+   */
+  recovery_pepper_enc: string | null;
   secret_enc: string | null;
   pending_secret_enc: string | null;
   /** Identifies one enrolment attempt (a new `enable` starts another). */
