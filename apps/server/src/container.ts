@@ -49,13 +49,19 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
   const keys = deriveKeys(settings.secretKey);
   const users = createUserRepository(connection);
-  const claims = createClaimStore(connection);
+  const claims = createClaimStore(connection, { writeConcern: settings.mongodb.claimsWriteConcern });
   const store = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
   const resetTokens = createResetTokenRepository(connection);
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
     Promise.all([users, store, claims, resetTokens].map((repository) => repository.ensureIndexes())),
   );
+  if (settings.mail.credentialsMayGoInClear) {
+    logger.warn(
+      { host: settings.mail.host, port: settings.mail.port },
+      "SMTP credentials may be sent in clear text: the server is not required to offer STARTTLS (set MAIL_USE_TLS=true, or MAIL_USE_SSL=true)",
+    );
+  }
   const mailer = createSmtpMailer(settings.mail);
   const outbox = createEmailOutbox(store);
   const metrics = createMetrics({ outboxStats: () => store.stats() });
