@@ -30,9 +30,12 @@ import {
   createSecondFactor,
   createSmtpMailer,
   createThrottle,
+  createThrottleLockStore,
   createUpdateProfile,
   createUserRepository,
   deriveKeys,
+  maxLockSeconds,
+  type RunInBackground,
   type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -49,12 +52,14 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
   const keys = deriveKeys(settings.secretKey);
   const users = createUserRepository(connection);
-  const claims = createClaimStore(connection, { writeConcern: settings.mongodb.claimsWriteConcern });
+  const writeConcern = settings.mongodb.claimsWriteConcern;
+  const claims = createClaimStore(connection, { writeConcern });
+  const locks = createThrottleLockStore(connection, { writeConcern });
   const store = createOutboxRepository({ connection, claims, encryptionKey: keys.encryption });
   const resetTokens = createResetTokenRepository(connection);
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
-    Promise.all([users, store, claims, resetTokens].map((repository) => repository.ensureIndexes())),
+    Promise.all([users, store, claims, locks, resetTokens].map((repository) => repository.ensureIndexes())),
   );
   if (settings.mail.credentialsMayGoInClear) {
     logger.warn(
@@ -73,28 +78,46 @@ export async function createContainer(settings: Settings, logger: Logger) {
     ),
   );
   const { loginThrottle } = settings;
-  const throttle = (name: string, limit: number) =>
-    createThrottle({ claims, name, limit, windowSeconds: loginThrottle.windowSeconds });
+  // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
+  // quiet day or at the next right password. Per-IP locks last to the window's end.
+  const escalation = { maxSeconds: maxLockSeconds, memorySeconds: 86_400 };
+  const throttle = (name: string, limit: number, escalate: boolean) =>
+    createThrottle({
+      claims,
+      locks,
+      name,
+      limit,
+      windowSeconds: loginThrottle.windowSeconds,
+      ...(escalate ? { escalation } : {}),
+    });
+  const background = new Set<Promise<void>>();
+  const runInBackground: RunInBackground = (task) => {
+    const running = task()
+      .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
+      .finally(() => background.delete(running));
+    background.add(running);
+  };
   const codeKey = keys.codeHashing;
   const activationCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.activationCode });
   const emailChangeCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.emailChangeCode });
   const attempts = createLoginAttempts({
     hasher,
+    outbox,
+    runInBackground,
     throttles: {
-      account: throttle("password", loginThrottle.maxFailures),
+      account: throttle("password", loginThrottle.maxFailures, true),
       // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
-      ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp) : null,
+      ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp, false) : null,
     },
   });
   const secondFactor = createSecondFactor({
     users,
     claims,
-    throttle: throttle("mfa", loginThrottle.maxMfaFailures),
+    throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
     encryptionKey: keys.encryption,
     codeKey,
   });
   const replacePassword = createReplacePassword({ users, resetTokens, attempts, outbox });
-  const background = new Set<Promise<void>>();
   const { activation, passwordReset } = settings;
 
   const useCases: UseCases = {
@@ -126,12 +149,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       claims,
       codeKey,
       reset: passwordReset,
-      runInBackground: (task) => {
-        const running = task()
-          .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
-          .finally(() => background.delete(running));
-        background.add(running);
-      },
+      runInBackground,
     }),
     resetPassword: createResetPassword({ users, resetTokens, claims, hasher, codeKey, replacePassword }),
     changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
@@ -183,6 +201,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       const retentionMs = settings.outbox.retentionDays * 86_400_000;
       sweeper ??= setInterval(() => {
         claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed"));
+        locks.sweep().catch((error: unknown) => logger.warn({ err: error }, "throttle locks sweep failed"));
         store
           .purgeFinished(new Date(Date.now() - retentionMs))
           .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed"));

@@ -34,6 +34,7 @@ export {
 export { createHealthService, type HealthReport, type HealthService } from "./health";
 // Login
 export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
+export { clientNetwork } from "./login/client-ip";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
 export * from "./login/schemas";
 // MFA
@@ -56,10 +57,11 @@ export {
 export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
 export { createResetPassword, type ResetPassword } from "./password/reset-password";
 export * from "./password/schemas";
-export { createClaimStore } from "./persistence/claim-store";
+export { createClaimStore, type WriteConcernOption } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
 export { createOutboxRepository } from "./persistence/outbox-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
+export { createThrottleLockStore } from "./persistence/throttle-lock-store";
 export { createUserRepository } from "./persistence/user-repository";
 // Ports and shared mechanisms
 export type * from "./ports";
@@ -82,7 +84,7 @@ export {
   type ResendActivation,
   resendActivationMessage,
 } from "./registration/resend-activation";
-export { createThrottle, type Throttle } from "./throttle";
+export { createThrottle, maxLockSeconds, type Throttle } from "./throttle";
 export * from "./users/schemas";
 // Users: records, the public view, schemas
 export { type PublicUserRecord, toUser, type UserRecord } from "./users/user";
