@@ -78,7 +78,9 @@ describe("mail TLS", () => {
       },
       { logLines: lines },
     );
-    const warning = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).find((l) => /clear text/.test(l.msg));
+    const warning = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .find((l) => /clear text/.test(l.msg));
     expect(warning?.level).toBe(40);
     expect(lines.join("\n")).not.toContain("mail-password");
   });

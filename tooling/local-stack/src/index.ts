@@ -1,5 +1,5 @@
-export { type LocalDatabase, startLocalDatabase } from "./database";
 export { createTestCertificate, type TestCertificate } from "./certificate";
+export { type LocalDatabase, startLocalDatabase } from "./database";
 export { type LocalMailServer, type LocalMailTls, startLocalMailServer } from "./mail";
 export { createMailpitClient, type MailpitClient, type MailpitMessage } from "./mailpit-client";
 export { freePort } from "./process";

@@ -47,7 +47,9 @@ export async function startLocalMailServer(
     `--database=${path.join(dataDir, "mailpit.db")}`,
     "--disable-version-check",
     "--quiet",
-    ...(options.tls ? [`--smtp-tls-cert=${options.tls.certFile}`, `--smtp-tls-key=${options.tls.keyFile}`] : []),
+    ...(options.tls
+      ? [`--smtp-tls-cert=${options.tls.certFile}`, `--smtp-tls-key=${options.tls.keyFile}`]
+      : []),
     ...(options.tls?.requireStartTls ? ["--smtp-require-starttls"] : []),
   ];
   let service: Service | undefined;

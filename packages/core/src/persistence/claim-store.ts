@@ -29,12 +29,17 @@ export function createClaimStore(
 ): ClaimStore & { ensureIndexes(): Promise<void> } {
   const existing: mongoose.Model<ClaimDocument> | undefined = connection.models.Claim;
   const Claims = existing ?? connection.model<ClaimDocument>("Claim", claimSchema);
-  const w = options.writeConcern ?? "majority";
+  const writeConcern = { w: options.writeConcern ?? "majority" };
+  // The driver's insert: mongoose's save() would drop a per-call write concern.
+  const insert = (doc: ClaimDocument) =>
+    (Claims.collection as unknown as mongoose.mongo.Collection<ClaimDocument>).insertOne(doc, {
+      writeConcern,
+    });
   return {
     async claim(key, group, expiresAt) {
       try {
         const doc = { _id: key, group, created_at: new Date(), expires_at: expiresAt ?? null };
-        await new Claims(doc).save({ w });
+        await insert(doc);
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
