@@ -32,8 +32,11 @@ import {
   createSecondFactor,
   createSmtpMailer,
   createThrottle,
+  createThrottleLockStore,
   createUpdateProfile,
   createUserRepository,
+  maxLockSeconds,
+  type RunInBackground,
   type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -59,13 +62,21 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
   const keys = createKeyring({ current: settings.secretKey, previous: settings.previousSecretKeys });
   const users = decorate("users", createUserRepository(connection));
-  const claims = decorate("claims", createClaimStore(connection));
+  const writeConcern = settings.mongodb.claimsWriteConcern;
+  const claims = decorate("claims", createClaimStore(connection, { writeConcern }));
+  const locks = createThrottleLockStore(connection, { writeConcern });
   const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
-    Promise.all([users, store, claims, resetTokens].map((repository) => repository.ensureIndexes())),
+    Promise.all([users, store, claims, locks, resetTokens].map((repository) => repository.ensureIndexes())),
   );
+  if (settings.mail.credentialsMayGoInClear) {
+    logger.warn(
+      { host: settings.mail.host, port: settings.mail.port },
+      "SMTP credentials may be sent in clear text: the server is not required to offer STARTTLS (set MAIL_USE_TLS=true, or MAIL_USE_SSL=true)",
+    );
+  }
   const mailer = createSmtpMailer(settings.mail);
   const outbox = createEmailOutbox(store);
   const metrics = createMetrics({ outboxStats: () => store.stats() });
@@ -77,27 +88,45 @@ export async function createContainer(settings: Settings, logger: Logger, option
     ),
   );
   const { loginThrottle } = settings;
-  const throttle = (name: string, limit: number) =>
-    createThrottle({ claims, name, limit, windowSeconds: loginThrottle.windowSeconds });
+  // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
+  // quiet day or at the next right password. Per-IP locks last to the window's end.
+  const escalation = { maxSeconds: maxLockSeconds, memorySeconds: 86_400 };
+  const throttle = (name: string, limit: number, escalate: boolean) =>
+    createThrottle({
+      claims,
+      locks,
+      name,
+      limit,
+      windowSeconds: loginThrottle.windowSeconds,
+      ...(escalate ? { escalation } : {}),
+    });
+  const background = new Set<Promise<void>>();
+  const runInBackground: RunInBackground = (task) => {
+    const running = task()
+      .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
+      .finally(() => background.delete(running));
+    background.add(running);
+  };
   const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode });
   const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode });
   const attempts = createLoginAttempts({
     hasher,
+    outbox,
+    runInBackground,
     throttles: {
-      account: throttle("password", loginThrottle.maxFailures),
+      account: throttle("password", loginThrottle.maxFailures, true),
       // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
-      ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp) : null,
+      ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp, false) : null,
     },
   });
   const secondFactor = createSecondFactor({
     users,
     claims,
-    throttle: throttle("mfa", loginThrottle.maxMfaFailures),
+    throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
     keys,
   });
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
-  const background = new Set<Promise<void>>();
   const { activation, passwordReset } = settings;
 
   const useCases: UseCases = {
@@ -129,12 +158,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       claims,
       keys,
       reset: passwordReset,
-      runInBackground: (task) => {
-        const running = task()
-          .catch((error: unknown) => logger.error({ err: error }, "background task failed"))
-          .finally(() => background.delete(running));
-        background.add(running);
-      },
+      runInBackground,
     }),
     resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
     changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
@@ -174,6 +198,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const sweep = () =>
     Promise.all([
       claims.sweep().catch((error: unknown) => logger.warn({ err: error }, "claims sweep failed")),
+      locks.sweep().catch((error: unknown) => logger.warn({ err: error }, "throttle locks sweep failed")),
       store
         .purgeFinished(new Date(Date.now() - retentionMs))
         .catch((error: unknown) => logger.warn({ err: error }, "outbox purge failed")),

@@ -43,6 +43,13 @@ export const envSchema = z
     MONGODB_USERNAME: optionalText,
     MONGODB_PASSWORD: optionalText,
     DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(1_500),
+    /** Write concern `w` of claims (and throttle locks): "majority" or a number of members. */
+    CLAIMS_WRITE_CONCERN: z
+      .string()
+      .trim()
+      .regex(/^(majority|[1-9][0-9]?)$/, 'must be "majority" or a number of members (1-99)')
+      .default("majority")
+      .transform((value) => (value === "majority" ? "majority" : Number(value))),
 
     MAIL_SERVER: z.string().min(1).default("localhost"),
     MAIL_PORT: port(587),
@@ -51,6 +58,10 @@ export const envSchema = z
     MAIL_USERNAME: optionalText,
     MAIL_PASSWORD: optionalText,
     MAIL_DEFAULT_SENDER: z.string().min(3).default("noreply@localhost"),
+    /** Lets production send SMTP credentials over a connection that may stay in clear text. */
+    MAIL_ALLOW_INSECURE: flag(false),
+    /** PEM file of the CA (or self-signed certificate) to trust for the SMTP server's TLS. */
+    MAIL_TLS_CA_FILE: optionalText,
 
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
@@ -145,6 +156,20 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
     problems.push({
       variable: "MAIL_USE_SSL",
       message: "cannot be true together with MAIL_USE_TLS (SSL is TLS from connect, TLS is STARTTLS)",
+    });
+  }
+  if (
+    environment === "production" &&
+    env.MAIL_USERNAME &&
+    env.MAIL_PASSWORD &&
+    env.MAIL_USE_TLS === false &&
+    env.MAIL_USE_SSL === false &&
+    env.MAIL_ALLOW_INSECURE !== true
+  ) {
+    problems.push({
+      variable: "MAIL_USE_TLS",
+      message:
+        "must be true (STARTTLS required) or MAIL_USE_SSL true when MAIL_USERNAME/MAIL_PASSWORD are set in production: otherwise the credentials may go in clear text (MAIL_ALLOW_INSECURE=true allows it)",
     });
   }
   if (Boolean(env.MAIL_USERNAME) !== Boolean(env.MAIL_PASSWORD)) {

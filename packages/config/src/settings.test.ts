@@ -141,6 +141,43 @@ describe("loadSettings", () => {
     expect(problemsOf({ ...valid, MAIL_USERNAME: "me" })).toEqual(["MAIL_PASSWORD"]);
   });
 
+  it("refuses SMTP credentials in production over a connection that may stay in clear, unless allowed", () => {
+    const credentials = { ...valid, MAIL_USERNAME: "me", MAIL_PASSWORD: "secret", MAIL_USE_TLS: "False" };
+    expect(problemsOf(credentials)).toEqual(["MAIL_USE_TLS"]);
+    expect(problemsOf({ ...credentials, MAIL_USE_TLS: "True" })).toEqual([]);
+    expect(problemsOf({ ...credentials, MAIL_USE_SSL: "True", MAIL_PORT: "465" })).toEqual([]);
+    expect(problemsOf({ ...credentials, APP_ENV: "test" })).toEqual([]);
+    expect(problemsOf({ ...valid, MAIL_USE_TLS: "False" })).toEqual([]); // no credentials to leak
+    const allowed = loadSettings({ env: { ...credentials, MAIL_ALLOW_INSECURE: "true" }, envFile: null });
+    expect(allowed.mail.credentialsMayGoInClear).toBe(true);
+    const required = loadSettings({ env: { ...credentials, MAIL_USE_TLS: "True" }, envFile: null });
+    expect(required.mail).toMatchObject({ useTls: true, credentialsMayGoInClear: false, tlsCa: null });
+  });
+
+  it("reads MAIL_TLS_CA_FILE as PEM text, naming a file it cannot use", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "settings-"));
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    writeFileSync(path.join(dir, "ca.pem"), pem);
+    writeFileSync(path.join(dir, "not.pem"), "hello");
+    const env = { ...valid, MAIL_TLS_CA_FILE: path.join(dir, "ca.pem") };
+    expect(loadSettings({ env, envFile: null }).mail.tlsCa).toBe(pem);
+    expect(problemsOf({ ...valid, MAIL_TLS_CA_FILE: path.join(dir, "not.pem") })).toEqual([
+      "MAIL_TLS_CA_FILE",
+    ]);
+    expect(problemsOf({ ...valid, MAIL_TLS_CA_FILE: path.join(dir, "missing.pem") })).toEqual([
+      "MAIL_TLS_CA_FILE",
+    ]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('writes claims with w: "majority" unless told a number of members', () => {
+    expect(loadSettings({ env: valid, envFile: null }).mongodb.claimsWriteConcern).toBe("majority");
+    const one = { ...valid, CLAIMS_WRITE_CONCERN: "1" };
+    expect(loadSettings({ env: one, envFile: null }).mongodb.claimsWriteConcern).toBe(1);
+    expect(problemsOf({ ...valid, CLAIMS_WRITE_CONCERN: "0" })).toEqual(["CLAIMS_WRITE_CONCERN"]);
+    expect(problemsOf({ ...valid, CLAIMS_WRITE_CONCERN: "all" })).toEqual(["CLAIMS_WRITE_CONCERN"]);
+  });
+
   it("says what is wrong in one message", () => {
     expect(() => loadSettings({ env: { ...valid, SECRET_KEY: "short" }, envFile: null })).toThrow(
       /Invalid configuration \(1 problem\):\n {2}- SECRET_KEY: must be at least 32 characters outside development \(got 5\)/,

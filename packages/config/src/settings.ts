@@ -40,7 +40,14 @@ export type Settings = {
     concurrency: number;
     queueLimit: number;
   };
-  mongodb: { uri: string; dbName: string; timeoutMs: number };
+  /** `claimsWriteConcern`: the `w` of claim inserts and throttle-lock writes. */
+  mongodb: { uri: string; dbName: string; timeoutMs: number; claimsWriteConcern: "majority" | number };
+  /**
+   * SMTP. STARTTLS is used whenever the server offers it; `useTls` requires it, `useSsl`
+   * is TLS from the first byte. Certificates are always checked, against `tlsCa` (PEM) too.
+   * `credentialsMayGoInClear`: credentials set with neither required (allowed in production
+   * only with MAIL_ALLOW_INSECURE; the server warns at start).
+   */
   mail: {
     host: string;
     port: number;
@@ -49,6 +56,8 @@ export type Settings = {
     auth: { user: string; pass: string } | null;
     defaultSender: string;
     timeoutMs: number;
+    tlsCa: string | null;
+    credentialsMayGoInClear: boolean;
   };
   /** Delivery of queued email: polling, retries with exponential backoff, leases. */
   outbox: {
@@ -103,16 +112,33 @@ export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Se
   const { UV_THREADPOOL_SIZE: _ignored, ...fileValues } = fromFile;
   const merged: Record<string, string | undefined> = { ...fileValues, ...env };
   const result = envSchema.safeParse(merged);
+  const ca = readCertificates(result.success ? result.data.MAIL_TLS_CA_FILE : undefined);
   const problems = [
     ...(result.success ? [] : toProblems(result.error)),
     ...crossFieldProblems(result.success ? result.data : parseEachVariable(merged)),
+    ...ca.problems,
   ];
   if (problems.length > 0 || !result.success) {
     // One line per variable: a bad value is not also reported as missing.
     const seen = new Set<string>();
     throw new SettingsError(problems.filter((p) => !seen.has(p.variable) && seen.add(p.variable)));
   }
-  return toSettings(result.data);
+  return toSettings(result.data, ca.pem);
+}
+
+/** The PEM text of MAIL_TLS_CA_FILE (none when unset), or the problem with the file. */
+function readCertificates(file: string | undefined): { pem: string | null; problems: SettingsProblem[] } {
+  if (file === undefined) return { pem: null, problems: [] };
+  const problem = (message: string) => ({ pem: null, problems: [{ variable: "MAIL_TLS_CA_FILE", message }] });
+  try {
+    const pem = readFileSync(file, "utf8");
+    return pem.includes("-----BEGIN CERTIFICATE-----")
+      ? { pem, problems: [] }
+      : problem(`${file} holds no PEM certificate`);
+  } catch (error) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    return problem(`cannot read ${file} (${code})`);
+  }
 }
 
 function parseEachVariable(raw: Record<string, string | undefined>): PartialEnv {
@@ -130,7 +156,7 @@ function toProblems(error: z.ZodError): SettingsProblem[] {
   }));
 }
 
-function toSettings(env: Env): Settings {
+function toSettings(env: Env, tlsCa: string | null): Settings {
   const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
   const hashConcurrency =
     env.PASSWORD_HASH_CONCURRENCY ??
@@ -172,7 +198,12 @@ function toSettings(env: Env): Settings {
       // About a second of work on the default parameters (~25 ms per hash per core).
       queueLimit: env.PASSWORD_HASH_QUEUE_LIMIT ?? 50 * hashConcurrency,
     },
-    mongodb: { uri: mongoUri(env), dbName: env.MONGODB_DB, timeoutMs: env.DATABASE_TIMEOUT_MS },
+    mongodb: {
+      uri: mongoUri(env),
+      dbName: env.MONGODB_DB,
+      timeoutMs: env.DATABASE_TIMEOUT_MS,
+      claimsWriteConcern: env.CLAIMS_WRITE_CONCERN,
+    },
     mail: {
       host: env.MAIL_SERVER,
       port: env.MAIL_PORT,
@@ -182,6 +213,9 @@ function toSettings(env: Env): Settings {
         env.MAIL_USERNAME && env.MAIL_PASSWORD ? { user: env.MAIL_USERNAME, pass: env.MAIL_PASSWORD } : null,
       defaultSender: env.MAIL_DEFAULT_SENDER,
       timeoutMs: env.MAIL_TIMEOUT_MS,
+      tlsCa,
+      credentialsMayGoInClear:
+        Boolean(env.MAIL_USERNAME && env.MAIL_PASSWORD) && !env.MAIL_USE_TLS && !env.MAIL_USE_SSL,
     },
     outbox: {
       pollIntervalMs: env.OUTBOX_POLL_INTERVAL_MS,

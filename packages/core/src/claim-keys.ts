@@ -14,6 +14,8 @@ export const claimKeys = {
   unknownAccount: (identifier: string) => `unknown:${normalizeKey(identifier)}`,
   /** The slots of one throttle key in one window; slot n is `<group>:<n>`. */
   throttleWindow: (throttle: string, key: string, window: number) => `throttle:${throttle}:${key}:${window}`,
+  /** The lock record of one throttle key (ThrottleLockStore), across windows. */
+  throttleLock: (throttle: string, key: string) => `throttle:${throttle}:${key}`,
   /** One try (`try:<n>`), the single use (`used`) or the replacement (`replaced`) of an activation code. */
   activationCode: (codeId: string, what: string) => `activation:${codeId}:${what}`,
   /** The same for the code that confirms an email change. */

@@ -35,6 +35,7 @@ export { createHealthService, type HealthReport, type HealthService } from "./he
 export { createKeyring, type Keyring, type KeyringKey } from "./keyring";
 // Login
 export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
+export { clientNetwork } from "./login/client-ip";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
 export * from "./login/schemas";
 // MFA
@@ -58,7 +59,7 @@ export {
 export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
 export { createResetPassword, type ResetPassword } from "./password/reset-password";
 export * from "./password/schemas";
-export { createClaimStore } from "./persistence/claim-store";
+export { createClaimStore, type WriteConcernOption } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
 export {
   createKeyRotation,
@@ -69,6 +70,7 @@ export {
 } from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
+export { createThrottleLockStore } from "./persistence/throttle-lock-store";
 export { createUserRepository } from "./persistence/user-repository";
 // Ports and shared mechanisms
 export type * from "./ports";
@@ -91,7 +93,7 @@ export {
   type ResendActivation,
   resendActivationMessage,
 } from "./registration/resend-activation";
-export { createThrottle, type Throttle } from "./throttle";
+export { createThrottle, maxLockSeconds, type Throttle } from "./throttle";
 export * from "./users/schemas";
 // Users: records, the public view, schemas
 export { type PublicUserRecord, toUser, type UserRecord } from "./users/user";

@@ -36,6 +36,26 @@ export interface ClaimStore {
   sweep(): Promise<number>;
 }
 
+/**
+ * The lock of a throttled key: attempts are refused until `until`. `level` counts the locks
+ * of one series (1 for the first), remembered until `forgetAt`, when the record may go.
+ */
+export type ThrottleLock = { until: Date; level: number; forgetAt: Date };
+
+/**
+ * The locks of throttled keys, one record per key, read before any slot is taken (so that a
+ * refusal is one read). Only the attempt whose slot claim decided a lock writes it, so a
+ * plain replace is enough.
+ */
+export interface ThrottleLockStore {
+  find(key: string): Promise<ThrottleLock | null>;
+  /** Writes (or replaces) the lock of `key`. */
+  save(key: string, lock: ThrottleLock): Promise<void>;
+  remove(key: string): Promise<void>;
+  /** Deletes the records past their `forgetAt`; returns how many. */
+  sweep(): Promise<number>;
+}
+
 /** Reads of whole users (with hashes and secrets), for the use cases that check them. */
 export interface UserLookup {
   findById(id: string): Promise<UserRecord | null>;

@@ -1,29 +1,60 @@
 import { describe, expect, it } from "vitest";
-import { fakeClaims } from "../test/fakes";
-import { createThrottle } from "./throttle";
+import { type FakeClaims, type FakeThrottleLocks, fakeClaims, fakeThrottleLocks } from "../test/fakes";
+import type { ClaimStore, ThrottleLockStore } from "./ports";
+import { createThrottle, type ThrottleOptions } from "./throttle";
+
+const window = 60;
+const day = 86_400;
+
+/** A throttle over fresh fakes with a clock the test moves; every store call is counted. */
+function setup(overrides: Partial<ThrottleOptions> = {}) {
+  const clock = { now: 1_000_000 * window * 1_000 };
+  const calls = { count: 0 };
+  const counted = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(object, property, receiver) {
+        const value: unknown = Reflect.get(object, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.count++;
+          return (value as (...a: unknown[]) => unknown).apply(object, args);
+        };
+      },
+    });
+  const claims: FakeClaims = fakeClaims();
+  const locks: FakeThrottleLocks = fakeThrottleLocks();
+  const throttle = createThrottle({
+    claims: counted<ClaimStore>(claims),
+    locks: counted<ThrottleLockStore>(locks),
+    name: "t",
+    limit: 3,
+    windowSeconds: window,
+    now: () => clock.now,
+    ...overrides,
+  });
+  /** Takes `n` slots of `key` (failed attempts keep them). */
+  const fail = async (key: string, n: number) => {
+    for (let i = 0; i < n; i++) expect((await throttle.acquire(key)).retryAfter).toBe(0);
+  };
+  return { clock, calls, claims, locks, throttle, fail };
+}
 
 describe("throttle", () => {
-  it("refuses attempts past the limit until the window ends; clear and release free slots", async () => {
-    let clock = 1_000_000;
-    const throttle = createThrottle({
-      claims: fakeClaims(),
-      name: "t",
-      limit: 3,
-      windowSeconds: 60,
-      now: () => clock,
-    });
+  it("refuses attempts past the limit until the window ends; clear and a given-back last slot reopen", async () => {
+    const { clock, throttle } = setup();
     const tickets = [
       await throttle.acquire("alice"),
       await throttle.acquire("alice"),
       await throttle.acquire("alice"),
     ];
-    expect(tickets.every((t) => t.retryAfter === 0)).toBe(true);
+    expect(tickets.map((t) => t.retryAfter)).toEqual([0, 0, 0]);
+    expect(tickets.map((t) => t.locked)).toEqual([null, null, { level: 1, seconds: window, attempts: 3 }]);
     const refused = await throttle.acquire("alice");
-    expect(refused.retryAfter).toBeGreaterThan(0);
-    expect(refused.retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.retryAfter).toBe(window);
     expect((await throttle.acquire("bob")).retryAfter).toBe(0);
 
-    await tickets[0]?.release();
+    // The last slot given back (its attempt never ran) takes its lock with it.
+    await tickets[2]?.release();
     expect((await throttle.acquire("alice")).retryAfter).toBe(0);
     expect((await throttle.acquire("alice")).retryAfter).toBeGreaterThan(0);
 
@@ -31,13 +62,108 @@ describe("throttle", () => {
     expect((await throttle.acquire("alice")).retryAfter).toBe(0);
     await throttle.acquire("alice");
     await throttle.acquire("alice");
-    clock += refused.retryAfter * 1_000;
+    clock.now += 30_000;
+    expect((await throttle.acquire("alice")).retryAfter).toBe(30);
+    clock.now += 30_000;
     expect((await throttle.acquire("alice")).retryAfter).toBe(0);
   });
 
   it("admits exactly `limit` of many simultaneous attempts", async () => {
-    const throttle = createThrottle({ claims: fakeClaims(), name: "t", limit: 3, windowSeconds: 60 });
+    const { throttle } = setup();
     const tickets = await Promise.all(Array.from({ length: 10 }, () => throttle.acquire("k")));
     expect(tickets.filter((t) => t.retryAfter === 0)).toHaveLength(3);
+    expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+  });
+
+  for (const limit of [5, 100]) {
+    it(`refuses a full key with one store call, whatever the limit (${limit})`, async () => {
+      const { calls, throttle, fail } = setup({ limit });
+      await fail("k", limit);
+      calls.count = 0;
+      const check = await throttle.check("k");
+      expect(check.retryAfter).toBeGreaterThan(0);
+      expect((await check.acquire()).retryAfter).toBe(check.retryAfter);
+      expect(calls.count).toBe(1);
+      calls.count = 0;
+      expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+      expect(calls.count).toBe(1);
+    });
+  }
+
+  it("locks again when the slots were all taken but the lock was lost (one scan, then one read)", async () => {
+    const { calls, locks, throttle, fail } = setup();
+    await fail("k", 3);
+    await locks.remove("throttle:t:k");
+    expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+    calls.count = 0;
+    expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+    expect(calls.count).toBe(1);
+  });
+
+  it("without escalation, a new window opens a fresh set of slots and locks", async () => {
+    const { clock, throttle, fail } = setup();
+    await fail("k", 3);
+    clock.now += window * 1_000;
+    await fail("k", 2);
+    const last = await throttle.acquire("k");
+    expect(last.locked).toEqual({ level: 1, seconds: window, attempts: 3 });
+  });
+});
+
+describe("escalating throttle", () => {
+  const escalation = { maxSeconds: day, memorySeconds: day };
+
+  it("doubles the lock for each consecutive lock of a series, capped, from the failure that locks", async () => {
+    const { clock, throttle, fail } = setup({ escalation });
+    const seen: number[] = [];
+    for (let lock = 1; lock <= 14; lock++) {
+      clock.now += 7_000; // anywhere in a window: the lock runs from the locking attempt
+      await fail("k", 2);
+      const last = await throttle.acquire("k");
+      expect(last.retryAfter).toBe(0);
+      expect(last.locked?.level).toBe(lock);
+      const refused = await throttle.acquire("k");
+      seen.push(refused.retryAfter);
+      clock.now += (refused.retryAfter - 1) * 1_000;
+      expect((await throttle.acquire("k")).retryAfter).toBe(1);
+      clock.now += 1_000;
+    }
+    expect(seen.slice(0, 6)).toEqual([60, 120, 240, 480, 960, 1_920]);
+    expect(Math.max(...seen)).toBe(day);
+    expect(seen.at(-1)).toBe(day);
+  });
+
+  it("forgets a series at clear (a success) and after a quiet memory period", async () => {
+    const { clock, throttle, fail } = setup({ escalation });
+    await fail("k", 3);
+    clock.now += window * 1_000;
+    await fail("k", 2);
+    expect((await throttle.acquire("k")).locked?.level).toBe(2);
+    await throttle.clear("k");
+    await fail("k", 2);
+    expect((await throttle.acquire("k")).locked?.level).toBe(1);
+
+    clock.now += (window + day) * 1_000 + 1;
+    await fail("k", 2);
+    expect((await throttle.acquire("k")).locked?.level).toBe(1);
+  });
+
+  it("a given-back locking slot puts the series back as it was", async () => {
+    const { clock, throttle, fail } = setup({ escalation });
+    await fail("k", 3);
+    clock.now += window * 1_000;
+    await fail("k", 2);
+    const locking = await throttle.acquire("k");
+    expect(locking.locked?.level).toBe(2);
+    await locking.release();
+    const again = await throttle.acquire("k");
+    expect(again.locked?.level).toBe(2);
+  });
+
+  it("keeps keys and throttles apart", async () => {
+    const { claims, locks, fail } = setup({ escalation });
+    await fail("a", 3);
+    const other = createThrottle({ claims, locks, name: "u", limit: 3, windowSeconds: window, escalation });
+    expect((await other.acquire("a")).retryAfter).toBe(0);
   });
 });

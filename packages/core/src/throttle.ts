@@ -1,60 +1,153 @@
 import { claimKeys } from "./claim-keys";
-import type { ClaimStore } from "./ports";
+import type { ClaimStore, ThrottleLock, ThrottleLockStore } from "./ports";
 
 /**
- * The outcome of asking for an attempt: `retryAfter` 0 means a slot was taken (keep it if
- * the attempt fails, `release` it if not); otherwise none was left and `release` does nothing.
+ * A slot taken for one attempt (`retryAfter` 0), or a refusal (`retryAfter` seconds to wait;
+ * `release` does nothing). `locked` is the lock this attempt's slot set, the last one: the
+ * key is locked for `seconds` unless the attempt succeeds (`clear`) or is given back.
  */
-export type ThrottleTicket = { retryAfter: number; release(): Promise<void> };
+export type ThrottleTicket = {
+  retryAfter: number;
+  /** Gives the slot back (an attempt that never reached its check), with the lock it set. */
+  release(): Promise<void>;
+  locked: { level: number; seconds: number; attempts: number } | null;
+};
+
+/** The lock of a key as read before an attempt: `retryAfter` > 0 while locked. */
+export type ThrottleCheck = {
+  retryAfter: number;
+  /** Takes a slot (refused when none is left), after this check found the key open. */
+  acquire(): Promise<ThrottleTicket>;
+};
 
 /** A counter of attempts per key in fixed windows, shared by every instance through MongoDB. */
 export type Throttle = {
-  /**
-   * Takes one of the key's `limit` slots in the current window before the attempt is made,
-   * so that concurrent attempts cannot exceed the limit; `retryAfter > 0` when none is left.
-   */
+  /** Reads the key's lock: one database read, whatever the limit. */
+  check(key: string): Promise<ThrottleCheck>;
+  /** `check`, then a slot when the key is open. */
   acquire(key: string): Promise<ThrottleTicket>;
-  /** Forgets every slot of `key` in the current window (e.g. after a successful login). */
+  /** Forgets the key's slots in the current window and its lock (e.g. after a success). */
   clear(key: string): Promise<void>;
 };
 
-/**
- * Slots are claims `throttle:<name>:<key>:<window>:<n>` for n = 1..limit: exact under any
- * concurrency, which a `$inc` counter is not on FerretDB. Claims expire with their window
- * and are swept by `ClaimStore.sweep`. Only `_id` operations are used (inserts in slot
- * order, deletes by key): FerretDB answers those from its index, while a count or a delete
- * by group scans the collection.
- */
-export function createThrottle(options: {
+/** Locks double per lock of a series up to this (24 h), unless told otherwise. */
+export const maxLockSeconds = 86_400;
+
+export type ThrottleOptions = {
   claims: ClaimStore;
+  locks: ThrottleLockStore;
   name: string;
   limit: number;
   windowSeconds: number;
+  /**
+   * Escalating locks: the attempt that takes the last slot locks the key for the window's
+   * length, doubled for each earlier lock of the series (capped at `maxSeconds`); a series
+   * is forgotten `memorySeconds` after its last lock ends, or at `clear`. Without it, a
+   * full key is locked until its window ends.
+   */
+  escalation?: { maxSeconds: number; memorySeconds: number };
   now?: () => number;
-}): Throttle {
-  const { claims, limit } = options;
+};
+
+/**
+ * Slots are claims `throttle:<name>:<key>:<window>:<n>` for n = 1..limit, taken in order:
+ * exact under any concurrency, which a `$inc` counter is not on FerretDB. The attempt that
+ * claims slot `limit` writes the key's lock (one record per key, ThrottleLockStore), and
+ * every attempt reads that lock first: a refused attempt costs one read instead of `limit`
+ * failed inserts. Only `_id` operations are used (FerretDB answers those from its index).
+ * Slot claims expire with their window and are swept by `ClaimStore.sweep`.
+ */
+export function createThrottle(options: ThrottleOptions): Throttle {
+  const { claims, locks, limit, escalation } = options;
   const windowMs = options.windowSeconds * 1_000;
   const now = options.now ?? Date.now;
-  const windowOf = () => Math.floor(now() / windowMs);
-  const group = (key: string, window: number) => claimKeys.throttleWindow(options.name, key, window);
-  const secondsLeft = (window: number) => Math.max(1, Math.ceil(((window + 1) * windowMs - now()) / 1_000));
+  const windowOf = (at: number) => Math.floor(at / windowMs);
+  const slotGroup = (key: string, window: number) => claimKeys.throttleWindow(options.name, key, window);
+  const lockKey = (key: string) => claimKeys.throttleLock(options.name, key);
+  const secondsUntil = (at: number) => Math.max(1, Math.ceil((at - now()) / 1_000));
+  /** The series a new lock continues, if any (an expired lock still remembered). */
+  const remembered = (lock: ThrottleLock | null) => (lock && lock.forgetAt.getTime() > now() ? lock : null);
+
+  /** The lock the last slot sets: to the window's end, or escalated. */
+  const nextLock = (previous: ThrottleLock | null, at: number): ThrottleLock => {
+    if (!escalation) {
+      const until = new Date((windowOf(at) + 1) * windowMs);
+      return { until, level: 1, forgetAt: until };
+    }
+    const level = (remembered(previous)?.level ?? 0) + 1;
+    const ms = Math.min(escalation.maxSeconds * 1_000, windowMs * 2 ** Math.min(level - 1, 30));
+    const until = new Date(at + ms);
+    return { until, level, forgetAt: new Date(until.getTime() + escalation.memorySeconds * 1_000) };
+  };
+
+  /**
+   * Every slot was taken but no lock was found (its writer failed, or gave it back while
+   * others were taking slots): lock to the window's end, keeping the series' level.
+   */
+  const healLock = (previous: ThrottleLock | null, at: number): ThrottleLock => {
+    const until = new Date((windowOf(at) + 1) * windowMs);
+    const kept = remembered(previous);
+    const forgetAt = new Date(Math.max(until.getTime(), kept?.forgetAt.getTime() ?? 0));
+    return { until, level: kept?.level ?? 0, forgetAt };
+  };
+
+  const refused = (until: Date): ThrottleTicket => ({
+    retryAfter: secondsUntil(until.getTime()),
+    release: async () => {},
+    locked: null,
+  });
+
+  const takeSlot = async (key: string, previous: ThrottleLock | null): Promise<ThrottleTicket> => {
+    const at = now();
+    const window = windowOf(at);
+    const group = slotGroup(key, window);
+    const expiresAt = new Date((window + 1) * windowMs);
+    for (let n = 1; n <= limit; n++) {
+      const slot = `${group}:${n}`;
+      if (!(await claims.claim(slot, group, expiresAt))) continue;
+      if (n < limit) return { retryAfter: 0, release: () => claims.release(slot), locked: null };
+      const lock = nextLock(previous, at);
+      try {
+        await locks.save(lockKey(key), lock);
+      } catch (error) {
+        await claims.release(slot).catch(() => {});
+        throw error;
+      }
+      return {
+        retryAfter: 0,
+        // Given back: the lock it set goes too (the previous record, if any, is put back).
+        release: async () => {
+          await claims.release(slot);
+          await (previous ? locks.save(lockKey(key), previous) : locks.remove(lockKey(key)));
+        },
+        locked: {
+          level: lock.level,
+          seconds: Math.round((lock.until.getTime() - at) / 1_000),
+          attempts: limit,
+        },
+      };
+    }
+    const lock = healLock(previous, at);
+    await locks.save(lockKey(key), lock);
+    return refused(lock.until);
+  };
+
+  const check: Throttle["check"] = async (key) => {
+    const lock = await locks.find(lockKey(key));
+    if (lock && lock.until.getTime() > now()) {
+      const ticket = refused(lock.until);
+      return { retryAfter: ticket.retryAfter, acquire: async () => ticket };
+    }
+    return { retryAfter: 0, acquire: () => takeSlot(key, lock) };
+  };
 
   return {
-    async acquire(key) {
-      const window = windowOf();
-      const slots = group(key, window);
-      const expiresAt = new Date((window + 1) * windowMs);
-      for (let n = 1; n <= limit; n++) {
-        const slot = `${slots}:${n}`;
-        if (await claims.claim(slot, slots, expiresAt)) {
-          return { retryAfter: 0, release: () => claims.release(slot) };
-        }
-      }
-      return { retryAfter: secondsLeft(window), release: async () => {} };
-    },
+    check,
+    acquire: async (key) => (await check(key)).acquire(),
     async clear(key) {
-      const slots = group(key, windowOf());
-      await claims.releaseKeys(Array.from({ length: limit }, (_, i) => `${slots}:${i + 1}`));
+      const group = slotGroup(key, windowOf(now()));
+      await claims.releaseKeys(Array.from({ length: limit }, (_, i) => `${group}:${i + 1}`));
+      await locks.remove(lockKey(key));
     },
   };
 }

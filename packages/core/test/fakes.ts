@@ -23,6 +23,8 @@ import type {
   ResetTokenRecord,
   ResetTokenStore,
   RunInBackground,
+  ThrottleLock,
+  ThrottleLockStore,
   UserRepository,
 } from "../src/ports";
 import { createThrottle } from "../src/throttle";
@@ -71,6 +73,25 @@ export function fakeClaims(): FakeClaims {
       return swept;
     },
     keys: () => [...claims.keys()],
+  };
+}
+
+export type FakeThrottleLocks = ThrottleLockStore & { all(): Map<string, ThrottleLock> };
+
+/** Throttle locks: one record per key, replaced by `save`, swept after `forgetAt`. */
+export function fakeThrottleLocks(): FakeThrottleLocks {
+  const locks = new Map<string, ThrottleLock>();
+  return {
+    find: async (key) => structuredClone(locks.get(key) ?? null),
+    save: async (key, lock) => void locks.set(key, structuredClone(lock)),
+    remove: async (key) => void locks.delete(key),
+    async sweep() {
+      let swept = 0;
+      for (const [key, lock] of locks)
+        if (lock.forgetAt.getTime() < Date.now()) swept += Number(locks.delete(key));
+      return swept;
+    },
+    all: () => new Map(locks),
   };
 }
 
@@ -403,6 +424,7 @@ export function createFakes() {
   return {
     keys,
     claims: fakeClaims(),
+    locks: fakeThrottleLocks(),
     users: fakeUsers(),
     resetTokens: fakeResetTokens(),
     store,
@@ -532,25 +554,39 @@ export type ThrottleLimits = { account: number; ip: number | null; mfa: number; 
 /** Small limits, so that tests reach them quickly. */
 export const testLimits: ThrottleLimits = { account: 5, ip: 20, mfa: 5, windowSeconds: 900 };
 
-/** The login throttle policy over the fakes' claims. */
-export const loginAttemptsFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+/** How the server escalates account locks: doubling, capped at 24 h, a series kept a day. */
+export const testEscalation = { maxSeconds: 86_400, memorySeconds: 86_400 };
+
+/** The login throttle policy over the fakes' claims and locks (built as the server builds it). */
+export const loginAttemptsFor = (
+  fakes: Fakes,
+  limits: ThrottleLimits = testLimits,
+  now: () => number = Date.now,
+) =>
   createLoginAttempts({
     hasher: fakes.hasher,
+    outbox: fakes.outbox,
+    runInBackground: runInBackgroundOf(fakes),
     throttles: {
       account: createThrottle({
         claims: fakes.claims,
+        locks: fakes.locks,
         name: "password",
         limit: limits.account,
         windowSeconds: limits.windowSeconds,
+        escalation: testEscalation,
+        now,
       }),
       ip:
         limits.ip === null
           ? null
           : createThrottle({
               claims: fakes.claims,
+              locks: fakes.locks,
               name: "password-ip",
               limit: limits.ip,
               windowSeconds: limits.windowSeconds,
+              now,
             }),
     },
   });
@@ -562,7 +598,9 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
     claims: fakes.claims,
     throttle: createThrottle({
       claims: fakes.claims,
+      locks: fakes.locks,
       name: "mfa",
+      escalation: testEscalation,
       limit: limits.mfa,
       windowSeconds: limits.windowSeconds,
     }),

@@ -24,8 +24,17 @@ export type LocalMailServer = {
   [Symbol.asyncDispose](): Promise<void>;
 };
 
-/** Starts Mailpit v1.33.1 on free loopback ports with a throw-away mailbox. */
-export async function startLocalMailServer(log: (line: string) => void = () => {}): Promise<LocalMailServer> {
+/** TLS of the SMTP port: STARTTLS offered with this certificate, required with `requireStartTls`. */
+export type LocalMailTls = { certFile: string; keyFile: string; requireStartTls?: boolean };
+
+/**
+ * Starts Mailpit v1.33.1 on free loopback ports with a throw-away mailbox; with `tls`, its
+ * SMTP port offers STARTTLS (and, with `requireStartTls`, refuses mail sent in clear text).
+ */
+export async function startLocalMailServer(
+  log: (line: string) => void = () => {},
+  options: { tls?: LocalMailTls } = {},
+): Promise<LocalMailServer> {
   const binary = await ensureTool("mailpit", log);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "users-mailpit-"));
   trackTempDir(dataDir);
@@ -38,6 +47,10 @@ export async function startLocalMailServer(log: (line: string) => void = () => {
     `--database=${path.join(dataDir, "mailpit.db")}`,
     "--disable-version-check",
     "--quiet",
+    ...(options.tls
+      ? [`--smtp-tls-cert=${options.tls.certFile}`, `--smtp-tls-key=${options.tls.keyFile}`]
+      : []),
+    ...(options.tls?.requireStartTls ? ["--smtp-require-starttls"] : []),
   ];
   let service: Service | undefined;
   const start = async () => {

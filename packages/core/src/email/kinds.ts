@@ -6,6 +6,7 @@ import {
   renderActivation,
   renderEmailChangeCode,
   renderEmailChanged,
+  renderLoginLocked,
   renderPasswordChanged,
   renderPasswordReset,
 } from "./templates";
@@ -64,6 +65,14 @@ export const emailChangeCodeEmail = define({
 /** The notice to the old address after the email changed. */
 export const emailChangedEmail = define({ kind: "email-changed", render: renderEmailChanged });
 
+/** The notice of a first login lock: to the user's current address only. */
+export const loginLockedEmail = define({
+  kind: "login-locked",
+  render: renderLoginLocked,
+  stillWanted: (message, user) =>
+    user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop",
+});
+
 /** Every kind of email the service sends. */
 export const emailKinds = [
   activationEmail,
@@ -71,6 +80,7 @@ export const emailKinds = [
   passwordChangedEmail,
   emailChangeCodeEmail,
   emailChangedEmail,
+  loginLockedEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

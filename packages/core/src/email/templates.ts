@@ -124,3 +124,30 @@ export function renderEmailChanged(input: { to: string; firstName: string; newEm
   );
   return { to: input.to, subject, text, html };
 }
+
+/** The notice of the first lock of a series: someone failed the password many times. */
+export function renderLoginLocked(input: {
+  to: string;
+  firstName: string;
+  failures: number;
+  lockedMinutes: number;
+}): EmailMessage {
+  const subject = "Sign-ins to your account are paused";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    `Someone tried to sign in to your account with a wrong password ${input.failures} times in a row,`,
+    `so sign-ins are paused for ${input.lockedMinutes} minutes (longer if it goes on).`,
+    "If it was you, wait and try again, or reset your password.",
+    "If it was not you, reset your password now: someone may know or be guessing it.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Someone tried to sign in to your account with a wrong password ${input.failures} times in a row,
+so sign-ins are paused for ${input.lockedMinutes} minutes (longer if it goes on).</p>
+<p>If it was you, wait and try again, or reset your password.</p>
+<p><strong>If it was not you</strong>, reset your password now: someone may know or be guessing it.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}

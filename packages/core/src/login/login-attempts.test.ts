@@ -1,19 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { createFakes, domainErrorOf, loginAttemptsFor, seedUser, testLimits } from "../../test/fakes";
+import {
+  createFakes,
+  domainErrorOf,
+  loginAttemptsFor,
+  queuedFor,
+  seedUser,
+  settleBackground,
+  testLimits,
+} from "../../test/fakes";
 import { hasherBusyError } from "../password/password-hasher";
 
 const ip = "203.0.113.7";
 
 async function setup(limits = testLimits) {
   const f = createFakes();
-  const attempts = loginAttemptsFor(f, limits);
+  const clock = { now: Date.now() };
+  const attempts = loginAttemptsFor(f, limits, () => clock.now);
   const { user } = await seedUser(f);
   /** One attempt on `user` that fails (wrong password). */
   const fail = async (clientIp = ip) => {
     const attempt = await attempts.start({ user, identifier: user.username, clientIp });
     return attempt.check(async () => false);
   };
-  return { f, attempts, user, fail };
+  return { f, clock, attempts, user, fail };
 }
 
 describe("login attempts", () => {
@@ -116,5 +125,82 @@ describe("login attempts", () => {
     f.hasher.busy = false;
     expect(await attempts.verifyUnknown("anything")).toBe(false);
     expect(f.hasher.calls.verify).toBe(1);
+  });
+
+  it("doubles the lock for each consecutive lock, and Retry-After tells the real wait", async () => {
+    const { clock, fail } = await setup();
+    const waits: number[] = [];
+    for (let lock = 0; lock < 3; lock++) {
+      for (let n = 0; n < testLimits.account; n++) expect(await fail()).toBe(false);
+      const error = await domainErrorOf(fail());
+      waits.push(error.retryAfterSeconds ?? 0);
+      clock.now += (error.retryAfterSeconds ?? 0) * 1_000;
+    }
+    const w = testLimits.windowSeconds;
+    expect(waits).toEqual([w, 2 * w, 4 * w]);
+  });
+
+  it("tells the owner once per lock series, by email to the current address; a success starts a new series", async () => {
+    const { f, clock, attempts, user, fail } = await setup();
+    const lockOnce = async () => {
+      for (let n = 0; n < testLimits.account; n++) await fail();
+      const error = await domainErrorOf(fail());
+      clock.now += (error.retryAfterSeconds ?? 0) * 1_000;
+      await settleBackground(f);
+    };
+    await lockOnce();
+    const [notice, ...more] = queuedFor(f, user.id).filter((m) => m.kind === "login-locked");
+    expect(more).toEqual([]);
+    expect(notice?.email.to).toBe(user.email);
+    expect(notice?.email.text).toContain(`${testLimits.account} times`);
+    expect(notice?.email.text).toContain(`${testLimits.windowSeconds / 60} minutes`);
+    await lockOnce();
+    expect(queuedFor(f, user.id).filter((m) => m.kind === "login-locked")).toHaveLength(1);
+
+    const attempt = await attempts.start({ user, identifier: user.username, clientIp: ip });
+    expect(await attempt.check(async () => true)).toBe(true);
+    await attempt.succeeded();
+    await lockOnce();
+    expect(queuedFor(f, user.id).filter((m) => m.kind === "login-locked")).toHaveLength(2);
+  });
+
+  it("locks unknown identifiers the same way, and emails nobody", async () => {
+    const { f, attempts } = await setup();
+    const guess = async () => {
+      const attempt = await attempts.start({ user: null, identifier: "nobody", clientIp: ip });
+      return attempt.check(() => attempts.verifyUnknown("guess"));
+    };
+    for (let n = 0; n < testLimits.account; n++) expect(await guess()).toBe(false);
+    const error = await domainErrorOf(guess());
+    expect(error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(error.retryAfterSeconds).toBe(testLimits.windowSeconds);
+    await settleBackground(f);
+    expect(f.store.messages()).toEqual([]);
+  });
+
+  it("a locked account is refused with one read of its lock: no slot is taken or given back", async () => {
+    const { f, fail } = await setup({ ...testLimits, account: 100, ip: 1_000 });
+    for (let n = 0; n < 100; n++) await fail();
+    const claimsBefore = f.claims.keys().length;
+    const locksBefore = [...f.locks.all()];
+    expect((await domainErrorOf(fail())).code).toBe("TOO_MANY_ATTEMPTS");
+    expect(f.claims.keys()).toHaveLength(claimsBefore);
+    expect([...f.locks.all()]).toEqual(locksBefore);
+  });
+
+  it("throttles every address of an IPv6 /64 as one client", async () => {
+    const limits = { ...testLimits, account: 100, ip: 3 };
+    const { attempts } = await setup(limits);
+    for (let n = 0; n < limits.ip; n++) {
+      const attempt = await attempts.start({
+        user: null,
+        identifier: `nobody${n}`,
+        clientIp: `2001:db8:7:7::${n + 1}`,
+      });
+      await attempt.check(() => attempts.verifyUnknown("guess"));
+    }
+    const refused = attempts.start({ user: null, identifier: "someone", clientIp: "2001:db8:7:7:abcd::1" });
+    expect((await domainErrorOf(refused)).code).toBe("TOO_MANY_ATTEMPTS");
+    await attempts.start({ user: null, identifier: "someone", clientIp: "2001:db8:7:8::1" });
   });
 });

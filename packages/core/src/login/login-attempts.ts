@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { claimKeys } from "../claim-keys";
+import { loginLockedEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
-import type { Throttle } from "../throttle";
+import type { RunInBackground } from "../ports";
+import type { Throttle, ThrottleTicket } from "../throttle";
 import type { UserRecord } from "../users/user";
+import { clientNetwork } from "./client-ip";
 
 /** One password attempt that holds its throttle slots until it ends. */
 export type LoginAttempt = {
@@ -18,25 +22,36 @@ export type LoginAttempt = {
 
 export type LoginAttempts = {
   /**
-   * Takes an attempt slot for the account (or the unknown identifier) and, when known, the
-   * client IP, before any password is checked: locked accounts and concurrent guesses get
-   * no argon2 comparison (429 TOO_MANY_ATTEMPTS with the wait instead). A failed attempt
-   * keeps its slots until the window ends.
+   * Reads the locks of the account (or the unknown identifier) and, when known, of the
+   * client's network, then takes a slot of each, before any password is checked: locked
+   * accounts and concurrent guesses get no argon2 comparison (429 TOO_MANY_ATTEMPTS with
+   * the wait instead), and a refusal costs one read per throttle, whatever the limits. A
+   * failed attempt keeps its slots until the window ends.
    */
   start(input: { user: UserRecord | null; identifier: string; clientIp: string }): Promise<LoginAttempt>;
   /** Costs the same argon2 work as checking a real hash (for identifiers that match nobody). */
   verifyUnknown(password: string): Promise<false>;
-  /** Forgets an account's failures (after a password change or reset). */
+  /** Forgets an account's failures and lock series (after a password change or reset). */
   clearAccount(userId: string): Promise<void>;
 };
 
+const tooManyAttempts = (wait: number) =>
+  new DomainError("TOO_MANY_ATTEMPTS", `Too many failed attempts; try again in ${wait} seconds.`, {
+    retryAfterSeconds: wait,
+  });
+
 /**
- * The login throttle policy: `account` slots per account or unknown identifier, `ip` slots
- * per client IP (null when the client IP is not the end user's: no trusted proxy).
+ * The login throttle policy: `account` slots per account or unknown identifier (its locks
+ * escalate, see createThrottle), `ip` slots per client network (an IPv4 address or an IPv6
+ * /64; null when the client IP is not the end user's: no trusted proxy). The failure that
+ * starts a lock series of a known account queues a notice to its owner, in the background
+ * so that known and unknown identifiers answer alike.
  */
 export function createLoginAttempts(deps: {
   hasher: PasswordHasher;
   throttles: { account: Throttle; ip: Throttle | null };
+  outbox: Pick<EmailOutbox, "queue">;
+  runInBackground: RunInBackground;
 }): LoginAttempts {
   const { hasher, throttles } = deps;
   // Unknown identifiers are checked against this, so they cost the same argon2 work. Made
@@ -52,36 +67,59 @@ export function createLoginAttempts(deps: {
   };
   makeDummyHash();
 
+  /** Tells the owner when this failure started a lock series (the first lock, not the next). */
+  const noticeLock = (user: UserRecord | null, ticket: ThrottleTicket) => {
+    const locked = ticket.locked;
+    if (!user || locked?.level !== 1) return;
+    deps.runInBackground(() =>
+      deps.outbox.queue({
+        kind: loginLockedEmail,
+        vars: {
+          to: user.email,
+          firstName: user.first_name,
+          failures: locked.attempts,
+          lockedMinutes: Math.max(1, Math.round(locked.seconds / 60)),
+        },
+        userId: user.id,
+        ref: "login-locked",
+      }),
+    );
+  };
+
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
       if (hasher.full()) throw hasherBusyError();
       const key = user ? claimKeys.account(user.id) : claimKeys.unknownAccount(identifier);
-      const account = await throttles.account.acquire(key);
-      const ip = throttles.ip ? await throttles.ip.acquire(clientIp) : null;
-      const wait = Math.max(account.retryAfter, ip?.retryAfter ?? 0);
+      const network = clientNetwork(clientIp);
+      // Locks first, one read each: a refusal takes no slot and gives none back.
+      const accountOpen = await throttles.account.check(key);
+      if (accountOpen.retryAfter > 0) throw tooManyAttempts(accountOpen.retryAfter);
+      const ipOpen = throttles.ip ? await throttles.ip.check(network) : null;
+      if (ipOpen && ipOpen.retryAfter > 0) throw tooManyAttempts(ipOpen.retryAfter);
+
+      const account = await accountOpen.acquire();
+      const ip = ipOpen && account.retryAfter === 0 ? await ipOpen.acquire() : null;
       /** Gives both slots back (an attempt that never reached a password check). */
       const giveBack = async () => {
         await Promise.all([account.release(), ip?.release()]);
       };
+      const wait = Math.max(account.retryAfter, ip?.retryAfter ?? 0);
       if (wait > 0) {
         await giveBack();
-        throw new DomainError(
-          "TOO_MANY_ATTEMPTS",
-          `Too many failed attempts; try again in ${wait} seconds.`,
-          {
-            retryAfterSeconds: wait,
-          },
-        );
+        throw tooManyAttempts(wait);
       }
       return {
         async check(verify) {
+          let right: boolean;
           try {
-            return await verify();
+            right = await verify();
           } catch (error) {
             if (isHasherBusy(error)) await giveBack().catch(() => {});
             throw error;
           }
+          if (!right) noticeLock(user, account);
+          return right;
         },
         async succeeded() {
           await Promise.all([throttles.account.clear(key), ip?.release()]);

@@ -105,7 +105,8 @@ describe("changePassword", () => {
     expect((await domainErrorOf(login({ identifier: "alice", password }, request))).code).toBe(
       "TOO_MANY_ATTEMPTS",
     );
-    expect(f.store.messages()).toEqual([]);
+    // No password-changed notice; the owner is told of the lock.
+    expect(f.store.messages().map((m) => m.kind)).toEqual(["login-locked"]);
   });
 
   it("with MFA on, needs a valid code too, asked only after the right current password", async () => {

@@ -13,16 +13,33 @@ const claimSchema = new Schema<ClaimDocument>(
   { collection: "claims", versionKey: false, strict: "throw" },
 );
 
+/** A MongoDB write concern's `w`: "majority" or a number of members. */
+export type WriteConcernOption = "majority" | number;
+
 const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
 
-/** The MongoDB adapter of the claim store: one document per claim, its key as `_id`. */
-export function createClaimStore(connection: Connection): ClaimStore & { ensureIndexes(): Promise<void> } {
+/**
+ * The MongoDB adapter of the claim store: one document per claim, its key as `_id`. Claims
+ * are inserted with `writeConcern` (default "majority"): a claim acknowledged by the primary
+ * alone could be rolled back by a failover, and the decision made twice.
+ */
+export function createClaimStore(
+  connection: Connection,
+  options: { writeConcern?: WriteConcernOption } = {},
+): ClaimStore & { ensureIndexes(): Promise<void> } {
   const existing: mongoose.Model<ClaimDocument> | undefined = connection.models.Claim;
   const Claims = existing ?? connection.model<ClaimDocument>("Claim", claimSchema);
+  const writeConcern = { w: options.writeConcern ?? "majority" };
+  // The driver's insert: mongoose's save() would drop a per-call write concern.
+  const insert = (doc: ClaimDocument) =>
+    (Claims.collection as unknown as mongoose.mongo.Collection<ClaimDocument>).insertOne(doc, {
+      writeConcern,
+    });
   return {
     async claim(key, group, expiresAt) {
       try {
-        await Claims.create({ _id: key, group, created_at: new Date(), expires_at: expiresAt ?? null });
+        const doc = { _id: key, group, created_at: new Date(), expires_at: expiresAt ?? null };
+        await insert(doc);
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
