@@ -27,12 +27,15 @@ import {
   createResendActivation,
   createResetPassword,
   createResetTokenRepository,
+  createRevertEmailChange,
   createSecondFactor,
   createSmtpMailer,
+  createStepUp,
   createThrottle,
   createUpdateProfile,
   createUserRepository,
   deriveKeys,
+  maxCodeTriesPerDay,
   type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -70,8 +73,10 @@ export async function createContainer(settings: Settings, logger: Logger) {
   const throttle = (name: string, limit: number) =>
     createThrottle({ claims, name, limit, windowSeconds: loginThrottle.windowSeconds });
   const codeKey = keys.codeHashing;
-  const activationCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.activationCode });
-  const emailChangeCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.emailChangeCode });
+  // Code tries per account per day, activation and email change together.
+  const daily = createThrottle({ claims, name: "codes", limit: maxCodeTriesPerDay, windowSeconds: 86_400 });
+  const activationCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.activationCode, daily });
+  const emailChangeCodes = createCodeChecker({ claims, codeKey, keyOf: claimKeys.emailChangeCode, daily });
   const attempts = createLoginAttempts({
     hasher,
     throttles: {
@@ -88,8 +93,9 @@ export async function createContainer(settings: Settings, logger: Logger) {
     codeKey,
   });
   const replacePassword = createReplacePassword({ users, resetTokens, attempts, outbox });
+  const stepUp = createStepUp({ attempts, hasher, secondFactor });
   const background = new Set<Promise<void>>();
-  const { activation, passwordReset } = settings;
+  const { activation, passwordReset, emailChange } = settings;
 
   const useCases: UseCases = {
     registerUser: createRegisterUser({
@@ -98,6 +104,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       hasher,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      activationUrl: activation.url,
     }),
     activateUser: createActivateUser({ users, codes: activationCodes }),
     resendActivation: createResendActivation({
@@ -105,6 +112,7 @@ export async function createContainer(settings: Settings, logger: Logger) {
       outbox,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      activationUrl: activation.url,
       cooldownSeconds: activation.resendCooldownSeconds,
     }),
     getUserById: createGetUserById({ users }),
@@ -133,19 +141,31 @@ export async function createContainer(settings: Settings, logger: Logger) {
       users,
       claims,
       secondFactor,
+      stepUp,
+      outbox,
       encryptionKey: keys.encryption,
       codeKey,
       issuer: settings.mfa.issuer,
     }),
-    disableMfa: createDisableMfa({ users, secondFactor }),
+    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
     requestEmailChange: createRequestEmailChange({
       users,
       outbox,
       codes: emailChangeCodes,
+      stepUp,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      confirmUrl: emailChange.confirmUrl,
       cooldownSeconds: activation.resendCooldownSeconds,
     }),
-    confirmEmailChange: createConfirmEmailChange({ users, outbox, codes: emailChangeCodes, resetTokens }),
+    confirmEmailChange: createConfirmEmailChange({
+      users,
+      outbox,
+      codes: emailChangeCodes,
+      resetTokens,
+      codeKey,
+      revertUrl: emailChange.revertUrl,
+    }),
+    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, codeKey }),
   };
 
   const worker = createOutboxWorker({

@@ -20,6 +20,8 @@ export const claimKeys = {
   emailChangeCode: (codeId: string, what: string) => `email-change:${codeId}:${what}`,
   /** One reset email per cooldown: keyed by the previous request's time. */
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
+  /** The single use of an email-change revert link (by its keyed hash). */
+  emailRevert: (userId: string, tokenHash: string) => `email-revert:${userId}:${tokenHash}`,
   /** The single use of a reset link. */
   resetToken: (tokenId: string) => `reset-token:${tokenId}`,
   /** The end of one MFA enrolment (confirmed, or replaced by a new enable). */

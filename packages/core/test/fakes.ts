@@ -12,9 +12,10 @@ import { createEmailOutbox } from "../src/email/outbox";
 import type { ClaimedMessage, OutboxStore } from "../src/email/outbox-store";
 import { DomainError, takenError } from "../src/errors";
 import { createLoginAttempts } from "../src/login/login-attempts";
+import { createStepUp } from "../src/login/step-up";
 import { createSecondFactor, recoveryCodeHash } from "../src/mfa/second-factor";
 import { currentTotp, newRecoveryCodes, newTotpSecret } from "../src/mfa/totp";
-import { createCodeChecker } from "../src/one-time-codes";
+import { createCodeChecker, maxCodeTriesPerDay } from "../src/one-time-codes";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
 import type {
   ClaimStore,
@@ -116,6 +117,8 @@ export function fakeUsers(): FakeUsers {
         email_key: normalizeKey(user.email),
         password_changed_at: null,
         reset_requested_at: null,
+        email_reverts: [],
+        password_locked: false,
         created_at: now,
         updated_at: now,
       };
@@ -151,7 +154,7 @@ export function fakeUsers(): FakeUsers {
     async activate({ id, codeId }) {
       const user = users.get(id);
       if (!user || user.is_active || user.activation?.code_id !== codeId) return null;
-      return update(id, { is_active: true, activation: null });
+      return update(id, { is_active: true });
     },
     async recordFailedActivation(id, codeId) {
       const user = users.get(id);
@@ -167,7 +170,7 @@ export function fakeUsers(): FakeUsers {
       if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return;
       update(id, {
         password_hash: hash,
-        ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}),
+        ...("changedAt" in how ? { password_changed_at: how.changedAt, password_locked: false } : {}),
       });
     },
     async setResetRequestedAt(id, at) {
@@ -196,12 +199,27 @@ export function fakeUsers(): FakeUsers {
     async setEmailChange(id, state) {
       update(id, { email_change: state });
     },
-    async applyEmailChange(id, codeId) {
-      const change = users.get(id)?.email_change;
-      if (!change || change.code_id !== codeId) return null;
+    async applyEmailChange(id, codeId, revert) {
+      const user = users.get(id);
+      const change = user?.email_change;
+      if (!user || !change || change.code_id !== codeId) return null;
       if ([...users.values()].some((u) => u.id !== id && u.email_key === change.new_email_key))
         throw takenError("EMAIL_TAKEN");
-      return update(id, { email: change.new_email, email_key: change.new_email_key, email_change: null });
+      const live = user.email_reverts.filter((r) => r.expires_at.getTime() > Date.now());
+      return update(id, {
+        email: change.new_email,
+        email_key: change.new_email_key,
+        email_change: null,
+        email_reverts: [...live, structuredClone(revert)],
+      });
+    },
+    async revertEmailChange(id, tokenHash) {
+      const revert = users.get(id)?.email_reverts.find((r) => r.token_hash === tokenHash);
+      if (!revert) return null;
+      update(id, { password_locked: true, email_change: null });
+      if ([...users.values()].some((u) => u.id !== id && u.email_key === revert.email_key))
+        throw takenError("EMAIL_TAKEN");
+      return update(id, { email: revert.email, email_key: revert.email_key, email_reverts: [] });
     },
     deleteById: async (id) => users.delete(id),
     all: () => [...users.values()].map((u) => structuredClone(u)),
@@ -465,12 +483,17 @@ export async function wrongTotp(secret: string): Promise<string> {
 /** Another 6-digit code than `code`. */
 export const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
+/** The per-account daily bound on code tries, shared by both code checkers (as on the server). */
+export const dailyCodeTries = (fakes: Fakes) =>
+  createThrottle({ claims: fakes.claims, name: "codes", limit: maxCodeTriesPerDay, windowSeconds: 86_400 });
+
 /** The activation-code checker, as the server builds it. */
 export const activationCodes = (fakes: Fakes) =>
   createCodeChecker({
     claims: fakes.claims,
     codeKey: fakes.keys.codeHashing,
     keyOf: claimKeys.activationCode,
+    daily: dailyCodeTries(fakes),
   });
 
 /** The email-change-code checker, as the server builds it. */
@@ -479,6 +502,7 @@ export const emailChangeCodes = (fakes: Fakes) =>
     claims: fakes.claims,
     codeKey: fakes.keys.codeHashing,
     keyOf: claimKeys.emailChangeCode,
+    daily: dailyCodeTries(fakes),
   });
 
 export type ThrottleLimits = { account: number; ip: number | null; mfa: number; windowSeconds: number };
@@ -524,6 +548,14 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
     codeKey: fakes.keys.codeHashing,
   });
 
+/** The re-authentication of sensitive changes over the fakes, as on the server. */
+export const stepUpFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+  createStepUp({
+    attempts: loginAttemptsFor(fakes, limits),
+    hasher: fakes.hasher,
+    secondFactor: secondFactorFor(fakes, limits),
+  });
+
 /** Runs background work at once, keeping its promise in `fakes.background`. */
 export const runInBackgroundOf =
   (fakes: Fakes): RunInBackground =>
@@ -548,11 +580,11 @@ export function codeIn(email: EmailMessage): string {
   return code;
 }
 
-/** The `token` of the link an email carries (password reset). */
+/** The `token` of the link an email carries (password reset, activation, email change and its revert). */
 export function tokenIn(email: EmailMessage): string {
   const link = /https?:\/\/\S+/.exec(email.text)?.[0];
   const token = link ? new URL(link).searchParams.get("token") : null;
-  if (!token) throw new Error(`no reset link in ${JSON.stringify(email.text)}`);
+  if (!token) throw new Error(`no link with a token in ${JSON.stringify(email.text)}`);
   return token;
 }
 

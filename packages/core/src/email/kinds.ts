@@ -6,6 +6,8 @@ import {
   renderActivation,
   renderEmailChangeCode,
   renderEmailChanged,
+  renderMfaDisabled,
+  renderMfaEnabled,
   renderPasswordChanged,
   renderPasswordReset,
 } from "./templates";
@@ -61,8 +63,14 @@ export const emailChangeCodeEmail = define({
   stillWanted: (message, user) => (!user ? "drop" : liveCode(message, user.email_change)),
 });
 
-/** The notice to the old address after the email changed. */
+/** The notice to the old address after the email changed (with the link that reverts it). */
 export const emailChangedEmail = define({ kind: "email-changed", render: renderEmailChanged });
+
+/** The notice that MFA was turned on (a new recovery-code set was issued with it). */
+export const mfaEnabledEmail = define({ kind: "mfa-enabled", render: renderMfaEnabled });
+
+/** The notice that MFA was turned off. */
+export const mfaDisabledEmail = define({ kind: "mfa-disabled", render: renderMfaDisabled });
 
 /** Every kind of email the service sends. */
 export const emailKinds = [
@@ -71,6 +79,8 @@ export const emailKinds = [
   passwordChangedEmail,
   emailChangeCodeEmail,
   emailChangedEmail,
+  mfaEnabledEmail,
+  mfaDisabledEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

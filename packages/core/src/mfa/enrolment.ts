@@ -1,6 +1,9 @@
 import { claimKeys } from "../claim-keys";
 import { decrypt, encrypt, randomId } from "../crypto";
+import { mfaEnabledEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { StepUp } from "../login/step-up";
 import type { ClaimStore, MfaStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import { recoveryCodeHash, type SecondFactor } from "./second-factor";
@@ -10,6 +13,10 @@ export type MfaEnrolmentDeps = {
   users: Pick<UserLookup, "findById"> & Pick<MfaStore, "updateMfa">;
   claims: ClaimStore;
   secondFactor: Pick<SecondFactor, "throttled">;
+  /** Enabling needs the current password. */
+  stepUp: Pick<StepUp, "confirmPassword">;
+  /** The "MFA turned on" notice. */
+  outbox: EmailOutbox;
   encryptionKey: Buffer;
   codeKey: Buffer;
   /** Issuer shown by authenticator apps. */
@@ -19,11 +26,14 @@ export type MfaEnrolmentDeps = {
 type Qr = { qr_code: string; otpauth_url: string };
 
 export type MfaEnrolment = {
-  /** Starts (or restarts) enrolment: a fresh secret, pending until confirmed. */
-  enable(id: string): Promise<Qr & { secret: string }>;
+  /** Starts (or restarts) enrolment given the current password: a fresh secret, pending until confirmed. */
+  enable(
+    input: { id: string; current_password: string },
+    request: { clientIp: string },
+  ): Promise<Qr & { secret: string }>;
   /** The QR code of the pending enrolment; never once MFA is on. */
   qr(id: string): Promise<Qr>;
-  /** Turns MFA on with a first valid code; returns the 10 recovery codes, once. */
+  /** Turns MFA on with a first valid code; returns the 10 recovery codes, once; emails a notice. */
   confirm(input: { id: string; code: string }): Promise<{ recovery_codes: string[] }>;
 };
 
@@ -50,8 +60,9 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
   };
 
   return {
-    async enable(id) {
+    async enable({ id, current_password }, request) {
       const user = await find(id);
+      await deps.stepUp.confirmPassword(user, current_password, request);
       // Retire the pending enrolment first, so that a confirm racing this call cannot
       // switch MFA on with the secret being replaced.
       const retired = user.mfa?.pending_id ? claimKeys.mfaEnrolment(user.mfa.pending_id) : null;
@@ -90,17 +101,27 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       const claim = claimKeys.mfaEnrolment(pendingId);
       if (!(await claims.claim(claim, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
       const recoveryCodes = newRecoveryCodes();
-      await users
-        .updateMfa(user.id, {
-          mfa_enabled: true,
-          mfa: {
-            secret_enc: pending,
-            pending_secret_enc: null,
-            pending_id: null,
-            last_step: step,
-            recovery_hashes: recoveryCodes.map((c) => recoveryCodeHash(deps.codeKey, c)),
+      // The notice is queued before the write it announces (and discarded if that fails).
+      await deps.outbox
+        .queueWith(
+          {
+            kind: mfaEnabledEmail,
+            userId: user.id,
+            ref: "notice",
+            vars: { to: user.email, firstName: user.first_name },
           },
-        })
+          () =>
+            users.updateMfa(user.id, {
+              mfa_enabled: true,
+              mfa: {
+                secret_enc: pending,
+                pending_secret_enc: null,
+                pending_id: null,
+                last_step: step,
+                recovery_hashes: recoveryCodes.map((c) => recoveryCodeHash(deps.codeKey, c)),
+              },
+            }),
+        )
         .catch(async (error: unknown) => {
           await claims.release(claim).catch(() => {});
           throw error;
