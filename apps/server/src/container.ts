@@ -29,12 +29,15 @@ import {
   createResendActivation,
   createResetPassword,
   createResetTokenRepository,
+  createRevertEmailChange,
   createSecondFactor,
   createSmtpMailer,
+  createStepUp,
   createThrottle,
   createThrottleLockStore,
   createUpdateProfile,
   createUserRepository,
+  maxCodeTriesPerDay,
   maxLockSeconds,
   type RunInBackground,
   type UseCases,
@@ -107,8 +110,16 @@ export async function createContainer(settings: Settings, logger: Logger, option
       .finally(() => background.delete(running));
     background.add(running);
   };
-  const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode });
-  const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode });
+  // Code tries per account per day, activation and email change together.
+  const daily = createThrottle({
+    claims,
+    locks,
+    name: "codes",
+    limit: maxCodeTriesPerDay,
+    windowSeconds: 86_400,
+  });
+  const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode, daily });
+  const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode, daily });
   const attempts = createLoginAttempts({
     hasher,
     outbox,
@@ -127,7 +138,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
   });
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
-  const { activation, passwordReset } = settings;
+  const stepUp = createStepUp({ attempts, hasher, secondFactor });
+  const { activation, passwordReset, emailChange } = settings;
 
   const useCases: UseCases = {
     registerUser: createRegisterUser({
@@ -136,6 +148,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       hasher,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      activationUrl: activation.url,
     }),
     activateUser: createActivateUser({ users, codes: activationCodes }),
     resendActivation: createResendActivation({
@@ -143,6 +156,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       outbox,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      activationUrl: activation.url,
       cooldownSeconds: activation.resendCooldownSeconds,
     }),
     getUserById: createGetUserById({ users }),
@@ -167,17 +181,29 @@ export async function createContainer(settings: Settings, logger: Logger, option
       claims,
       secondFactor,
       keys,
+      stepUp,
+      outbox,
       issuer: settings.mfa.issuer,
     }),
-    disableMfa: createDisableMfa({ users, secondFactor }),
+    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
     requestEmailChange: createRequestEmailChange({
       users,
       outbox,
       codes: emailChangeCodes,
+      stepUp,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
+      confirmUrl: emailChange.confirmUrl,
       cooldownSeconds: activation.resendCooldownSeconds,
     }),
-    confirmEmailChange: createConfirmEmailChange({ users, outbox, codes: emailChangeCodes, resetTokens }),
+    confirmEmailChange: createConfirmEmailChange({
+      users,
+      outbox,
+      codes: emailChangeCodes,
+      resetTokens,
+      keys,
+      revertUrl: emailChange.revertUrl,
+    }),
+    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
   };
 
   const worker = createOutboxWorker({

@@ -8,9 +8,14 @@ type OpenApiDocument = {
     string,
     Record<
       string,
-      { responses: Record<string, { description?: string; content: Record<string, { schema: unknown }> }> }
+      {
+        description?: string;
+        requestBody?: { content: Record<string, { schema: unknown }> };
+        responses: Record<string, { description?: string; content: Record<string, { schema: unknown }> }>;
+      }
     >
   >;
+  components?: { schemas?: Record<string, unknown> };
 };
 
 const expectNoStack = (text: string) => {
@@ -190,9 +195,19 @@ describe("HTTP contract", () => {
     expect(check?.["401"]?.description).toMatch(/INVALID_CREDENTIALS/);
     expect(check?.["503"]?.description).toMatch(/SERVICE_BUSY/);
     expect(document.paths["/users/health"]?.get?.responses["503"]?.description).toMatch(/unreachable/);
-    expect(document.paths["/users/activation"]?.patch?.responses["409"]?.description).not.toMatch(
+    expect(document.paths["/users/email/confirm"]?.patch?.responses["409"]?.description).not.toMatch(
       /USERNAME_TAKEN/,
     );
+    // Activation and email confirmation document both ways in: the code, or the link's token.
+    for (const path of ["/users/activation", "/users/email/confirm"]) {
+      const operation = document.paths[path]?.patch;
+      const body = JSON.stringify([operation?.requestBody, document.components?.schemas]);
+      expect(body).toContain('"token"');
+      expect(body).toContain('"code"');
+      expect(operation?.description).toMatch(/token/);
+    }
+    // No 409 for an already active account any more: every refusal is the same 400.
+    expect(document.paths["/users/activation"]?.patch?.responses["409"]).toBeUndefined();
   });
 
   it("renders the docs page from local assets", async () => {

@@ -38,7 +38,10 @@ const codeAt = (secret: string, seconds: number) =>
 
 async function enrol(server: TestServer) {
   const user = await createActiveUser(server);
-  const enabled = await patch(server, "/api/users/mfa/enable", { id: user.id });
+  const enabled = await patch(server, "/api/users/mfa/enable", {
+    id: user.id,
+    current_password: user.password,
+  });
   expect(enabled.status).toBe(200);
   const enrolment = await json<Enrolment>(enabled);
   const confirmed = await patch(server, "/api/users/mfa/confirm", {
@@ -54,7 +57,10 @@ describe("MFA: enrolment and login", () => {
   it("enables with a QR code of the otpauth URL, confirms with a code, then requires it at login", async () => {
     await using server = await startTestServer({ MFA_ISSUER: "Acme Users" });
     const user = await createActiveUser(server);
-    const enabled = await patch(server, "/api/users/mfa/enable", { id: user.id });
+    const enabled = await patch(server, "/api/users/mfa/enable", {
+      id: user.id,
+      current_password: user.password,
+    });
     expect(enabled.status).toBe(200);
     const enrolment = await json<Enrolment>(enabled);
     expect(enrolment.secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -135,7 +141,9 @@ describe("MFA: enrolment and login", () => {
     const qr = await server.api(`/api/users/mfa/qr?id=${user.id}`);
     expect(qr.status).toBe(409);
     expect(await json(qr)).toMatchObject({ code: "MFA_ALREADY_ENABLED" });
-    expect((await patch(server, "/api/users/mfa/enable", { id: user.id })).status).toBe(409);
+    expect(
+      (await patch(server, "/api/users/mfa/enable", { id: user.id, current_password: user.password })).status,
+    ).toBe(409);
     const stored = JSON.stringify(
       await storedCollection(server, "users").findOne({ _id: storedId(user.id) }),
     );
@@ -155,7 +163,11 @@ describe("MFA: enrolment and login", () => {
     expect(await json(qr)).toMatchObject({ code: "MFA_NOT_PENDING" });
     const confirm = await patch(server, "/api/users/mfa/confirm", { id: user.id, code: "123456" });
     expect(await json(confirm)).toMatchObject({ code: "MFA_NOT_PENDING" });
-    const disable = await patch(server, "/api/users/mfa/disable", { id: user.id, code: "123456" });
+    const disable = await patch(server, "/api/users/mfa/disable", {
+      id: user.id,
+      current_password: user.password,
+      code: "123456",
+    });
     expect(await json(disable)).toMatchObject({ code: "MFA_NOT_ENABLED" });
   });
 
@@ -183,10 +195,15 @@ describe("MFA: enrolment and login", () => {
   it("disables with a valid code; login then asks for none", async () => {
     await using server = await startTestServer();
     const { user, enrolment } = await enrol(server);
-    const wrong = await patch(server, "/api/users/mfa/disable", { id: user.id, code: "000000" });
+    const wrong = await patch(server, "/api/users/mfa/disable", {
+      id: user.id,
+      current_password: user.password,
+      code: "000000",
+    });
     expect(wrong.status).toBe(401);
     const disabled = await patch(server, "/api/users/mfa/disable", {
       id: user.id,
+      current_password: user.password,
       code: await codeAt(enrolment.secret, 0),
     });
     expect(disabled.status).toBe(200);

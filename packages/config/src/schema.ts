@@ -99,6 +99,9 @@ export const envSchema = z
     UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(4),
 
     RESET_PASSWORD_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    ACTIVATION_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    EMAIL_CONFIRM_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    EMAIL_REVERT_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
@@ -151,6 +154,25 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       message:
         "is required in production: the page of your app that takes ?token=... (e.g. https://app.example.com/reset-password)",
     });
+  }
+  const linkPages = {
+    ACTIVATION_URL: ["takes ?token=... and activates the account", "https://app.example.com/activate"],
+    EMAIL_CONFIRM_URL: [
+      "takes ?token=... and confirms an email change",
+      "https://app.example.com/confirm-email",
+    ],
+    EMAIL_REVERT_URL: [
+      "takes ?token=... and reverts an email change (link sent to the old address)",
+      "https://app.example.com/revert-email",
+    ],
+  } as const;
+  for (const [variable, [what, example]] of Object.entries(linkPages)) {
+    if (environment === "production" && env[variable as keyof typeof linkPages] === undefined) {
+      problems.push({
+        variable,
+        message: `is required in production: the page of your app that ${what} (e.g. ${example})`,
+      });
+    }
   }
   if (env.MAIL_USE_TLS && env.MAIL_USE_SSL) {
     problems.push({

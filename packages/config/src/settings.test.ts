@@ -8,6 +8,9 @@ const valid = {
   SECRET_KEY: "k".repeat(32),
   API_KEYS: "key-one-0123456789,key-two-0123456789",
   RESET_PASSWORD_URL: "https://app.example.com/reset-password",
+  ACTIVATION_URL: "https://app.example.com/activate",
+  EMAIL_CONFIRM_URL: "https://app.example.com/confirm-email",
+  EMAIL_REVERT_URL: "https://app.example.com/revert-email",
 };
 
 const problemsOf = (env: Record<string, string>) => {
@@ -135,6 +138,21 @@ describe("loadSettings", () => {
     expect(problemsOf(withoutUrl)).toEqual(["RESET_PASSWORD_URL"]);
     expect(problemsOf({ ...withoutUrl, APP_ENV: "test" })).toEqual([]);
     expect(problemsOf({ ...valid, RESET_PASSWORD_URL: "ftp://x" })).toEqual(["RESET_PASSWORD_URL"]);
+  });
+
+  it("requires the pages of the activation and email-change links in production only", () => {
+    for (const variable of ["ACTIVATION_URL", "EMAIL_CONFIRM_URL", "EMAIL_REVERT_URL"] as const) {
+      const { [variable]: _url, ...without } = valid;
+      expect(problemsOf(without)).toEqual([variable]);
+      expect(problemsOf({ ...without, APP_ENV: "test" })).toEqual([]);
+      expect(problemsOf({ ...valid, [variable]: "javascript:alert(1)" })).toEqual([variable]);
+    }
+    const settings = loadSettings({ env: valid, envFile: null });
+    expect(settings.activation.url).toBe("https://app.example.com/activate");
+    expect(settings.emailChange).toEqual({
+      confirmUrl: "https://app.example.com/confirm-email",
+      revertUrl: "https://app.example.com/revert-email",
+    });
   });
 
   it("wants mail credentials in pairs", () => {

@@ -19,8 +19,13 @@ export type Settings = {
   previousSecretKeys: readonly string[];
   /** Callers' bearer keys; `metricsToken` (if set) is the only key /metrics takes. */
   apiKeys: { keys: readonly string[]; disabled: boolean; metricsToken: string | null };
-  /** Emailed activation codes: lifetime, and at most one new code per cooldown. */
-  activation: { codeLifetimeMinutes: number; resendCooldownSeconds: number };
+  /**
+   * Emailed activation codes: lifetime, at most one new code per cooldown (doubling with
+   * each resend of a day), and the page the email's one-click link opens (`<url>?token=...`).
+   */
+  activation: { codeLifetimeMinutes: number; resendCooldownSeconds: number; url: string };
+  /** Email-change emails link to `<confirmUrl>?token=...`; the notice to the old address to `<revertUrl>?token=...`. */
+  emailChange: { confirmUrl: string; revertUrl: string };
   /** Password reset emails link to `<url>?token=...`; at most one per cooldown per user. */
   passwordReset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   /** Failed attempts allowed per account / per client IP / per second factor, per window. */
@@ -177,6 +182,11 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
     activation: {
       codeLifetimeMinutes: env.USER_ACTIVATION_EXPIRATION_MINUTES,
       resendCooldownSeconds: env.ACTIVATION_RESEND_COOLDOWN_SECONDS,
+      url: env.ACTIVATION_URL ?? "http://localhost:3000/activate",
+    },
+    emailChange: {
+      confirmUrl: env.EMAIL_CONFIRM_URL ?? "http://localhost:3000/confirm-email",
+      revertUrl: env.EMAIL_REVERT_URL ?? "http://localhost:3000/revert-email",
     },
     passwordReset: {
       url: env.RESET_PASSWORD_URL ?? "http://localhost:3000/reset-password",

@@ -24,6 +24,8 @@ export const claimKeys = {
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
   /** The replacement of one stored password hash (by a change, or once by an upgrade). */
   passwordHash: (userId: string, hashDigest: string) => `password-hash:${userId}:${hashDigest}`,
+  /** The single use of an email-change revert link (by its keyed hash). */
+  emailRevert: (userId: string, tokenHash: string) => `email-revert:${userId}:${tokenHash}`,
   /** The single use of a reset link. */
   resetToken: (tokenId: string) => `reset-token:${tokenId}`,
   /** The end of one MFA enrolment (confirmed, or replaced by a new enable). */

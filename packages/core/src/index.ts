@@ -20,6 +20,7 @@ export {
 // Email change
 export { type ConfirmEmailChange, createConfirmEmailChange } from "./email-change/confirm-email-change";
 export { createRequestEmailChange, type RequestEmailChange } from "./email-change/request-email-change";
+export { createRevertEmailChange, type RevertEmailChange } from "./email-change/revert-email-change";
 // Errors and crypto
 export {
   DomainError,
@@ -38,13 +39,14 @@ export { type CheckCredentials, createCheckCredentials } from "./login/check-cre
 export { clientNetwork } from "./login/client-ip";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
 export * from "./login/schemas";
+export { createStepUp, type StepUp } from "./login/step-up";
 // MFA
 export { createDisableMfa, type DisableMfa } from "./mfa/disable-mfa";
 export { createMfaEnrolment, type MfaEnrolment } from "./mfa/enrolment";
 export * from "./mfa/schemas";
 export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
-export { type CodeChecker, createCodeChecker } from "./one-time-codes";
+export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
@@ -116,4 +118,5 @@ export type UseCases = {
   disableMfa: import("./mfa/disable-mfa").DisableMfa;
   requestEmailChange: import("./email-change/request-email-change").RequestEmailChange;
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
+  revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
 };

@@ -17,6 +17,7 @@ import {
   secondFactorFor,
   seedMfa,
   seedUser,
+  stepUpFor,
   storedUser,
   strangerKeyring,
   successionFor,
@@ -170,16 +171,21 @@ describe("key rotation: MFA", () => {
 
   it("confirms an enrolment started before the rotation, sealing the secret with the new key", async () => {
     const a = createFakes();
-    const { user } = await seedUser(a);
+    const { user, password } = await seedUser(a);
     const enrolment = (f: Fakes) =>
       createMfaEnrolment({
         users: f.users,
         claims: f.claims,
         secondFactor: secondFactorFor(f),
         keys: f.keys,
+        stepUp: stepUpFor(f),
+        outbox: f.outbox,
         issuer: "Users Service",
       });
-    const { secret } = await enrolment(a).enable(user.id);
+    const { secret } = await enrolment(a).enable(
+      { id: user.id, current_password: password },
+      { clientIp: "1.2.3.4" },
+    );
     const b = withKeys(a, rotatedKeyring(a.keys));
     expect((await enrolment(b).qr(user.id)).otpauth_url).toContain(secret);
     const { recovery_codes } = await enrolment(b).confirm({ id: user.id, code: await totpIn(secret) });
@@ -191,16 +197,21 @@ describe("key rotation: MFA", () => {
 
   it("an enrolment pending under a removed key asks to start again (no 500)", async () => {
     const a = createFakes();
-    const { user } = await seedUser(a);
+    const { user, password } = await seedUser(a);
     const enrolment = (f: Fakes) =>
       createMfaEnrolment({
         users: f.users,
         claims: f.claims,
         secondFactor: secondFactorFor(f),
         keys: f.keys,
+        stepUp: stepUpFor(f),
+        outbox: f.outbox,
         issuer: "Users Service",
       });
-    const { secret } = await enrolment(a).enable(user.id);
+    const { secret } = await enrolment(a).enable(
+      { id: user.id, current_password: password },
+      { clientIp: "1.2.3.4" },
+    );
     const onlyNew = withKeys(a, strangerKeyring());
     expect((await domainErrorOf(enrolment(onlyNew).qr(user.id))).code).toBe("MFA_NOT_PENDING");
     const confirm = enrolment(onlyNew).confirm({ id: user.id, code: await totpIn(secret) });
@@ -211,10 +222,11 @@ describe("key rotation: MFA", () => {
 describe("key rotation: codes and reset links", () => {
   it("an activation code hashed under the previous key is still accepted", async () => {
     const a = createFakes();
-    const { code, state } = activationCodes(a).newCode(10);
+    const userId = a.users.newId();
+    const { code, state } = activationCodes(a).newCode({ lifetimeMinutes: 10, userId });
     const b = withKeys(a, rotatedKeyring(a.keys));
-    expect((await activationCodes(b).check({ group: "user:x", state, code })).outcome).toBe("ok");
-    const fresh = activationCodes(b).newCode(10);
+    expect((await activationCodes(b).check({ userId, state, code })).outcome).toBe("ok");
+    const fresh = activationCodes(b).newCode({ lifetimeMinutes: 10, userId });
     expect(fresh.state.code_hash).toBe(b.keys.hash(fresh.code));
   });
 

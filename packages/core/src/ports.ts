@@ -2,6 +2,7 @@ import type { MfaReseal } from "./mfa/reseal";
 import type {
   ActivationState,
   EmailChangeState,
+  EmailRevert,
   MfaState,
   NewUser,
   PublicUserRecord,
@@ -94,7 +95,10 @@ export interface UserRegistry {
 
 /** Writes that carry out activation decisions already made with claims. */
 export interface ActivationStore {
-  /** Activates the user if `codeId` is still its code; null otherwise. */
+  /**
+   * Activates the user if `codeId` is still its code (kept, spent, so that the right code
+   * or link answers the same again while it lives); null otherwise.
+   */
   activate(input: { id: string; codeId: string }): Promise<UserRecord | null>;
   /** Counts a wrong code against `codeId` (shown to the user; claims bound the tries). */
   recordFailedActivation(id: string, codeId: string): Promise<void>;
@@ -104,8 +108,8 @@ export interface ActivationStore {
 
 export interface PasswordStore {
   /**
-   * Stores a new password hash: a change by the user (`changedAt`), or an upgrade of
-   * `replacing` that must not undo a change made meanwhile.
+   * Stores a new password hash: a change by the user (`changedAt`, which also lifts a
+   * password lock), or an upgrade of `replacing` that must not undo a change made meanwhile.
    */
   setPasswordHash(id: string, hash: string, how: { changedAt: Date } | { replacing: string }): Promise<void>;
   setResetRequestedAt(id: string, at: Date): Promise<void>;
@@ -132,8 +136,17 @@ export interface ProfileStore {
 
 export interface EmailChangeStore {
   setEmailChange(id: string, state: EmailChangeState | null): Promise<void>;
-  /** Moves the pending address into place; null when `codeId` is not pending; EMAIL_TAKEN if taken. */
-  applyEmailChange(id: string, codeId: string): Promise<UserRecord | null>;
+  /**
+   * Moves the pending address into place and keeps `revert`, the link to the address it
+   * replaces (expired links are dropped); null when `codeId` is not pending; EMAIL_TAKEN if taken.
+   */
+  applyEmailChange(id: string, codeId: string, revert: EmailRevert): Promise<UserRecord | null>;
+  /**
+   * Reverts to the address of the revert link `tokenHash`: locks the password first, then
+   * restores that address and drops every revert link and pending change. Null when the
+   * link is not there; EMAIL_TAKEN when another user has the address now (the lock stays).
+   */
+  revertEmailChange(id: string, tokenHash: string): Promise<UserRecord | null>;
 }
 
 export interface UserRemoval {

@@ -12,10 +12,11 @@ import type { ClaimedMessage, OutboxStore } from "../src/email/outbox-store";
 import { DomainError, takenError } from "../src/errors";
 import { createKeyring, type Keyring } from "../src/keyring";
 import { createLoginAttempts } from "../src/login/login-attempts";
+import { createStepUp } from "../src/login/step-up";
 import { newRecoverySet } from "../src/mfa/recovery-codes";
 import { createSecondFactor } from "../src/mfa/second-factor";
 import { currentTotp, newTotpSecret } from "../src/mfa/totp";
-import { createCodeChecker } from "../src/one-time-codes";
+import { createCodeChecker, maxCodeTriesPerDay } from "../src/one-time-codes";
 import { createHashSuccession } from "../src/password/hash-succession";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
 import type {
@@ -139,6 +140,8 @@ export function fakeUsers(): FakeUsers {
         email_key: normalizeKey(user.email),
         password_changed_at: null,
         reset_requested_at: null,
+        email_reverts: [],
+        password_locked: false,
         created_at: now,
         updated_at: now,
       };
@@ -174,7 +177,7 @@ export function fakeUsers(): FakeUsers {
     async activate({ id, codeId }) {
       const user = users.get(id);
       if (!user || user.is_active || user.activation?.code_id !== codeId) return null;
-      return update(id, { is_active: true, activation: null });
+      return update(id, { is_active: true });
     },
     async recordFailedActivation(id, codeId) {
       const user = users.get(id);
@@ -190,7 +193,7 @@ export function fakeUsers(): FakeUsers {
       if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return;
       update(id, {
         password_hash: hash,
-        ...("changedAt" in how ? { password_changed_at: how.changedAt } : {}),
+        ...("changedAt" in how ? { password_changed_at: how.changedAt, password_locked: false } : {}),
       });
     },
     async setResetRequestedAt(id, at) {
@@ -227,12 +230,27 @@ export function fakeUsers(): FakeUsers {
     async setEmailChange(id, state) {
       update(id, { email_change: state });
     },
-    async applyEmailChange(id, codeId) {
-      const change = users.get(id)?.email_change;
-      if (!change || change.code_id !== codeId) return null;
+    async applyEmailChange(id, codeId, revert) {
+      const user = users.get(id);
+      const change = user?.email_change;
+      if (!user || !change || change.code_id !== codeId) return null;
       if ([...users.values()].some((u) => u.id !== id && u.email_key === change.new_email_key))
         throw takenError("EMAIL_TAKEN");
-      return update(id, { email: change.new_email, email_key: change.new_email_key, email_change: null });
+      const live = user.email_reverts.filter((r) => r.expires_at.getTime() > Date.now());
+      return update(id, {
+        email: change.new_email,
+        email_key: change.new_email_key,
+        email_change: null,
+        email_reverts: [...live, structuredClone(revert)],
+      });
+    },
+    async revertEmailChange(id, tokenHash) {
+      const revert = users.get(id)?.email_reverts.find((r) => r.token_hash === tokenHash);
+      if (!revert) return null;
+      update(id, { password_locked: true, email_change: null });
+      if ([...users.values()].some((u) => u.id !== id && u.email_key === revert.email_key))
+        throw takenError("EMAIL_TAKEN");
+      return update(id, { email: revert.email, email_key: revert.email_key, email_reverts: [] });
     },
     deleteById: async (id) => users.delete(id),
     all: () => [...users.values()].map((u) => structuredClone(u)),
@@ -533,12 +551,23 @@ export async function wrongTotp(secret: string): Promise<string> {
 /** Another 6-digit code than `code`. */
 export const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
 
+/** The per-account daily bound on code tries, shared by both code checkers (as on the server). */
+export const dailyCodeTries = (fakes: Fakes) =>
+  createThrottle({
+    claims: fakes.claims,
+    locks: fakes.locks,
+    name: "codes",
+    limit: maxCodeTriesPerDay,
+    windowSeconds: 86_400,
+  });
+
 /** The activation-code checker, as the server builds it. */
 export const activationCodes = (fakes: Fakes) =>
   createCodeChecker({
     claims: fakes.claims,
     keys: fakes.keys,
     keyOf: claimKeys.activationCode,
+    daily: dailyCodeTries(fakes),
   });
 
 /** The email-change-code checker, as the server builds it. */
@@ -547,6 +576,7 @@ export const emailChangeCodes = (fakes: Fakes) =>
     claims: fakes.claims,
     keys: fakes.keys,
     keyOf: claimKeys.emailChangeCode,
+    daily: dailyCodeTries(fakes),
   });
 
 export type ThrottleLimits = { account: number; ip: number | null; mfa: number; windowSeconds: number };
@@ -607,6 +637,14 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
     keys: fakes.keys,
   });
 
+/** The re-authentication of sensitive changes over the fakes, as on the server. */
+export const stepUpFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+  createStepUp({
+    attempts: loginAttemptsFor(fakes, limits),
+    hasher: fakes.hasher,
+    secondFactor: secondFactorFor(fakes, limits),
+  });
+
 /** Runs background work at once, keeping its promise in `fakes.background`. */
 export const runInBackgroundOf =
   (fakes: Fakes): RunInBackground =>
@@ -631,11 +669,11 @@ export function codeIn(email: EmailMessage): string {
   return code;
 }
 
-/** The `token` of the link an email carries (password reset). */
+/** The `token` of the link an email carries (password reset, activation, email change and its revert). */
 export function tokenIn(email: EmailMessage): string {
   const link = /https?:\/\/\S+/.exec(email.text)?.[0];
   const token = link ? new URL(link).searchParams.get("token") : null;
-  if (!token) throw new Error(`no reset link in ${JSON.stringify(email.text)}`);
+  if (!token) throw new Error(`no link with a token in ${JSON.stringify(email.text)}`);
   return token;
 }
 

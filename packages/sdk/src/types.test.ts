@@ -80,6 +80,30 @@ describe("SDK types", () => {
       database: "up" | "down";
       outbox: { pending: number; oldest_pending_seconds: number | null } | null;
     }>();
+    // Activation and email confirmation take the code or the emailed link's token.
+    expectTypeOf<{ token: string }>().toExtend<RouterInputs["users"]["activate"]>();
+    expectTypeOf<{ identifier: string; code: string }>().toExtend<RouterInputs["users"]["activate"]>();
+    expectTypeOf<{ token: string }>().toExtend<RouterInputs["users"]["email"]["confirm"]>();
+    expectTypeOf<{ id: string; code: string }>().toExtend<RouterInputs["users"]["email"]["confirm"]>();
+    expectTypeOf<keyof RouterInputs["users"]["email"]>().toEqualTypeOf<"change" | "confirm" | "revert">();
+    expectTypeOf<RouterInputs["users"]["email"]["revert"]>().toEqualTypeOf<{ token: string }>();
+    expectTypeOf<RouterOutputs["users"]["email"]["revert"]>().toEqualTypeOf<User>();
+    // Sensitive changes need the current password (and the second factor with MFA on).
+    expectTypeOf<RouterInputs["users"]["email"]["change"]>().toEqualTypeOf<{
+      id: string;
+      new_email: string;
+      current_password: string;
+      totp_code?: string | undefined;
+    }>();
+    expectTypeOf<RouterInputs["users"]["mfa"]["enable"]>().toEqualTypeOf<{
+      id: string;
+      current_password: string;
+    }>();
+    expectTypeOf<RouterInputs["users"]["mfa"]["disable"]>().toEqualTypeOf<{
+      id: string;
+      current_password: string;
+      code: string;
+    }>();
     for (const name of ["resendActivation", "deleteById", "deleteByIdentifier"] as const) {
       expectTypeOf<RouterOutputs["users"][typeof name]>().toEqualTypeOf<{ message: string }>();
     }
@@ -97,6 +121,7 @@ describe("SDK types", () => {
     if (isUsersServiceError(error, "USERNAME_TAKEN"))
       expectTypeOf(error.code).toEqualTypeOf<"USERNAME_TAKEN">();
     expectTypeOf<"USERNAME_TAKEN">().toExtend<UsersServiceErrorCode>();
+    expectTypeOf<"PASSWORD_RESET_REQUIRED">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"NOT_A_CODE">().not.toExtend<UsersServiceErrorCode>();
   });
 });

@@ -16,7 +16,10 @@ describe("SDK: login checks and MFA", () => {
       .catch((e: unknown) => e);
     expect(errorCodeOf(wrong)).toBe("INVALID_CREDENTIALS");
 
-    const { secret, otpauth_url } = await client.users.mfa.enable.mutate({ id: user.id });
+    const { secret, otpauth_url } = await client.users.mfa.enable.mutate({
+      id: user.id,
+      current_password: user.password,
+    });
     expect(otpauth_url).toContain(secret);
     const now = Math.floor(Date.now() / 1000);
     const { recovery_codes } = await client.users.mfa.confirm.mutate({

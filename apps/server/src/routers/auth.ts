@@ -32,7 +32,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
             errorResponses: {
               400: "VALIDATION_ERROR",
               401: "INVALID_CREDENTIALS, MFA_REQUIRED or INVALID_API_KEY",
-              403: "USER_NOT_ACTIVE",
+              403: "USER_NOT_ACTIVE, or PASSWORD_RESET_REQUIRED (password locked by an email-change revert); only after a right password",
               ...throttled,
               ...hashBusyResponse,
             },
@@ -90,6 +90,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
             errorResponses: {
               400: "VALIDATION_ERROR",
               401: "INVALID_CREDENTIALS or INVALID_API_KEY",
+              403: "PASSWORD_RESET_REQUIRED (password locked by an email-change revert: only a reset unlocks it)",
               404: "USER_NOT_FOUND",
               ...throttled,
               ...hashBusyResponse,

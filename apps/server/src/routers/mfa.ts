@@ -9,7 +9,7 @@ import {
   type UseCases,
   userSchema,
 } from "@usersvc/core";
-import { type createApiProcedure, t } from "../trpc";
+import { type createApiProcedure, hashBusyResponse, t } from "../trpc";
 
 export type MfaProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
@@ -30,18 +30,21 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
             tags,
             summary: "Start TOTP enrolment: secret, otpauth URL and QR code",
             description:
-              "MFA is enforced only after mfa/confirm verifies a first code. Calling it again while pending replaces the pending secret.",
+              "Needs `current_password` (a wrong one counts as a failed login). MFA is enforced only after mfa/confirm verifies a first code. Calling it again while pending replaces the pending secret.",
             errorResponses: {
               400: "VALIDATION_ERROR",
-              401: "INVALID_API_KEY",
+              401: "INVALID_CREDENTIALS or INVALID_API_KEY",
+              403: "PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert)",
               404: "USER_NOT_FOUND",
               409: "MFA_ALREADY_ENABLED",
+              429: "TOO_MANY_ATTEMPTS (password throttle)",
+              ...hashBusyResponse,
             },
           },
         })
         .input(enableMfaInputSchema)
         .output(mfaEnrolmentSchema)
-        .mutation(({ input }) => useCases.mfaEnrolment.enable(input.id)),
+        .mutation(({ input, ctx }) => useCases.mfaEnrolment.enable(input, { clientIp: ctx.clientIp })),
 
       confirm: apiProcedure
         .meta({
@@ -50,6 +53,7 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
             path: "/users/mfa/confirm",
             tags,
             summary: "Turn MFA on with a first code; returns 10 recovery codes, once",
+            description: "The user gets a notice email (MFA on, a new set of recovery codes issued).",
             errorResponses: {
               400: "VALIDATION_ERROR",
               401: "INVALID_MFA_CODE or INVALID_API_KEY",
@@ -89,20 +93,23 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
             method: "PATCH",
             path: "/users/mfa/disable",
             tags,
-            summary: "Turn MFA off with a TOTP or recovery code",
-            description: "Wipes the secret and the recovery codes.",
+            summary: "Turn MFA off with the current password and a TOTP or recovery code",
+            description:
+              "Needs `current_password` (a wrong one counts as a failed login) and `code`. Wipes the secret and the recovery codes; the user gets a notice email.",
             errorResponses: {
               400: "VALIDATION_ERROR",
-              401: "INVALID_MFA_CODE or INVALID_API_KEY",
+              401: "INVALID_CREDENTIALS, INVALID_MFA_CODE or INVALID_API_KEY",
+              403: "PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert)",
               404: "USER_NOT_FOUND",
               409: "MFA_NOT_ENABLED",
-              429: "TOO_MANY_ATTEMPTS",
+              429: "TOO_MANY_ATTEMPTS (password or second-factor throttle)",
+              ...hashBusyResponse,
             },
           },
         })
         .input(disableMfaInputSchema)
         .output(userSchema)
-        .mutation(({ input }) => useCases.disableMfa(input)),
+        .mutation(({ input, ctx }) => useCases.disableMfa(input, { clientIp: ctx.clientIp })),
     }),
   };
 }

@@ -51,12 +51,12 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
           method: "PATCH",
           path: "/users/activation",
           tags,
-          summary: "Activate a user with the emailed code",
-          description: `A code works once, until it expires, and dies after 5 wrong tries.`,
+          summary: "Activate a user with the emailed code, or the token of the emailed link",
+          description:
+            "Send `{ identifier, code }` or `{ token }` (the `token` of the email's one-click link, which works whatever wrong codes others sent). A code and its link work until they expire (USER_ACTIVATION_EXPIRATION_MINUTES); a code dies after 5 tries, and an account takes at most 20 code tries a day. Every refusal is the same 400 INVALID_ACTIVATION_CODE, whether the account is unknown, pending or active; the right code or link of an already active account answers 200 again while it lives.",
           errorResponses: {
-            400: "VALIDATION_ERROR, INVALID_ACTIVATION_CODE, ACTIVATION_CODE_EXPIRED or ACTIVATION_CODE_LOCKED",
+            400: "VALIDATION_ERROR or INVALID_ACTIVATION_CODE (wrong, expired, used up, over the daily bound, unknown account: all alike)",
             401: "INVALID_API_KEY",
-            409: "USER_ALREADY_ACTIVE",
           },
         },
       })
@@ -72,7 +72,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
           tags,
           summary: "Email a new activation code",
           description:
-            "The previous code stops working. At most one email per ACTIVATION_RESEND_COOLDOWN_SECONDS per user. Always the same answer, whether or not the account exists or is active.",
+            "The previous code and link stop working. A code is replaced once it is ACTIVATION_RESEND_COOLDOWN_SECONDS old, doubling with each resend of the day (at most a day). Always the same answer, whether or not the account exists or is active.",
           errorResponses: { 400: "VALIDATION_ERROR", 401: "INVALID_API_KEY" },
         },
       })

@@ -1,12 +1,16 @@
-import { claimKeys } from "../claim-keys";
 import { emailChangedEmail, passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
-import { type CodeChecker, wrongCodeMessage } from "../one-time-codes";
+import type { Keyring } from "../keyring";
+import { linkWithToken, newLinkToken, userIdOfLinkToken } from "../link-tokens";
+import type { CodeCheck, CodeChecker } from "../one-time-codes";
 import type { EmailChangeStore, ResetTokenStore, UserLookup } from "../ports";
-import { userNotFound } from "../profile/lookup";
+import type { ConfirmEmailInput } from "../profile/schemas";
 import type { User } from "../users/schemas";
-import { toUser } from "../users/user";
+import { toUser, type UserRecord } from "../users/user";
+
+/** How long the notice's link can take the old address back. */
+export const emailRevertDays = 7;
 
 export type ConfirmEmailChangeDeps = {
   users: Pick<UserLookup, "findById"> & Pick<EmailChangeStore, "applyEmailChange">;
@@ -14,37 +18,31 @@ export type ConfirmEmailChangeDeps = {
   codes: CodeChecker;
   /** Outstanding password resets: they end when the address changes. */
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
+  /** Hashes the revert link's token with the current key. */
+  keys: Pick<Keyring, "hash">;
+  /** The notice's revert link: `<revertUrl>?token=...`. */
+  revertUrl: string;
 };
 
-export type ConfirmEmailChange = (input: { id: string; code: string }) => Promise<User>;
+export type ConfirmEmailChange = (input: ConfirmEmailInput) => Promise<User>;
 
-const notPending = (message: string) => new DomainError("EMAIL_CHANGE_NOT_PENDING", message);
+/** The one answer to every refused confirmation, whatever the account's state. */
+export const invalidEmailCode = () =>
+  new DomainError(
+    "INVALID_EMAIL_CODE",
+    "The confirmation code is not valid: it is wrong, expired or used up, no change is pending, or too many codes were tried today. Use the link in the email, or request the change again.",
+  );
 
-/** Confirms with the code: the address changes and the old one gets a notice. */
+/**
+ * Confirms with the code or the link: the address changes and the old one gets a notice
+ * with a link that reverts the change for 7 days. Unknown users, users with nothing
+ * pending and wrong codes get the same refusal; the link takes no try of the code.
+ */
 export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmEmailChange {
-  return async (input) => {
-    const user = await deps.users.findById(input.id);
-    if (!user) throw userNotFound(`the id ${input.id}`);
+  const apply = async (user: UserRecord, checked: CodeCheck): Promise<User> => {
     const change = user.email_change;
-    if (!change) throw notPending("No email change is pending: request one first.");
-    const checked = await deps.codes.check({
-      group: claimKeys.userGroup(user.id),
-      state: change,
-      code: input.code,
-    });
-    switch (checked.outcome) {
-      case "locked":
-        throw new DomainError("EMAIL_CODE_LOCKED", "Too many wrong codes: request the change again.");
-      case "expired":
-        throw new DomainError(
-          "EMAIL_CODE_EXPIRED",
-          "The confirmation code has expired: request the change again.",
-        );
-      case "wrong":
-        throw new DomainError("INVALID_EMAIL_CODE", wrongCodeMessage("confirmation code", checked.triesLeft));
-      case "used":
-        throw notPending("This change was already confirmed.");
-    }
+    if (!change || checked.outcome !== "ok") throw invalidEmailCode();
+    const revert = newLinkToken(deps.keys, user.id);
     const updated = await (async () => {
       // Reset links went to the old address: they die before it changes, so that no fault
       // can leave them working afterwards.
@@ -55,17 +53,47 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
           kind: emailChangedEmail,
           userId: user.id,
           ref: "notice",
-          vars: { to: user.email, firstName: user.first_name, newEmail: change.new_email },
+          vars: {
+            to: user.email,
+            firstName: user.first_name,
+            newEmail: change.new_email,
+            revertLink: linkWithToken(deps.revertUrl, revert.token),
+            revertDays: emailRevertDays,
+          },
         },
-        () => deps.users.applyEmailChange(user.id, change.code_id),
+        () =>
+          deps.users.applyEmailChange(user.id, change.code_id, {
+            token_hash: revert.hash,
+            email: user.email,
+            email_key: user.email_key,
+            expires_at: new Date(Date.now() + emailRevertDays * 86_400_000),
+          }),
       );
     })().catch(async (error: unknown) => {
-      // Not changed after all: let a retry with the same code through.
+      // Not changed after all: let a retry with the same code or link through.
       await checked.undo().catch(() => {});
       throw error;
     });
-    if (!updated) throw notPending("The change was replaced by a newer request.");
+    if (!updated) throw invalidEmailCode(); // replaced by a newer request meanwhile
     await deps.outbox.discardForUser(user.id, [passwordResetEmail]);
     return toUser(updated);
+  };
+
+  return async (input) => {
+    if ("token" in input) {
+      const id = userIdOfLinkToken(input.token);
+      const user = id ? await deps.users.findById(id) : null;
+      if (!user?.email_change) throw invalidEmailCode();
+      return apply(
+        user,
+        await deps.codes.checkToken({ userId: user.id, state: user.email_change, token: input.token }),
+      );
+    }
+    const user = await deps.users.findById(input.id);
+    if (!user?.email_change) throw invalidEmailCode();
+    return apply(
+      user,
+      await deps.codes.check({ userId: user.id, state: user.email_change, code: input.code }),
+    );
   };
 }

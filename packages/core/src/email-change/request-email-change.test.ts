@@ -7,9 +7,14 @@ import {
   failNext,
   otherCode,
   queuedFor,
+  seedMfa,
+  seedPassword,
   seedUser,
   single,
+  stepUpFor,
   storedUser,
+  tokenIn,
+  totpIn,
 } from "../../test/fakes";
 import { hashCode } from "../crypto";
 import { createConfirmEmailChange } from "./confirm-email-change";
@@ -22,11 +27,13 @@ const start = new Date("2030-01-01T00:00:00Z").getTime();
 async function setup() {
   const f = createFakes();
   const codes = emailChangeCodes(f);
-  const request = createRequestEmailChange({
+  const requestChange = createRequestEmailChange({
     users: f.users,
     outbox: f.outbox,
     codes,
+    stepUp: stepUpFor(f),
     codeLifetimeMinutes,
+    confirmUrl: "https://app.example.com/confirm-email",
     cooldownSeconds,
   });
   const confirm = createConfirmEmailChange({
@@ -34,8 +41,12 @@ async function setup() {
     outbox: f.outbox,
     codes,
     resetTokens: f.resetTokens,
+    keys: f.keys,
+    revertUrl: "https://app.example.com/revert-email",
   });
   const { user } = await seedUser(f, { email: "old@example.com", first_name: "Alice" });
+  const ask = (input: { id: string; new_email: string; current_password?: string; totp_code?: string }) =>
+    requestChange({ current_password: seedPassword, ...input }, { clientIp: "203.0.113.7" });
   /** The code the latest email-change message carries. */
   const latestCode = () => {
     const messages = queuedFor(f, user.id).filter((m) => m.kind === "email-change");
@@ -43,7 +54,7 @@ async function setup() {
     if (!last) throw new Error("no email-change message");
     return codeIn(last.email);
   };
-  return { f, request, confirm, user, id: user.id, latestCode };
+  return { f, request: ask, confirm, user, id: user.id, latestCode };
 }
 
 beforeEach(() => {
@@ -72,6 +83,48 @@ describe("requestEmailChange", () => {
     expect(message.email.to).toBe("New@Example.com");
     expect(message.email.text).toContain("Hello Alice");
     expect(hashCode(f.keys.codeHashing, codeIn(message.email))).toBe(stored.email_change?.code_hash);
+    expect(message.email.text).toContain("https://app.example.com/confirm-email?token=");
+    expect(hashCode(f.keys.codeHashing, tokenIn(message.email))).toBe(stored.email_change?.token_hash);
+  });
+
+  it("needs the current password: a wrong one is INVALID_CREDENTIALS, counted as a failed login", async () => {
+    const { f, request, id } = await setup();
+    for (let n = 0; n < 5; n++) {
+      const error = await domainErrorOf(
+        request({ id, new_email: "new@example.com", current_password: "wrong" }),
+      );
+      expect(error.code).toBe("INVALID_CREDENTIALS");
+    }
+    // The account's login slots are spent: even the right password waits now.
+    expect((await domainErrorOf(request({ id, new_email: "new@example.com" }))).code).toBe(
+      "TOO_MANY_ATTEMPTS",
+    );
+    // No code went out; only the owner's notice that sign-ins are paused.
+    expect(f.store.messages().map((m) => m.kind)).toEqual(["login-locked"]);
+    expect((await storedUser(f, id)).email_change).toBeNull();
+  });
+
+  it("needs the second factor with MFA on (MFA_REQUIRED, INVALID_MFA_CODE), then goes through", async () => {
+    const { f, request, id } = await setup();
+    const { secret } = await seedMfa(f, id);
+    expect((await domainErrorOf(request({ id, new_email: "new@example.com" }))).code).toBe("MFA_REQUIRED");
+    expect(
+      (await domainErrorOf(request({ id, new_email: "new@example.com", totp_code: "000000" }))).code,
+    ).toMatch(/INVALID_MFA_CODE/);
+    expect(f.store.messages()).toEqual([]);
+    await request({ id, new_email: "new@example.com", totp_code: await totpIn(secret) });
+    expect(single(queuedFor(f, id)).kind).toBe("email-change");
+  });
+
+  it("refuses a locked password (after an email-change revert) with PASSWORD_RESET_REQUIRED", async () => {
+    const { f, request, id } = await setup();
+    f.users.set(id, { password_locked: true });
+    expect((await domainErrorOf(request({ id, new_email: "new@example.com" }))).code).toBe(
+      "PASSWORD_RESET_REQUIRED",
+    );
+    expect(
+      (await domainErrorOf(request({ id, new_email: "new@example.com", current_password: "x" }))).code,
+    ).toBe("INVALID_CREDENTIALS");
   });
 
   it("answers USER_NOT_FOUND for an unknown id", async () => {
@@ -160,12 +213,25 @@ describe("requestEmailChange", () => {
     expect((await confirm({ id, code: latestCode() })).email).toBe("second@example.com");
   });
 
+  it("backs off: each new code of the day doubles the wait (429 with the seconds left)", async () => {
+    const { request, id } = await setup();
+    await request({ id, new_email: "a@example.com" });
+    vi.setSystemTime(start + cooldownSeconds * 1_000);
+    await request({ id, new_email: "b@example.com" });
+    vi.setSystemTime(start + 2 * cooldownSeconds * 1_000);
+    const error = await domainErrorOf(request({ id, new_email: "c@example.com" }));
+    expect(error.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(error.retryAfterSeconds).toBe(cooldownSeconds);
+    vi.setSystemTime(start + 3 * cooldownSeconds * 1_000);
+    await request({ id, new_email: "c@example.com" });
+  });
+
   it("after five wrong codes, a new request after the cooldown gives a working code", async () => {
     const { request, confirm, id, latestCode } = await setup();
     await request({ id, new_email: "new@example.com" });
     const code = latestCode();
     for (let n = 0; n < 5; n++) await domainErrorOf(confirm({ id, code: otherCode(code) }));
-    expect((await domainErrorOf(confirm({ id, code }))).code).toBe("EMAIL_CODE_LOCKED");
+    expect((await domainErrorOf(confirm({ id, code }))).code).toBe("INVALID_EMAIL_CODE");
     vi.setSystemTime(start + cooldownSeconds * 1_000);
     await request({ id, new_email: "new@example.com" });
     expect((await confirm({ id, code: latestCode() })).email).toBe("new@example.com");

@@ -1,8 +1,9 @@
-import { claimKeys } from "../claim-keys";
 import { emailChangeCodeEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError, takenError } from "../errors";
-import type { CodeChecker } from "../one-time-codes";
+import { linkWithToken } from "../link-tokens";
+import type { StepUp, StepUpProof } from "../login/step-up";
+import { type CodeChecker, secondsUntilReplaceable } from "../one-time-codes";
 import type { EmailChangeStore, UserLookup } from "../ports";
 import { userNotFound } from "../profile/lookup";
 import { normalizeKey } from "../users/schemas";
@@ -11,18 +12,28 @@ export type RequestEmailChangeDeps = {
   users: UserLookup & Pick<EmailChangeStore, "setEmailChange">;
   outbox: EmailOutbox;
   codes: CodeChecker;
+  stepUp: Pick<StepUp, "confirm">;
   codeLifetimeMinutes: number;
-  /** At most one code per user this often. */
+  /** The email's one-click link: `<confirmUrl>?token=...`. */
+  confirmUrl: string;
+  /** At most one code per user this often, doubling with each new code of the day. */
   cooldownSeconds: number;
 };
 
-export type RequestEmailChange = (input: { id: string; new_email: string }) => Promise<{ message: string }>;
+export type RequestEmailChange = (
+  input: { id: string; new_email: string } & StepUpProof,
+  request: { clientIp: string },
+) => Promise<{ message: string }>;
 
-/** Sends a code to the new address; the address changes only once it is confirmed. */
+/**
+ * Sends a code and a one-click link to the new address; the address changes only once it
+ * is confirmed. Needs the current password (and the second factor with MFA on).
+ */
 export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestEmailChange {
-  return async (input) => {
+  return async (input, request) => {
     const user = await deps.users.findById(input.id);
     if (!user) throw userNotFound(`the id ${input.id}`);
+    await deps.stepUp.confirm(user, input, request);
     const newEmail = input.new_email.trim();
     const key = normalizeKey(newEmail);
     if (key === user.email_key) {
@@ -31,19 +42,23 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
       });
     }
     if (await deps.users.findByIdentifier(key)) throw takenError("EMAIL_TAKEN");
-    // At most one code per cooldown, and each pending code replaced once: re-requesting
-    // buys neither more guesses nor a flood of mail.
+    // At most one code per cooldown (backing off), and each pending code replaced once:
+    // re-requesting buys neither more guesses nor a flood of mail.
     const pending = user.email_change;
     if (pending) {
-      const wait = Math.ceil((pending.sent_at.getTime() + deps.cooldownSeconds * 1_000 - Date.now()) / 1_000);
-      if (wait > 0 || !(await deps.codes.claimReplacement(claimKeys.userGroup(user.id), pending))) {
+      const wait = secondsUntilReplaceable(pending, deps.cooldownSeconds);
+      if (wait > 0 || !(await deps.codes.claimReplacement(user.id, pending))) {
         const seconds = Math.max(wait, 1);
         throw new DomainError("TOO_MANY_ATTEMPTS", `A code was just sent; try again in ${seconds} seconds.`, {
           retryAfterSeconds: seconds,
         });
       }
     }
-    const { code, state } = deps.codes.newCode(deps.codeLifetimeMinutes);
+    const { code, token, state } = deps.codes.newCode({
+      lifetimeMinutes: deps.codeLifetimeMinutes,
+      userId: user.id,
+      replacing: pending,
+    });
     await deps.outbox
       .queueWith(
         {
@@ -54,6 +69,7 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
             to: newEmail,
             firstName: user.first_name,
             code,
+            link: linkWithToken(deps.confirmUrl, token),
             expiresInMinutes: deps.codeLifetimeMinutes,
           },
         },

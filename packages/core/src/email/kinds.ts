@@ -7,6 +7,8 @@ import {
   renderEmailChangeCode,
   renderEmailChanged,
   renderLoginLocked,
+  renderMfaDisabled,
+  renderMfaEnabled,
   renderPasswordChanged,
   renderPasswordReset,
 } from "./templates";
@@ -62,7 +64,7 @@ export const emailChangeCodeEmail = define({
   stillWanted: (message, user) => (!user ? "drop" : liveCode(message, user.email_change)),
 });
 
-/** The notice to the old address after the email changed. */
+/** The notice to the old address after the email changed (with the link that reverts it). */
 export const emailChangedEmail = define({ kind: "email-changed", render: renderEmailChanged });
 
 /** The notice of a first login lock: to the user's current address only. */
@@ -72,6 +74,11 @@ export const loginLockedEmail = define({
   stillWanted: (message, user) =>
     user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop",
 });
+/** The notice that MFA was turned on (a new recovery-code set was issued with it). */
+export const mfaEnabledEmail = define({ kind: "mfa-enabled", render: renderMfaEnabled });
+
+/** The notice that MFA was turned off. */
+export const mfaDisabledEmail = define({ kind: "mfa-disabled", render: renderMfaDisabled });
 
 /** Every kind of email the service sends. */
 export const emailKinds = [
@@ -81,6 +88,8 @@ export const emailKinds = [
   emailChangeCodeEmail,
   emailChangedEmail,
   loginLockedEmail,
+  mfaEnabledEmail,
+  mfaDisabledEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

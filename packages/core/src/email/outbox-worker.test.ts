@@ -17,6 +17,8 @@ import {
   emailChangedEmail,
   emailKindNamed,
   emailKinds,
+  mfaDisabledEmail,
+  mfaEnabledEmail,
   passwordChangedEmail,
   passwordResetEmail,
 } from "./kinds";
@@ -180,12 +182,14 @@ describe("outbox worker", () => {
         hasher: f.hasher,
         codes,
         codeLifetimeMinutes: 60,
+        activationUrl: "https://app.example.com/activate",
       });
       const resend = createResendActivation({
         users: f.users,
         outbox: f.outbox,
         codes,
         codeLifetimeMinutes: 60,
+        activationUrl: "https://app.example.com/activate",
         cooldownSeconds: 60,
       });
       const user = await register({
@@ -215,13 +219,19 @@ describe("outbox worker", () => {
     it("drops an activation email once the user is active", async () => {
       const f = createFakes();
       const codes = activationCodes(f);
-      const { state } = codes.newCode(60);
+      const { state } = codes.newCode({ lifetimeMinutes: 60, userId: f.users.newId() });
       const { user } = await seedUser(f, { is_active: false, activation: state });
       await f.outbox.queue({
         kind: activationEmail,
         userId: user.id,
         ref: state.code_id,
-        vars: { to: user.email, firstName: "A", code: "123456", expiresInMinutes: 60 },
+        vars: {
+          to: user.email,
+          firstName: "A",
+          code: "123456",
+          link: "https://x/?token=t",
+          expiresInMinutes: 60,
+        },
       });
       f.users.set(user.id, { is_active: true, activation: null });
       startWorker(f);
@@ -247,7 +257,13 @@ describe("outbox worker", () => {
         kind: emailChangedEmail,
         userId: user.id,
         ref: "notice",
-        vars: { to: "old@example.com", firstName: "A", newEmail: "new@example.com" },
+        vars: {
+          to: "old@example.com",
+          firstName: "A",
+          newEmail: "new@example.com",
+          revertLink: "https://x/?token=t",
+          revertDays: 7,
+        },
       });
       f.users.set(user.id, { email: "new@example.com", email_key: "new@example.com" });
       startWorker(f);
@@ -261,13 +277,19 @@ describe("outbox worker", () => {
     it("waits for a user not yet written (no attempt counted), then sends", async () => {
       const f = createFakes();
       const codes = activationCodes(f);
-      const { state } = codes.newCode(60);
+      const { state } = codes.newCode({ lifetimeMinutes: 60, userId: f.users.newId() });
       const id = f.users.newId();
       await f.outbox.queue({
         kind: activationEmail,
         userId: id,
         ref: state.code_id,
-        vars: { to: "late@example.com", firstName: "L", code: "123456", expiresInMinutes: 60 },
+        vars: {
+          to: "late@example.com",
+          firstName: "L",
+          code: "123456",
+          link: "https://x/?token=t",
+          expiresInMinutes: 60,
+        },
       });
       startWorker(f);
       await eventually(() => only(f).lastError === "waiting for its user");
@@ -301,7 +323,13 @@ describe("outbox worker", () => {
         kind: activationEmail,
         userId: f.users.newId(),
         ref: "code",
-        vars: { to: "x@example.com", firstName: "X", code: "123456", expiresInMinutes: 60 },
+        vars: {
+          to: "x@example.com",
+          firstName: "X",
+          code: "123456",
+          link: "https://x/?token=t",
+          expiresInMinutes: 60,
+        },
       });
       const { events } = startWorker(f);
       await eventually(() => only(f).lastError === "waiting for its user");
@@ -333,9 +361,11 @@ describe("email kinds' send-time rules", () => {
   const code = (code_id: string, sentAt: number) => ({
     code_id,
     code_hash: "h",
+    token_hash: "t",
     expires_at: new Date(sentAt + 3_600_000),
     attempts: 0,
     sent_at: new Date(sentAt),
+    resends: 0,
   });
   async function user(overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
     const { user: seeded } = await seedUser(createFakes(), { email: "Alice@Example.com", is_active: false });
@@ -388,6 +418,8 @@ describe("email kinds' send-time rules", () => {
   it("notices are always sent; every kind has a distinct stored name", () => {
     expect(passwordChangedEmail.stillWanted).toBeUndefined();
     expect(emailChangedEmail.stillWanted).toBeUndefined();
+    expect(mfaEnabledEmail.stillWanted).toBeUndefined();
+    expect(mfaDisabledEmail.stillWanted).toBeUndefined();
     const names = emailKinds.map((k) => k.kind);
     expect(new Set(names).size).toBe(names.length);
     for (const kind of emailKinds) expect(emailKindNamed(kind.kind)).toBe(kind);

@@ -122,13 +122,13 @@ describe("email outbox", () => {
       kind: emailChangedEmail,
       userId: "u1",
       ref: "notice",
-      vars: { ...vars, newEmail: "n@example.com" },
+      vars: { ...vars, newEmail: "n@example.com", revertLink: "https://x/?token=t", revertDays: 7 },
     };
     const activation = {
       kind: activationEmail,
       userId: "u1",
       ref: "c",
-      vars: { ...vars, code: "123456", expiresInMinutes: 60 },
+      vars: { ...vars, code: "123456", link: "https://x/?token=t", expiresInMinutes: 60 },
     };
     await f.outbox.queue(reset("u1"));
     await f.outbox.queue(reset("u2"));

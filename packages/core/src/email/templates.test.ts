@@ -7,10 +7,13 @@ describe("activation email", () => {
       to: "a@b.c",
       firstName: "<b>Eve</b>",
       code: "012345",
+      link: "https://app.example.com/activate?token=abc&x=<y>",
       expiresInMinutes: 60,
     });
     expect(email.text).toContain("Your activation code is 012345.");
-    expect(email.text).toContain("expires in 60 minutes");
+    expect(email.text).toContain("https://app.example.com/activate?token=abc");
+    expect(email.text).toContain("expire in 60 minutes");
+    expect(email.html).toContain('href="https://app.example.com/activate?token=abc&#38;x=&#60;y&#62;"');
     expect(email.html).toContain("012345");
     expect(email.html).toContain("&#60;b&#62;Eve&#60;/b&#62;");
     expect(email.html).not.toContain("<b>Eve</b>");

@@ -8,11 +8,12 @@ const layout = (title: string, body: string) => `<!doctype html>
 ${body}
 </body></html>`;
 
-/** The email carrying a new account's activation code. */
+/** The email carrying a new account's activation code and one-click link. */
 export function renderActivation(input: {
   to: string;
   firstName: string;
   code: string;
+  link: string;
   expiresInMinutes: number;
 }): EmailMessage {
   const subject = `Your activation code: ${input.code}`;
@@ -20,7 +21,10 @@ export function renderActivation(input: {
     `Hello ${input.firstName},`,
     "",
     `Your activation code is ${input.code}.`,
-    `It expires in ${input.expiresInMinutes} minutes and works once.`,
+    "Or activate your account with one click:",
+    input.link,
+    "",
+    `The code and the link expire in ${input.expiresInMinutes} minutes and work once.`,
     "",
     "If you did not create an account, ignore this email.",
   ].join("\n");
@@ -29,7 +33,8 @@ export function renderActivation(input: {
     `<p>Hello ${escapeHtml(input.firstName)},</p>
 <p>Your activation code is</p>
 <p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(input.code)}</p>
-<p>It expires in ${input.expiresInMinutes} minutes and works once.</p>
+<p>Or <a href="${escapeHtml(input.link)}">activate your account with one click</a>.</p>
+<p>The code and the link expire in ${input.expiresInMinutes} minutes and work once.</p>
 <p style="color: #666">If you did not create an account, ignore this email.</p>`,
   );
   return { to: input.to, subject, text, html };
@@ -81,11 +86,12 @@ export function renderPasswordChanged(input: { to: string; firstName: string }):
   return { to: input.to, subject, text, html };
 }
 
-/** The code that proves the user owns the new address. */
+/** The code (and one-click link) that proves the user owns the new address. */
 export function renderEmailChangeCode(input: {
   to: string;
   firstName: string;
   code: string;
+  link: string;
   expiresInMinutes: number;
 }): EmailMessage {
   const subject = `Confirm your new email address: ${input.code}`;
@@ -93,7 +99,9 @@ export function renderEmailChangeCode(input: {
     `Hello ${input.firstName},`,
     "",
     `Your confirmation code is ${input.code}.`,
-    `Enter it to make this your account's email address. It expires in ${input.expiresInMinutes} minutes.`,
+    "Enter it to make this your account's email address, or confirm with one click:",
+    input.link,
+    `The code and the link expire in ${input.expiresInMinutes} minutes.`,
     "If you did not ask for this, ignore this email.",
   ].join("\n");
   const html = layout(
@@ -101,26 +109,72 @@ export function renderEmailChangeCode(input: {
     `<p>Hello ${escapeHtml(input.firstName)},</p>
 <p>Your confirmation code is</p>
 <p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(input.code)}</p>
-<p>Enter it to make this your account's email address. It expires in ${input.expiresInMinutes} minutes.</p>
+<p>Enter it to make this your account's email address, or <a href="${escapeHtml(input.link)}">confirm with one click</a>.</p>
+<p>The code and the link expire in ${input.expiresInMinutes} minutes.</p>
 <p style="color: #666">If you did not ask for this, ignore this email.</p>`,
   );
   return { to: input.to, subject, text, html };
 }
 
-/** The notice to the old address after the email changed. */
-export function renderEmailChanged(input: { to: string; firstName: string; newEmail: string }): EmailMessage {
+/** The notice to the old address after the email changed, with the link that reverts it. */
+export function renderEmailChanged(input: {
+  to: string;
+  firstName: string;
+  newEmail: string;
+  revertLink: string;
+  revertDays: number;
+}): EmailMessage {
   const subject = "Your email address was changed";
   const text = [
     `Hello ${input.firstName},`,
     "",
     `Your account's email address is now ${input.newEmail}.`,
-    "If this was not you, contact support now.",
+    `If this was not you, open this link within ${input.revertDays} days to get this address back:`,
+    input.revertLink,
+    "It also locks your password until you reset it, and ends any reset link sent meanwhile.",
   ].join("\n");
   const html = layout(
     subject,
     `<p>Hello ${escapeHtml(input.firstName)},</p>
 <p>Your account's email address is now <strong>${escapeHtml(input.newEmail)}</strong>.</p>
-<p><strong>If this was not you</strong>, contact support now.</p>`,
+<p><strong>If this was not you</strong>, <a href="${escapeHtml(input.revertLink)}">get this address back</a> within ${input.revertDays} days.
+It also locks your password until you reset it, and ends any reset link sent meanwhile.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}
+
+/** The notice that two-factor authentication was turned on (and a recovery-code set issued). */
+export function renderMfaEnabled(input: { to: string; firstName: string }): EmailMessage {
+  const subject = "Two-factor authentication was turned on";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    "Two-factor authentication was just turned on for your account, and a new set of 10 recovery codes was issued.",
+    "If this was not you, reset your password now and contact support.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Two-factor authentication was just turned on for your account, and a new set of 10 recovery codes was issued.</p>
+<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}
+
+/** The notice that two-factor authentication was turned off. */
+export function renderMfaDisabled(input: { to: string; firstName: string }): EmailMessage {
+  const subject = "Two-factor authentication was turned off";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    "Two-factor authentication was just turned off for your account; its recovery codes no longer work.",
+    "If this was not you, reset your password now and contact support.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Two-factor authentication was just turned off for your account; its recovery codes no longer work.</p>
+<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
   );
   return { to: input.to, subject, text, html };
 }

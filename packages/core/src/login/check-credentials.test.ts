@@ -37,6 +37,19 @@ afterEach(() => {
 });
 
 describe("checkCredentials", () => {
+  it("tells of a password locked by an email-change revert only after the right password", async () => {
+    const { f, check, user, password } = await setup();
+    f.users.set(user.id, { password_locked: true });
+    expect((await domainErrorOf(check({ identifier: "alice", password: "wrong" }, request))).code).toBe(
+      "INVALID_CREDENTIALS",
+    );
+    const locked = await domainErrorOf(check({ identifier: "alice", password }, request));
+    expect(locked.code).toBe("PASSWORD_RESET_REQUIRED");
+    expect(locked.message).toContain("password/forgot");
+    await f.users.setPasswordHash(user.id, `hash:${password}`, { changedAt: new Date() }); // a reset
+    expect(await check({ identifier: "alice", password }, request)).toMatchObject({ id: user.id });
+  });
+
   it("answers the public user for the right password, by username or email in any case", async () => {
     const { check, user, password } = await setup();
     for (const identifier of ["alice", "ALICE", "alice@example.com"]) {

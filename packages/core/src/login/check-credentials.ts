@@ -7,6 +7,7 @@ import type { User } from "../users/schemas";
 import { toUser } from "../users/user";
 import type { LoginAttempts } from "./login-attempts";
 import type { CheckCredentialsInput } from "./schemas";
+import { passwordResetRequired } from "./step-up";
 
 export type CheckCredentialsDeps = {
   users: Pick<UserLookup, "findByIdentifier"> & Pick<PasswordStore, "setPasswordHash">;
@@ -23,8 +24,9 @@ export const invalidCredentials = () =>
 
 /**
  * The login check: 200 with the user for the right password of an active account. Wrong
- * password and unknown identifier are the same 401 at the same cost; "not active" and "MFA
- * required" come only after a right password; while locked, no password is checked at all.
+ * password and unknown identifier are the same 401 at the same cost; "not active", "password
+ * locked" (by an email-change revert, until a reset) and "MFA required" come only after a
+ * right password; while throttled, no password is checked at all.
  */
 export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredentials {
   const { users, hasher } = deps;
@@ -41,6 +43,7 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
     if (!user || !right) throw invalidCredentials();
     await attempt.succeeded();
     if (!user.is_active) throw new DomainError("USER_NOT_ACTIVE", "This account is not activated yet.");
+    if (user.password_locked) throw passwordResetRequired();
     await deps.secondFactor.require(user, input.totp_code);
     if (hasher.needsRehash(user.password_hash)) {
       // Best effort: a busy service upgrades the hash at a later login instead.

@@ -2,9 +2,14 @@ import { describe, expect, it } from "vitest";
 import {
   createFakes,
   domainErrorOf,
+  failNext,
+  queuedFor,
   secondFactorFor,
   seedMfa,
+  seedPassword,
   seedUser,
+  single,
+  stepUpFor,
   storedUser,
   testLimits,
   totpIn,
@@ -16,10 +21,13 @@ import { createMfaEnrolment } from "./enrolment";
 async function setup() {
   const f = createFakes();
   const secondFactor = secondFactorFor(f);
-  const disable = createDisableMfa({ users: f.users, secondFactor });
+  const raw = createDisableMfa({ users: f.users, secondFactor, stepUp: stepUpFor(f), outbox: f.outbox });
+  /** Disable, given the right password unless told otherwise. */
+  const disable = (input: { id: string; code: string; current_password?: string }) =>
+    raw({ current_password: seedPassword, ...input }, { clientIp: "203.0.113.7" });
   const { user } = await seedUser(f);
   const { secret, recoveryCodes } = await seedMfa(f, user.id);
-  return { f, secondFactor, disable, id: user.id, secret, recoveryCodes };
+  return { f, secondFactor, disable, id: user.id, email: user.email, secret, recoveryCodes };
 }
 
 const wiped = {
@@ -40,6 +48,39 @@ describe("disableMfa", () => {
     expect(stored.mfa_enabled).toBe(false);
     expect(stored.mfa).toEqual(wiped);
     await secondFactor.require(stored, undefined); // logins need no code any more
+  });
+
+  it("emails the user a notice, queued with the write (none when the write fails)", async () => {
+    const { f, disable, id, email, secret } = await setup();
+    failNext(f.users, "updateMfa");
+    await expect(disable({ id, code: await totpIn(secret) })).rejects.toThrow("injected fault");
+    expect(queuedFor(f, id)).toEqual([]);
+    expect((await storedUser(f, id)).mfa_enabled).toBe(true);
+    await disable({ id, code: await totpIn(secret, 1) });
+    const notice = single(queuedFor(f, id));
+    expect(notice).toMatchObject({ kind: "mfa-disabled" });
+    expect(notice.email.to).toBe(email);
+  });
+
+  it("needs the current password, with a TOTP code and with a recovery code alike", async () => {
+    const { f, disable, id, secret, recoveryCodes } = await setup();
+    const recovery = recoveryCodes[0] ?? "";
+    for (const code of [await totpIn(secret), recovery]) {
+      const error = await domainErrorOf(disable({ id, code, current_password: "wrong password" }));
+      expect(error.code).toBe("INVALID_CREDENTIALS");
+    }
+    // The password is checked first: neither code was spent.
+    expect((await storedUser(f, id)).mfa?.recovery_hashes).toHaveLength(10);
+    await disable({ id, code: recovery });
+    expect((await storedUser(f, id)).mfa_enabled).toBe(false);
+  });
+
+  it("counts wrong passwords as failed logins: 429 once the account's slots are spent", async () => {
+    const { f, disable, id, secret } = await setup();
+    for (let n = 0; n < testLimits.account; n++)
+      await domainErrorOf(disable({ id, code: await totpIn(secret), current_password: "nope" }));
+    expect((await domainErrorOf(disable({ id, code: await totpIn(secret) }))).code).toBe("TOO_MANY_ATTEMPTS");
+    expect((await storedUser(f, id)).mfa_enabled).toBe(true);
   });
 
   it("accepts a recovery code instead", async () => {
@@ -77,9 +118,11 @@ describe("disableMfa", () => {
       claims: f.claims,
       secondFactor,
       keys: f.keys,
+      stepUp: stepUpFor(f),
+      outbox: f.outbox,
       issuer: "Users Service",
     });
-    const again = await enrolment.enable(id);
+    const again = await enrolment.enable({ id, current_password: seedPassword }, { clientIp: "ip" });
     expect(again.secret).not.toBe(secret);
     await enrolment.confirm({ id, code: await totpIn(again.secret) });
     expect((await storedUser(f, id)).mfa_enabled).toBe(true);

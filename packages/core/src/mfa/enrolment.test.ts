@@ -3,8 +3,12 @@ import {
   createFakes,
   domainErrorOf,
   failNext,
+  queuedFor,
   secondFactorFor,
+  seedPassword,
   seedUser,
+  single,
+  stepUpFor,
   storedUser,
   testLimits,
   totpIn,
@@ -19,13 +23,21 @@ const issuer = "Users Service";
 async function setup() {
   const f = createFakes();
   const secondFactor = secondFactorFor(f);
-  const enrolment = createMfaEnrolment({
+  const raw = createMfaEnrolment({
     users: f.users,
     claims: f.claims,
     secondFactor,
     keys: f.keys,
+    stepUp: stepUpFor(f),
+    outbox: f.outbox,
     issuer,
   });
+  /** The enrolment, `enable` given the right password unless told otherwise. */
+  const enrolment = {
+    ...raw,
+    enable: (id: string, current_password = seedPassword) =>
+      raw.enable({ id, current_password }, { clientIp: "203.0.113.7" }),
+  };
   const { user } = await seedUser(f, { email: "alice@example.com" });
   return { f, secondFactor, enrolment, user, id: user.id };
 }
@@ -46,6 +58,35 @@ describe("MFA enrolment", () => {
     expect(stored.mfa_enabled).toBe(false);
     expect(JSON.stringify(stored)).not.toContain(started.secret);
     expect(decrypt(f.keys.encryption, stored.mfa?.pending_secret_enc ?? "")).toBe(started.secret);
+  });
+
+  it("enable needs the current password: a wrong one is INVALID_CREDENTIALS, counted as a failed login", async () => {
+    const { f, enrolment, id } = await setup();
+    for (let n = 0; n < testLimits.account; n++)
+      expect((await domainErrorOf(enrolment.enable(id, "wrong password"))).code).toBe("INVALID_CREDENTIALS");
+    expect((await domainErrorOf(enrolment.enable(id))).code).toBe("TOO_MANY_ATTEMPTS");
+    expect((await storedUser(f, id)).mfa).toBeNull();
+  });
+
+  it("enable refuses a locked password (after an email-change revert) with PASSWORD_RESET_REQUIRED", async () => {
+    const { f, enrolment, id } = await setup();
+    f.users.set(id, { password_locked: true });
+    expect((await domainErrorOf(enrolment.enable(id))).code).toBe("PASSWORD_RESET_REQUIRED");
+    expect((await storedUser(f, id)).mfa).toBeNull();
+  });
+
+  it("confirm emails the user a notice (MFA on, recovery codes issued); a failed confirm leaves none", async () => {
+    const { f, enrolment, id } = await setup();
+    const { secret } = await enrolment.enable(id);
+    expect(queuedFor(f, id)).toEqual([]);
+    failNext(f.users, "updateMfa");
+    await expect(enrolment.confirm({ id, code: await totpIn(secret) })).rejects.toThrow("injected fault");
+    expect(queuedFor(f, id)).toEqual([]);
+    await enrolment.confirm({ id, code: await totpIn(secret) });
+    const notice = single(queuedFor(f, id));
+    expect(notice).toMatchObject({ kind: "mfa-enabled" });
+    expect(notice.email.to).toBe("alice@example.com");
+    expect(notice.email.text).toContain("recovery codes");
   });
 
   it("qr shows the pending secret again, and only while one is pending", async () => {

@@ -1,7 +1,10 @@
 import { claimKeys } from "../claim-keys";
 import { randomId } from "../crypto";
+import { mfaEnabledEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
+import type { StepUp } from "../login/step-up";
 import type { ClaimStore, MfaStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import { newRecoverySet } from "./recovery-codes";
@@ -14,6 +17,10 @@ export type MfaEnrolmentDeps = {
   secondFactor: Pick<SecondFactor, "throttled">;
   /** Seals secrets with the current key; opens pending ones sealed under any configured key. */
   keys: Pick<Keyring, "seal" | "open">;
+  /** Enabling needs the current password. */
+  stepUp: Pick<StepUp, "confirmPassword">;
+  /** The "MFA turned on" notice. */
+  outbox: EmailOutbox;
   /** Issuer shown by authenticator apps. */
   issuer: string;
 };
@@ -21,11 +28,14 @@ export type MfaEnrolmentDeps = {
 type Qr = { qr_code: string; otpauth_url: string };
 
 export type MfaEnrolment = {
-  /** Starts (or restarts) enrolment: a fresh secret, pending until confirmed. */
-  enable(id: string): Promise<Qr & { secret: string }>;
+  /** Starts (or restarts) enrolment given the current password: a fresh secret, pending until confirmed. */
+  enable(
+    input: { id: string; current_password: string },
+    request: { clientIp: string },
+  ): Promise<Qr & { secret: string }>;
   /** The QR code of the pending enrolment; never once MFA is on. */
   qr(id: string): Promise<Qr>;
-  /** Turns MFA on with a first valid code; returns the 10 recovery codes, once. */
+  /** Turns MFA on with a first valid code; returns the 10 recovery codes, once; emails a notice. */
   confirm(input: { id: string; code: string }): Promise<{ recovery_codes: string[] }>;
 };
 
@@ -60,8 +70,9 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
   };
 
   return {
-    async enable(id) {
+    async enable({ id, current_password }, request) {
       const user = await find(id);
+      await deps.stepUp.confirmPassword(user, current_password, request);
       // Retire the pending enrolment first, so that a confirm racing this call cannot
       // switch MFA on with the secret being replaced.
       const retired = user.mfa?.pending_id ? claimKeys.mfaEnrolment(user.mfa.pending_id) : null;
@@ -99,19 +110,29 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       const claim = claimKeys.mfaEnrolment(pendingId);
       if (!(await claims.claim(claim, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
       const recovery = newRecoverySet(deps.keys);
-      await users
-        .updateMfa(user.id, {
-          mfa_enabled: true,
-          mfa: {
-            // Sealed afresh: a pending secret sealed before a key rotation leaves it current.
-            secret_enc: deps.keys.seal(secret),
-            pending_secret_enc: null,
-            pending_id: null,
-            last_step: step,
-            recovery_hashes: recovery.hashes,
-            recovery_pepper_enc: recovery.pepperSealed,
+      // The notice is queued before the write it announces (and discarded if that fails).
+      await deps.outbox
+        .queueWith(
+          {
+            kind: mfaEnabledEmail,
+            userId: user.id,
+            ref: "notice",
+            vars: { to: user.email, firstName: user.first_name },
           },
-        })
+          () =>
+            users.updateMfa(user.id, {
+              mfa_enabled: true,
+              mfa: {
+                // Sealed afresh: a pending secret sealed before a key rotation leaves it current.
+                secret_enc: deps.keys.seal(secret),
+                pending_secret_enc: null,
+                pending_id: null,
+                last_step: step,
+                recovery_hashes: recovery.hashes,
+                recovery_pepper_enc: recovery.pepperSealed,
+              },
+            }),
+        )
         .catch(async (error: unknown) => {
           await claims.release(claim).catch(() => {});
           throw error;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { currentPasswordSchema } from "../profile/schemas";
 import { objectIdSchema } from "../users/schemas";
 
 const codeSchema = z
@@ -9,7 +10,9 @@ const codeSchema = z
   .meta({ description: "A 6-digit TOTP code, or a recovery code", example: "123456" });
 
 /** PATCH /api/users/mfa/enable */
-export const enableMfaInputSchema = z.strictObject({ id: objectIdSchema }).meta({ id: "EnableMfa" });
+export const enableMfaInputSchema = z
+  .strictObject({ id: objectIdSchema, current_password: currentPasswordSchema })
+  .meta({ id: "EnableMfa", example: { id: "63a1f1234abc5678def12345", current_password: "Password1!" } });
 
 /** PATCH /api/users/mfa/confirm */
 export const confirmMfaInputSchema = z
@@ -24,8 +27,11 @@ export const confirmMfaInputSchema = z
 
 /** PATCH /api/users/mfa/disable */
 export const disableMfaInputSchema = z
-  .strictObject({ id: objectIdSchema, code: codeSchema })
-  .meta({ id: "DisableMfa" });
+  .strictObject({ id: objectIdSchema, current_password: currentPasswordSchema, code: codeSchema })
+  .meta({
+    id: "DisableMfa",
+    example: { id: "63a1f1234abc5678def12345", current_password: "Password1!", code: "123456" },
+  });
 
 /** GET /api/users/mfa/qr */
 export const mfaQrInputSchema = z.strictObject({ id: objectIdSchema });

@@ -74,6 +74,17 @@ describe("changePassword", () => {
     expect(notice.email.to).toBe("alice@example.com");
   });
 
+  it("refuses while the password is locked by an email-change revert (only a reset unlocks it)", async () => {
+    const { f, change, user, input } = await setup();
+    f.users.set(user.id, { password_locked: true });
+    expect((await domainErrorOf(change(input(), request))).code).toBe("PASSWORD_RESET_REQUIRED");
+    expect((await domainErrorOf(change(input({ current_password: "wrong" }), request))).code).toBe(
+      "INVALID_CREDENTIALS",
+    );
+    expect((await storedUser(f, user.id)).password_hash).not.toBe(`hash:${newPassword}`);
+    expect(queuedFor(f, user.id)).toEqual([]);
+  });
+
   it("ends outstanding reset links", async () => {
     const { f, change, user, input } = await setup();
     await f.resetTokens.create({

@@ -1,5 +1,6 @@
 import { DomainError } from "../errors";
 import type { LoginAttempts } from "../login/login-attempts";
+import { passwordResetRequired } from "../login/step-up";
 import type { SecondFactor } from "../mfa/second-factor";
 import type { UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
@@ -29,6 +30,8 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
       throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
     }
     await attempt.succeeded();
+    // Locked by an email-change revert: only a reset (through the restored address) unlocks it.
+    if (user.password_locked) throw passwordResetRequired();
     // A stolen password alone must not be enough to take the account over.
     await deps.secondFactor.require(user, input.totp_code);
     assertPasswordPolicy(user, input.password);

@@ -1,6 +1,13 @@
 import { type Connection, type Model, Schema, type Types } from "mongoose";
 import { genders, roles } from "../users/schemas";
-import type { ActivationState, EmailChangeState, MfaState, UserRecord } from "../users/user";
+import type {
+  ActivationState,
+  CodeState,
+  EmailChangeState,
+  EmailRevert,
+  MfaState,
+  UserRecord,
+} from "../users/user";
 
 /** A user as stored: the record with an ObjectId, plus lower-cased copies for prefix search. */
 export type UserDocument = Omit<UserRecord, "id"> & {
@@ -13,6 +20,9 @@ export type UserDocument = Omit<UserRecord, "id"> & {
 export function mfaOf(doc: Pick<UserDocument, "mfa">): MfaState | null {
   return doc.mfa ? { ...doc.mfa, recovery_pepper_enc: doc.mfa.recovery_pepper_enc ?? null } : null;
 }
+/** A code written by an older version lacks its link and resend count. */
+const withCodeDefaults = <T extends CodeState>(state: T | null | undefined): T | null =>
+  state ? { ...state, token_hash: state.token_hash ?? null, resends: state.resends ?? 0 } : null;
 
 /** A stored user as a record (documents written by older versions may lack the newer fields). */
 export function toRecord(doc: UserDocument): UserRecord {
@@ -20,9 +30,11 @@ export function toRecord(doc: UserDocument): UserRecord {
   return {
     ...rest,
     id: _id.toHexString(),
-    activation: doc.activation ?? null,
+    activation: withCodeDefaults(doc.activation),
     mfa: mfaOf(doc),
-    email_change: doc.email_change ?? null,
+    email_change: withCodeDefaults(doc.email_change),
+    email_reverts: doc.email_reverts ?? [],
+    password_locked: doc.password_locked ?? false,
     password_changed_at: doc.password_changed_at ?? null,
     reset_requested_at: doc.reset_requested_at ?? null,
   };
@@ -32,9 +44,11 @@ const activationSchema = new Schema<ActivationState>(
   {
     code_id: { type: String, required: true },
     code_hash: { type: String, required: true },
+    token_hash: { type: String, default: null },
     expires_at: { type: Date, required: true },
     attempts: { type: Number, required: true, default: 0 },
     sent_at: { type: Date, required: true },
+    resends: { type: Number, default: 0 },
   },
   { _id: false },
 );
@@ -43,11 +57,23 @@ const emailChangeSchema = new Schema<EmailChangeState>(
   {
     code_id: { type: String, required: true },
     code_hash: { type: String, required: true },
+    token_hash: { type: String, default: null },
     expires_at: { type: Date, required: true },
     attempts: { type: Number, required: true, default: 0 },
     sent_at: { type: Date, required: true },
+    resends: { type: Number, default: 0 },
     new_email: { type: String, required: true },
     new_email_key: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+const emailRevertSchema = new Schema<EmailRevert>(
+  {
+    token_hash: { type: String, required: true },
+    email: { type: String, required: true },
+    email_key: { type: String, required: true },
+    expires_at: { type: Date, required: true },
   },
   { _id: false },
 );
@@ -80,6 +106,8 @@ const userSchema = new Schema<UserDocument>(
     activation: { type: activationSchema, default: null },
     mfa: { type: mfaSchema, default: null },
     email_change: { type: emailChangeSchema, default: null },
+    email_reverts: { type: [emailRevertSchema], default: [] },
+    password_locked: { type: Boolean, default: false },
     first_name_key: { type: String, index: true },
     last_name_key: { type: String, index: true },
     password_changed_at: { type: Date, default: null },

@@ -30,10 +30,7 @@ export function createUserUpdates(
   };
   return {
     activate: ({ id, codeId }) =>
-      updateAndRead(
-        { _id: oid(id), is_active: false, "activation.code_id": codeId },
-        { is_active: true, activation: null },
-      ),
+      updateAndRead({ _id: oid(id), is_active: false, "activation.code_id": codeId }, { is_active: true }),
     async recordFailedActivation(id, codeId) {
       await Users.updateOne(
         { _id: oid(id), "activation.code_id": codeId },
@@ -49,7 +46,8 @@ export function createUserUpdates(
     },
     async setPasswordHash(id, hash, how) {
       const filter = "replacing" in how ? { _id: oid(id), password_hash: how.replacing } : { _id: oid(id) };
-      const changed = "changedAt" in how ? { password_changed_at: how.changedAt } : {};
+      const changed =
+        "changedAt" in how ? { password_changed_at: how.changedAt, password_locked: false } : {};
       await Users.updateOne(filter, { $set: { password_hash: hash, ...changed } }).exec();
     },
     async setResetRequestedAt(id, at) {
@@ -101,16 +99,39 @@ export function createUserUpdates(
     async setEmailChange(id, state) {
       await Users.updateOne({ _id: oid(id) }, { $set: { email_change: state } }).exec();
     },
-    async applyEmailChange(id, codeId) {
+    async applyEmailChange(id, codeId, revert) {
       const user = await Users.findOne({ _id: oid(id), "email_change.code_id": codeId })
         .lean<UserDocument>()
         .exec();
       const change = user?.email_change;
       if (!change) return null;
+      const live = (user.email_reverts ?? []).filter((r) => r.expires_at.getTime() > Date.now());
       try {
         return await updateAndRead(
           { _id: oid(id) },
-          { email: change.new_email, email_key: change.new_email_key, email_change: null },
+          {
+            email: change.new_email,
+            email_key: change.new_email_key,
+            email_change: null,
+            email_reverts: [...live, revert],
+          },
+        );
+      } catch (error) {
+        if (isDuplicateKey(error)) throw takenError("EMAIL_TAKEN");
+        throw error;
+      }
+    },
+    async revertEmailChange(id, tokenHash) {
+      const user = await Users.findOne({ _id: oid(id), "email_reverts.token_hash": tokenHash })
+        .lean<UserDocument>()
+        .exec();
+      const revert = user?.email_reverts?.find((r) => r.token_hash === tokenHash);
+      if (!revert) return null;
+      await Users.updateOne({ _id: oid(id) }, { $set: { password_locked: true, email_change: null } }).exec();
+      try {
+        return await updateAndRead(
+          { _id: oid(id) },
+          { email: revert.email, email_key: revert.email_key, email_reverts: [] },
         );
       } catch (error) {
         if (isDuplicateKey(error)) throw takenError("EMAIL_TAKEN");

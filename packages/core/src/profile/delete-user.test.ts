@@ -12,6 +12,7 @@ async function setup() {
     hasher: f.hasher,
     codes,
     codeLifetimeMinutes: 60,
+    activationUrl: "https://app.example.com/activate",
   });
   const remove = createDeleteUser({
     users: f.users,

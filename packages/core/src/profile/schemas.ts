@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { givenPasswordSchema, secondFactorSchema } from "../login/schemas";
 import {
+  eitherTokenOr,
   emailSchema,
   genders,
+  linkTokenSchema,
   noControlCharacters,
   objectIdSchema,
   roles,
@@ -52,21 +55,64 @@ export const updateUserInputSchema = z
   })
   .meta({ id: "UpdateUser" });
 
+/** The current password, asked again before a sensitive change. */
+export const currentPasswordSchema = givenPasswordSchema.meta({
+  description: "The user's current password (a wrong one counts as a failed login)",
+  example: "Password1!",
+});
+
 /** POST /api/users/email/change */
 export const changeEmailInputSchema = z
-  .strictObject({ id: objectIdSchema, new_email: emailSchema })
-  .meta({ id: "ChangeEmail" });
-
-/** PATCH /api/users/email/confirm */
-export const confirmEmailInputSchema = z
   .strictObject({
     id: objectIdSchema,
+    new_email: emailSchema,
+    current_password: currentPasswordSchema,
+    totp_code: secondFactorSchema,
+  })
+  .meta({
+    id: "ChangeEmail",
+    example: {
+      id: "63a1f1234abc5678def12345",
+      new_email: "john.new@example.com",
+      current_password: "Password1!",
+    },
+  });
+
+/** The use case's view of a confirmation: the code with the user's id, or the link's token. */
+export type ConfirmEmailInput = { id: string; code: string } | { token: string };
+
+/** PATCH /api/users/email/confirm: `{ id, code }` or `{ token }`. */
+export const confirmEmailInputSchema = z
+  .strictObject({
+    id: objectIdSchema.optional(),
     code: z
       .string()
       .trim()
-      .regex(/^\d{6}$/, "must be the 6 digits sent to the new address"),
+      .regex(/^\d{6}$/, "must be the 6 digits sent to the new address")
+      .optional()
+      .meta({ description: "The 6-digit code sent to the new address (with id)", example: "042917" }),
+    token: linkTokenSchema.optional(),
   })
-  .meta({ id: "ConfirmEmail" });
+  .superRefine(eitherTokenOr(["id", "code"]))
+  .transform(
+    (input): ConfirmEmailInput =>
+      input.token !== undefined ? { token: input.token } : { id: input.id ?? "", code: input.code ?? "" },
+  )
+  .meta({
+    id: "ConfirmEmail",
+    description:
+      "Either `id` and `code` (the 6 digits sent to the new address), or `token` alone (from that email's one-click link).",
+    examples: [
+      { id: "63a1f1234abc5678def12345", code: "042917" },
+      { token: "63a1f1234abc5678def12345.q3mF0Xw8bW5yQ2l4cU1pVjZ0cHlKc0ZxR1pJbWd2TkU" },
+    ],
+  });
+
+/** POST /api/users/email/revert */
+export const revertEmailInputSchema = z.strictObject({ token: linkTokenSchema }).meta({
+  id: "RevertEmail",
+  description: 'The `token` of the link in the "email changed" notice sent to the old address.',
+});
 
 export type ListUsersInput = z.output<typeof listUsersInputSchema>;
 export type UpdateUserInput = z.output<typeof updateUserInputSchema>;

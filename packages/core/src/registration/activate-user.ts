@@ -1,66 +1,75 @@
-import { claimKeys } from "../claim-keys";
 import { DomainError } from "../errors";
-import { type CodeChecker, wrongCodeMessage } from "../one-time-codes";
+import { userIdOfLinkToken } from "../link-tokens";
+import type { CodeCheck, CodeChecker } from "../one-time-codes";
 import type { ActivationStore, UserLookup } from "../ports";
-import type { User } from "../users/schemas";
-import { toUser } from "../users/user";
+import type { ActivateUserInput, User } from "../users/schemas";
+import { toUser, type UserRecord } from "../users/user";
 
 export type ActivateUserDeps = {
-  users: Pick<UserLookup, "findByIdentifier"> & Pick<ActivationStore, "activate" | "recordFailedActivation">;
+  users: Pick<UserLookup, "findById" | "findByIdentifier"> &
+    Pick<ActivationStore, "activate" | "recordFailedActivation">;
   codes: CodeChecker;
 };
 
-export type ActivateUser = (input: { identifier: string; code: string }) => Promise<User>;
+export type ActivateUser = (input: ActivateUserInput) => Promise<User>;
 
-const invalid = () =>
-  new DomainError("INVALID_ACTIVATION_CODE", "The activation code is not valid for this account.");
-const alreadyActive = () => new DomainError("USER_ALREADY_ACTIVE", "This account is already active.");
+/** The one answer to every refused activation, whatever the account's state. */
+export const invalidActivation = () =>
+  new DomainError(
+    "INVALID_ACTIVATION_CODE",
+    "The activation code is not valid: it is wrong, expired or used up, or too many codes were tried today. Use the link in the activation email, or request a new code (activation/resend).",
+  );
 
 /**
- * Activates with the emailed code; each failure has its own stable code. Every try, right
- * or wrong, takes one of the code's 5 tries, and the code is used by exactly one caller:
- * both are claims, so concurrency can stretch neither.
+ * Activates with the emailed code or link. Unknown, pending and active accounts get the
+ * same refusal, so that nothing tells them apart; the right code or link of an account
+ * (while it lives) answers 200 with the active user, again and again. A code's tries, the
+ * account's daily tries and the single use are claims (see one-time-codes.ts); the link
+ * takes no try, so whoever guesses codes cannot keep the owner from activating.
  */
 export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
-  return async (input) => {
-    const user = await deps.users.findByIdentifier(input.identifier);
-    if (!user) throw invalid();
-    if (user.is_active) throw alreadyActive();
+  const judge = async (user: UserRecord, checked: CodeCheck): Promise<User> => {
     const activation = user.activation;
-    if (!activation) throw invalid();
-    const checked = await deps.codes.check({
-      group: claimKeys.userGroup(user.id),
-      state: activation,
-      code: input.code,
-    });
+    if (!activation) throw invalidActivation();
     switch (checked.outcome) {
-      case "locked":
-        throw new DomainError(
-          "ACTIVATION_CODE_LOCKED",
-          "Too many wrong codes: this code no longer works. Request a new one (activation/resend).",
-        );
-      case "expired":
-        throw new DomainError(
-          "ACTIVATION_CODE_EXPIRED",
-          "The activation code has expired. Request a new one.",
-        );
+      case "ok":
+        break;
+      case "used": {
+        // Right, and used before: by an activation that landed (answer it again) or one in flight.
+        const now = await deps.users.findById(user.id);
+        if (now?.is_active && now.activation?.code_id === activation.code_id) return toUser(now);
+        throw invalidActivation();
+      }
       case "wrong":
-        await deps.users.recordFailedActivation(user.id, activation.code_id);
-        throw new DomainError(
-          "INVALID_ACTIVATION_CODE",
-          wrongCodeMessage("activation code", checked.triesLeft),
-        );
-      case "used":
-        throw alreadyActive();
+        await deps.users.recordFailedActivation(user.id, activation.code_id).catch(() => {});
+        throw invalidActivation();
+      default:
+        throw invalidActivation();
     }
+    if (user.is_active) return toUser(user); // cannot happen: its code's use was claimed
     const activated = await deps.users
       .activate({ id: user.id, codeId: activation.code_id })
       .catch(async (error: unknown) => {
-        // Not activated after all: let a retry with the same code through.
+        // Not activated after all: let a retry with the same code or link through.
         await checked.undo().catch(() => {});
         throw error;
       });
     if (activated) return toUser(activated);
-    throw invalid(); // replaced by a resend in the meantime
+    throw invalidActivation(); // replaced by a resend in the meantime
+  };
+
+  return async (input) => {
+    if ("token" in input) {
+      const id = userIdOfLinkToken(input.token);
+      const user = id ? await deps.users.findById(id) : null;
+      if (!user?.activation) throw invalidActivation();
+      return judge(
+        user,
+        await deps.codes.checkToken({ userId: user.id, state: user.activation, token: input.token }),
+      );
+    }
+    const user = await deps.users.findByIdentifier(input.identifier);
+    if (!user?.activation) throw invalidActivation();
+    return judge(user, await deps.codes.check({ userId: user.id, state: user.activation, code: input.code }));
   };
 }

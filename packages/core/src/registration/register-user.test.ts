@@ -39,6 +39,7 @@ function setup() {
     hasher: f.hasher,
     codes,
     codeLifetimeMinutes,
+    activationUrl: "https://app.example.com/activate",
   });
   return { f, codes, register };
 }

@@ -1,6 +1,7 @@
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { takenError } from "../errors";
+import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
 import type { UserRegistry } from "../ports";
@@ -12,8 +13,10 @@ export type RegisterUserDeps = {
   outbox: EmailOutbox;
   hasher: PasswordHasher;
   codes: CodeChecker;
-  /** How long an activation code works. */
+  /** How long an activation code (and its link) works. */
   codeLifetimeMinutes: number;
+  /** The email's one-click link: `<activationUrl>?token=...`. */
+  activationUrl: string;
 };
 
 export type RegisterUser = (input: CreateUserInput) => Promise<User>;
@@ -28,8 +31,15 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
     const taken = await deps.users.findTaken(input.username, input.email);
     if (taken) throw takenError(taken);
     const passwordHash = await deps.hasher.hash(input.password);
-    const { code, state: activation } = deps.codes.newCode(deps.codeLifetimeMinutes);
     const id = deps.users.newId();
+    const {
+      code,
+      token,
+      state: activation,
+    } = deps.codes.newCode({
+      lifetimeMinutes: deps.codeLifetimeMinutes,
+      userId: id,
+    });
     const created = await deps.outbox.queueWith(
       {
         kind: activationEmail,
@@ -39,6 +49,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
           to: input.email,
           firstName: input.first_name,
           code,
+          link: linkWithToken(deps.activationUrl, token),
           expiresInMinutes: deps.codeLifetimeMinutes,
         },
       },

@@ -10,6 +10,7 @@ import {
   seedUser,
   single,
   storedUser,
+  tokenIn,
 } from "../../test/fakes";
 import { hashCode } from "../crypto";
 import { maxCodeAttempts } from "../one-time-codes";
@@ -28,16 +29,18 @@ async function setup() {
     outbox: f.outbox,
     codes,
     codeLifetimeMinutes,
+    activationUrl: "https://app.example.com/activate",
     cooldownSeconds,
   });
   const activate = createActivateUser({ users: f.users, codes });
-  const { code, state } = codes.newCode(codeLifetimeMinutes);
-  const { user } = await seedUser(f, {
+  const { user: seeded } = await seedUser(f, {
     username: "pending",
     email: "pending@example.com",
     is_active: false,
-    activation: state,
   });
+  const { code, state } = codes.newCode({ lifetimeMinutes: codeLifetimeMinutes, userId: seeded.id });
+  f.users.set(seeded.id, { activation: state });
+  const user = await storedUser(f, seeded.id);
   return { f, codes, resend, activate, user, code, state };
 }
 
@@ -73,24 +76,40 @@ describe("resendActivation", () => {
     expect((await activate({ identifier: "pending", code: newCode })).is_active).toBe(true);
   });
 
+  it("sends a one-click link that activates, and kills the old code's link", async () => {
+    const { f, codes, resend, activate, user } = await setup();
+    const oldToken = codes.newCode({ lifetimeMinutes: 1, userId: user.id }); // stand-in for the first email
+    f.users.set(user.id, { activation: oldToken.state });
+    afterCooldown();
+    await resend("pending");
+    const message = single(queuedFor(f, user.id));
+    const token = tokenIn(message.email);
+    expect(message.email.text).toContain("https://app.example.com/activate?token=");
+    expect((await domainErrorOf(activate({ token: oldToken.token }))).code).toBe("INVALID_ACTIVATION_CODE");
+    expect((await activate({ token })).is_active).toBe(true);
+  });
+
+  it("backs off: each resend of the day doubles the wait before the next", async () => {
+    const { f, resend, user } = await setup();
+    let wait = cooldownSeconds;
+    for (let n = 1; n <= 4; n++) {
+      vi.setSystemTime(Date.now() + wait * 1_000 - 1);
+      await resend("pending");
+      expect(queuedFor(f, user.id)).toHaveLength(n - 1);
+      vi.setSystemTime(Date.now() + 1);
+      await resend("pending");
+      expect(queuedFor(f, user.id)).toHaveLength(n);
+      expect((await storedUser(f, user.id)).activation?.resends).toBe(n);
+      wait *= 2;
+    }
+  });
+
   it("within the cooldown sends nothing and keeps the code, answering the same", async () => {
     const { f, resend, activate, user, code } = await setup();
     vi.setSystemTime(start + cooldownSeconds * 1_000 - 1);
     expect(await resend("pending")).toEqual({ message: resendActivationMessage });
     expect(queuedFor(f, user.id)).toEqual([]);
     expect((await activate({ identifier: "pending", code })).is_active).toBe(true);
-  });
-
-  it("restarts the cooldown with each new code", async () => {
-    const { f, resend, user } = await setup();
-    afterCooldown();
-    await resend("pending");
-    vi.setSystemTime(Date.now() + cooldownSeconds * 1_000 - 1);
-    await resend("pending");
-    expect(queuedFor(f, user.id)).toHaveLength(1);
-    vi.setSystemTime(Date.now() + 1);
-    await resend("pending");
-    expect(queuedFor(f, user.id)).toHaveLength(2);
   });
 
   it("answers the same, sending nothing, for unknown and active accounts", async () => {
@@ -115,7 +134,7 @@ describe("resendActivation", () => {
     for (let n = 0; n < maxCodeAttempts; n++)
       await activate({ identifier: "pending", code: otherCode(code) }).catch(() => {});
     expect((await domainErrorOf(activate({ identifier: "pending", code }))).code).toBe(
-      "ACTIVATION_CODE_LOCKED",
+      "INVALID_ACTIVATION_CODE",
     );
     afterCooldown();
     await resend("pending");
@@ -158,6 +177,7 @@ describe("resendActivation", () => {
       outbox: f.outbox,
       codes,
       codeLifetimeMinutes,
+      activationUrl: "https://app.example.com/activate",
       cooldownSeconds,
     });
     expect(await resend("pending")).toEqual({ message: resendActivationMessage });

@@ -1,7 +1,7 @@
-import { claimKeys } from "../claim-keys";
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
-import type { CodeChecker } from "../one-time-codes";
+import { linkWithToken } from "../link-tokens";
+import { type CodeChecker, secondsUntilReplaceable } from "../one-time-codes";
 import type { ActivationStore, UserLookup } from "../ports";
 
 export const resendActivationMessage =
@@ -12,27 +12,36 @@ export type ResendActivationDeps = {
   outbox: EmailOutbox;
   codes: CodeChecker;
   codeLifetimeMinutes: number;
-  /** A code is replaced only once it is this old. */
+  /** The email's link: `<activationUrl>?token=...`. */
+  activationUrl: string;
+  /** A code is replaced only once it is this old, doubling with each resend of the day. */
   cooldownSeconds: number;
 };
 
 export type ResendActivation = (identifier: string) => Promise<{ message: string }>;
 
 /**
- * Sends a new code (the old one dies), at most once per cooldown per user: a code is
- * replaced only once it is that old, and only once (a claim). Answers the same way whether
- * or not the account exists or is already active.
+ * Sends a new code and link (the old ones die), backing off: a code is replaced only once
+ * it is `cooldown × 2^n` old (n = codes already resent that day, at most a day), and only
+ * once (a claim). Answers the same way whether or not the account exists or is active.
  */
 export function createResendActivation(deps: ResendActivationDeps): ResendActivation {
   return async (identifier) => {
     const user = await deps.users.findByIdentifier(identifier);
     const current = user?.activation;
     if (!user || user.is_active || !current) return { message: resendActivationMessage };
-    const cooledDown = current.sent_at.getTime() <= Date.now() - deps.cooldownSeconds * 1_000;
-    if (!cooledDown) return { message: resendActivationMessage };
-    if (!(await deps.codes.claimReplacement(claimKeys.userGroup(user.id), current)))
+    if (secondsUntilReplaceable(current, deps.cooldownSeconds) > 0)
       return { message: resendActivationMessage };
-    const { code, state: activation } = deps.codes.newCode(deps.codeLifetimeMinutes);
+    if (!(await deps.codes.claimReplacement(user.id, current))) return { message: resendActivationMessage };
+    const {
+      code,
+      token,
+      state: activation,
+    } = deps.codes.newCode({
+      lifetimeMinutes: deps.codeLifetimeMinutes,
+      userId: user.id,
+      replacing: current,
+    });
     try {
       await deps.outbox.queueWith(
         {
@@ -43,6 +52,7 @@ export function createResendActivation(deps: ResendActivationDeps): ResendActiva
             to: user.email,
             firstName: user.first_name,
             code,
+            link: linkWithToken(deps.activationUrl, token),
             expiresInMinutes: deps.codeLifetimeMinutes,
           },
         },

@@ -96,16 +96,60 @@ export const createUserInputSchema = z
 
 export type CreateUserInput = z.output<typeof createUserInputSchema>;
 
-/** PATCH /api/users/activation */
+/** The token of a one-click link from an email (`?token=...`): the use case judges it. */
+export const linkTokenSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(128, "is not a token from this service")
+  .meta({
+    description: "The `token` query parameter of the emailed link",
+    example: "63a1f1234abc5678def12345.q3mF0Xw8bW5yQ2l4cU1pVjZ0cHlKc0ZxR1pJbWd2TkU",
+  });
+
+/** Which of two ways of proving an emailed code was sent: the `token` alone, or the listed fields. */
+export const eitherTokenOr =
+  (fields: readonly string[]) => (input: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (input.token !== undefined) {
+      for (const field of fields)
+        if (input[field] !== undefined)
+          ctx.addIssue({ code: "custom", path: [field], message: "must not be sent with token" });
+      return;
+    }
+    for (const field of fields)
+      if (input[field] === undefined)
+        ctx.addIssue({ code: "custom", path: [field], message: `is required (or send token alone)` });
+  };
+
+/** The use case's view of an activation: the code with the identifier, or the link's token. */
+export type ActivateUserInput = { identifier: string; code: string } | { token: string };
+
+/** PATCH /api/users/activation: `{ identifier, code }` or `{ token }`. */
 export const activateUserInputSchema = z
   .strictObject({
-    identifier: identifierSchema,
+    identifier: identifierSchema.optional(),
     code: z
       .string()
       .regex(/^\d{6}$/, "must be the 6 digits from the email")
-      .meta({ example: "042917" }),
+      .optional()
+      .meta({ description: "The 6-digit code from the email (with identifier)", example: "042917" }),
+    token: linkTokenSchema.optional(),
   })
-  .meta({ id: "ActivateUser" });
+  .superRefine(eitherTokenOr(["identifier", "code"]))
+  .transform(
+    (input): ActivateUserInput =>
+      input.token !== undefined
+        ? { token: input.token }
+        : { identifier: input.identifier ?? "", code: input.code ?? "" },
+  )
+  .meta({
+    id: "ActivateUser",
+    description:
+      "Either `identifier` and `code` (the 6 digits from the email), or `token` alone (from the email's one-click link).",
+    examples: [
+      { identifier: "johndoe", code: "042917" },
+      { token: "63a1f1234abc5678def12345.q3mF0Xw8bW5yQ2l4cU1pVjZ0cHlKc0ZxR1pJbWd2TkU" },
+    ],
+  });
 
 /** The public view of a user: never a hash, code, token or secret. */
 export const userSchema = z

@@ -1,13 +1,20 @@
 import type { genders, roles, User } from "./schemas";
 
-/** An emailed 6-digit code as stored: only its keyed hash, with expiry and tries. */
+/**
+ * An emailed 6-digit code as stored: only its keyed hash, with expiry and tries, and the
+ * keyed hash of the one-click link's token sent with it (same expiry, same single use).
+ */
 export type CodeState = {
   code_id: string;
   code_hash: string;
+  /** Keyed hash of the link token (null for codes sent before links existed). */
+  token_hash: string | null;
   expires_at: Date;
-  /** Wrong tries, for display; the claims are what bound them. */
+  /** Wrong tries of this code (for operators); the claims are what bound them. */
   attempts: number;
   sent_at: Date;
+  /** How many codes replaced one another before this one, within a day: resends back off. */
+  resends: number;
 };
 
 /** A pending activation code. */
@@ -15,6 +22,14 @@ export type ActivationState = CodeState;
 
 /** A pending change of address: the new one and the code sent there. */
 export type EmailChangeState = CodeState & { new_email: string; new_email_key: string };
+
+/** A link sent to the address an email change replaced: it restores that address. */
+export type EmailRevert = {
+  token_hash: string;
+  email: string;
+  email_key: string;
+  expires_at: Date;
+};
 
 /** TOTP state: secrets sealed (AES-256-GCM), recovery codes as keyed hashes. */
 export type MfaState = {
@@ -49,6 +64,10 @@ export type UserRecord = {
   activation: ActivationState | null;
   mfa: MfaState | null;
   email_change: EmailChangeState | null;
+  /** Live revert links of recent email changes (one per change, 7 days each). */
+  email_reverts: EmailRevert[];
+  /** Set by an email-change revert: the password works again only after a reset. */
+  password_locked: boolean;
   password_changed_at: Date | null;
   /** When the last reset email was requested (one per cooldown). */
   reset_requested_at: Date | null;
@@ -59,7 +78,14 @@ export type UserRecord = {
 /** What registration writes; the store adds the keys and timestamps. */
 export type NewUser = Omit<
   UserRecord,
-  "username_key" | "email_key" | "created_at" | "updated_at" | "password_changed_at" | "reset_requested_at"
+  | "username_key"
+  | "email_key"
+  | "created_at"
+  | "updated_at"
+  | "password_changed_at"
+  | "reset_requested_at"
+  | "email_reverts"
+  | "password_locked"
 >;
 
 /** The fields the public view is made of (reads for it never load hashes or secrets). */
