@@ -68,6 +68,11 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
             email_key: user.email_key,
             expires_at: new Date(Date.now() + emailRevertDays * 86_400_000),
           }),
+        // A change applied despite the error: the address moved, the notice goes out.
+        async () => {
+          const stored = await deps.users.findById(user.id);
+          return stored?.email_key === change.new_email_key && stored.email_change === null ? stored : null;
+        },
       );
     })().catch(async (error: unknown) => {
       // Not changed after all: let a retry with the same code or link through.

@@ -74,6 +74,9 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
           },
         },
         () => deps.users.setEmailChange(user.id, { ...state, new_email: newEmail, new_email_key: key }),
+        // A change stored despite the error: its code is the pending one, so is its email.
+        async () =>
+          (await deps.users.findById(user.id))?.email_change?.code_id === state.code_id ? undefined : null,
       )
       .catch(async (error: unknown) => {
         // Nothing was replaced: a later request may replace the pending code.

@@ -110,6 +110,33 @@ describe("email outbox", () => {
     });
   });
 
+  it("queueWith keeps the email of a write that errored but landed (read back), and answers its result", async () => {
+    const { f, woken } = setup();
+    const dropped = new Error("connection dropped after the write");
+    const result = await f.outbox.queueWith(
+      notice(),
+      () => Promise.reject(dropped),
+      async () => "stored",
+    );
+    expect(result).toBe("stored");
+    expect(single(f.store.messages()).status).toBe("pending");
+    expect(woken).toHaveBeenCalledTimes(1);
+  });
+
+  it("queueWith discards the email and rethrows when the read back says the write did not land", async () => {
+    const { f, woken } = setup();
+    const failed = new Error("write refused");
+    await expect(
+      f.outbox.queueWith(
+        notice(),
+        () => Promise.reject(failed),
+        async () => null,
+      ),
+    ).rejects.toBe(failed);
+    expect(f.store.messages()).toEqual([]);
+    expect(woken).not.toHaveBeenCalled();
+  });
+
   it("discardForUser removes a user's email of the given kinds, or all of it", async () => {
     const { f } = setup();
     const reset = (userId: string) => ({

@@ -22,8 +22,16 @@ export interface EmailOutbox {
    * answers null/false, the email is discarded, so no email is lost for a change that
    * happened and none goes out for one that did not. (Were the discard to fail too, the
    * kinds with a send-time rule, the codes, drop it; a notice would still go out.)
+   *
+   * A write that throws may still have landed (the connection dropped before the answer):
+   * `readBack` then reads what is stored and answers the write's result if it landed, null
+   * if not. A landed write keeps its email and succeeds; only one that did not is undone.
    */
-  queueWith<Vars, T>(email: QueuedEmail<Vars>, write: () => Promise<T>): Promise<T>;
+  queueWith<Vars, T>(
+    email: QueuedEmail<Vars>,
+    write: () => Promise<T>,
+    readBack?: () => Promise<T | null>,
+  ): Promise<T>;
   /** Removes a user's queued email (of some kinds, or all when the user is deleted). */
   discardForUser(userId: string, kinds?: readonly EmailKindDefinition<string, never>[]): Promise<void>;
   /** Calls `listener` after each successful queuing (the worker's wake-up). */
@@ -44,14 +52,18 @@ export function createEmailOutbox(
       await enqueue(email);
       wake();
     },
-    async queueWith(email, write) {
+    async queueWith(email, write, readBack) {
       const id = await enqueue(email);
       let result: Awaited<ReturnType<typeof write>>;
       try {
         result = await write();
       } catch (error) {
-        await store.discard(id).catch(() => {});
-        throw error;
+        const landed = readBack ? await readBack().catch(() => null) : null;
+        if (landed === null) {
+          await store.discard(id).catch(() => {});
+          throw error;
+        }
+        result = landed;
       }
       if (result === null || result === false) await store.discard(id).catch(() => {});
       else wake();

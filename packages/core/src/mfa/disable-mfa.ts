@@ -49,6 +49,11 @@ export function createDisableMfa(deps: {
             recovery_pepper_enc: null,
           },
         }),
+      // Turned off despite the error: the notice goes out and the caller is told so.
+      async () => {
+        const stored = await deps.users.findById(user.id);
+        return stored && !stored.mfa_enabled ? stored : null;
+      },
     );
     return toUser(updated ?? { ...user, mfa_enabled: false });
   };

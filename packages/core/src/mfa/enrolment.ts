@@ -47,6 +47,12 @@ const alreadyEnabled = () =>
 const notPending = () =>
   new DomainError("MFA_NOT_PENDING", "No enrolment is pending: call mfa/enable first.");
 
+/**
+ * An enrolment's end (confirmed, or replaced) matters only until the write that clears or
+ * replaces its pending id lands, which is at once or never (a failed write gives it back).
+ */
+const aDayFromNow = () => new Date(Date.now() + 86_400_000);
+
 /** TOTP enrolment: enable -> (qr) -> confirm. */
 export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
   const { users, claims } = deps;
@@ -76,7 +82,8 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
       // Retire the pending enrolment first, so that a confirm racing this call cannot
       // switch MFA on with the secret being replaced.
       const retired = user.mfa?.pending_id ? claimKeys.mfaEnrolment(user.mfa.pending_id) : null;
-      if (retired && !(await claims.claim(retired, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
+      if (retired && !(await claims.claim(retired, claimKeys.userGroup(user.id), aDayFromNow())))
+        throw alreadyEnabled();
       const secret = newTotpSecret();
       await users
         .updateMfa(user.id, {
@@ -108,7 +115,7 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
         return step !== null;
       });
       const claim = claimKeys.mfaEnrolment(pendingId);
-      if (!(await claims.claim(claim, claimKeys.userGroup(user.id)))) throw alreadyEnabled();
+      if (!(await claims.claim(claim, claimKeys.userGroup(user.id), aDayFromNow()))) throw alreadyEnabled();
       const recovery = newRecoverySet(deps.keys);
       // The notice is queued before the write it announces (and discarded if that fails).
       await deps.outbox
@@ -132,6 +139,12 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
                 recovery_pepper_enc: recovery.pepperSealed,
               },
             }),
+          // Turned on despite the error (these very recovery codes are stored): answer them.
+          async () => {
+            const stored = await users.findById(user.id);
+            const landed = stored?.mfa_enabled && stored.mfa?.recovery_hashes[0] === recovery.hashes[0];
+            return landed ? stored : null;
+          },
         )
         .catch(async (error: unknown) => {
           await claims.release(claim).catch(() => {});

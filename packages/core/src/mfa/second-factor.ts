@@ -72,7 +72,9 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
   const acceptRecoveryCode = async (user: UserRecord, code: string) => {
     const match = user.mfa ? findRecoveryHash(deps.keys, user.mfa, code) : undefined;
     if (!match) return false;
-    if (!(await claims.claim(claimKeys.recoveryCode(user.id, match), claimKeys.userGroup(user.id))))
+    // Kept long after the code's hash is removed, in case that removal failed.
+    const keep = new Date(Date.now() + 400 * 86_400_000);
+    if (!(await claims.claim(claimKeys.recoveryCode(user.id, match), claimKeys.userGroup(user.id), keep)))
       return false;
     await users.removeRecoveryHash(user.id, match);
     return true;

@@ -2,12 +2,12 @@ import { passwordChangedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { LoginAttempts } from "../login/login-attempts";
-import type { PasswordStore, ResetTokenStore } from "../ports";
+import type { PasswordStore, ResetTokenStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import type { HashSuccession } from "./hash-succession";
 
 export type ReplacePasswordDeps = {
-  users: Pick<PasswordStore, "setPasswordHash">;
+  users: Pick<PasswordStore, "setPasswordHash"> & Pick<UserLookup, "findById">;
   succession: Pick<HashSuccession, "beforeChange">;
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
   attempts: Pick<LoginAttempts, "clearAccount">;
@@ -22,19 +22,22 @@ export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePasswor
     const succession = await deps.succession.beforeChange(user);
     // The notice is queued before the write it announces (and discarded if that fails), so
     // a fault in what follows cannot leave a changed password unannounced.
-    await deps.outbox.queueWith(
-      {
-        kind: passwordChangedEmail,
-        userId: user.id,
-        ref: "notice",
-        vars: { to: user.email, firstName: user.first_name },
-      },
-      () =>
-        deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }).catch(async (error) => {
-          await succession.release().catch(() => {});
-          throw error;
-        }),
-    );
+    await deps.outbox
+      .queueWith(
+        {
+          kind: passwordChangedEmail,
+          userId: user.id,
+          ref: "notice",
+          vars: { to: user.email, firstName: user.first_name },
+        },
+        () => deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }),
+        // Stored despite the error: the password did change, the notice goes out.
+        async () => ((await deps.users.findById(user.id))?.password_hash === passwordHash ? undefined : null),
+      )
+      .catch(async (error: unknown) => {
+        await succession.release().catch(() => {});
+        throw error;
+      });
     // Links made before this instant are refused by the reset even if this fails.
     await deps.resetTokens.deleteForUser(user.id);
     await deps.attempts.clearAccount(user.id);

@@ -50,7 +50,10 @@ export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
     const activated = await deps.users
       .activate({ id: user.id, codeId: activation.code_id })
       .catch(async (error: unknown) => {
-        // Not activated after all: let a retry with the same code or link through.
+        // Landed despite the error (read back): the user is active. Otherwise not activated
+        // after all: let a retry with the same code or link through.
+        const stored = await deps.users.findById(user.id).catch(() => null);
+        if (stored?.is_active) return stored;
         await checked.undo().catch(() => {});
         throw error;
       });

@@ -4,12 +4,12 @@ import { takenError } from "../errors";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
-import type { UserRegistry } from "../ports";
+import type { UserLookup, UserRegistry } from "../ports";
 import type { CreateUserInput, User } from "../users/schemas";
 import { toUser } from "../users/user";
 
 export type RegisterUserDeps = {
-  users: UserRegistry;
+  users: UserRegistry & Pick<UserLookup, "findById">;
   outbox: EmailOutbox;
   hasher: PasswordHasher;
   codes: CodeChecker;
@@ -69,6 +69,8 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
           mfa: null,
           email_change: null,
         }),
+      // An insert that landed despite the error: the user exists, the email goes out.
+      () => deps.users.findById(id),
     );
     return toUser(created);
   };
