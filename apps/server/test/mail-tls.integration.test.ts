@@ -72,6 +72,9 @@ describe("mail TLS", () => {
       {
         APP_ENV: "production",
         RESET_PASSWORD_URL: "https://app.example.com/reset-password",
+        ACTIVATION_URL: "https://app.example.com/activate",
+        EMAIL_CONFIRM_URL: "https://app.example.com/confirm-email",
+        EMAIL_REVERT_URL: "https://app.example.com/revert-email",
         MAIL_USERNAME: "mailer",
         MAIL_PASSWORD: "mail-password",
         MAIL_ALLOW_INSECURE: "true",
