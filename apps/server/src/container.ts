@@ -133,6 +133,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const secondFactor = createSecondFactor({
     users,
     claims,
+    outbox,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
     keys,
   });

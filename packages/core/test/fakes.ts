@@ -626,6 +626,7 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
   createSecondFactor({
     users: fakes.users,
     claims: fakes.claims,
+    outbox: fakes.outbox,
     throttle: createThrottle({
       claims: fakes.claims,
       locks: fakes.locks,

@@ -9,6 +9,7 @@ import {
   renderLoginLocked,
   renderMfaDisabled,
   renderMfaEnabled,
+  renderMfaLocked,
   renderPasswordChanged,
   renderPasswordReset,
 } from "./templates";
@@ -67,6 +68,14 @@ export const emailChangeCodeEmail = define({
 /** The notice to the old address after the email changed (with the link that reverts it). */
 export const emailChangedEmail = define({ kind: "email-changed", render: renderEmailChanged });
 
+/** The notice of a first second-factor lock (the password was right): to the current address only. */
+export const mfaLockedEmail = define({
+  kind: "mfa-locked",
+  render: renderMfaLocked,
+  stillWanted: (message, user) =>
+    user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop",
+});
+
 /** The notice of a first login lock: to the user's current address only. */
 export const loginLockedEmail = define({
   kind: "login-locked",
@@ -88,6 +97,7 @@ export const emailKinds = [
   emailChangeCodeEmail,
   emailChangedEmail,
   loginLockedEmail,
+  mfaLockedEmail,
   mfaEnabledEmail,
   mfaDisabledEmail,
 ] as const;

@@ -205,3 +205,25 @@ so sign-ins are paused for ${input.lockedMinutes} minutes (longer if it goes on)
   );
   return { to: input.to, subject, text, html };
 }
+
+/** The notice of a first second-factor lock: the password was right, the codes were not. */
+export function renderMfaLocked(input: { to: string; firstName: string; failures: number }): EmailMessage {
+  const subject = "Someone has your password: change it now";
+  const text = [
+    `Hello ${input.firstName},`,
+    "",
+    `Someone signed in to your account with your password, then entered a wrong two-factor code ${input.failures} times,`,
+    "so two-factor sign-ins are paused for a while.",
+    "If it was you, wait and try again.",
+    "If it was not you, your password is known to someone else: change it now.",
+  ].join("\n");
+  const html = layout(
+    subject,
+    `<p>Hello ${escapeHtml(input.firstName)},</p>
+<p>Someone signed in to your account with your password, then entered a wrong two-factor code ${input.failures} times,
+so two-factor sign-ins are paused for a while.</p>
+<p>If it was you, wait and try again.</p>
+<p><strong>If it was not you</strong>, your password is known to someone else: change it now.</p>`,
+  );
+  return { to: input.to, subject, text, html };
+}

@@ -40,6 +40,18 @@ describe("second factor", () => {
     await secondFactor.require(await user(), await totpIn(secret));
   });
 
+  it("tells the owner once when wrong codes lock the second factor (the password was right)", async () => {
+    const { f, secondFactor, id, user, secret } = await setup();
+    for (let n = 0; n < testLimits.mfa; n++)
+      await domainErrorOf(secondFactor.verify(await user(), await wrongTotp(secret)));
+    expect((await domainErrorOf(secondFactor.verify(await user(), await totpIn(secret)))).code).toBe(
+      "TOO_MANY_ATTEMPTS",
+    );
+    const notices = f.store.messages().filter((m) => m.userId === id && m.kind === "mfa-locked");
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.email.text).toContain(`wrong two-factor code ${testLimits.mfa} times`);
+  });
+
   it("accepts a TOTP code once: a replay is refused, even from a stale read of the user", async () => {
     const { secondFactor, user, secret } = await setup();
     const stale = await user();

@@ -1,4 +1,6 @@
 import { claimKeys } from "../claim-keys";
+import { mfaLockedEmail } from "../email/kinds";
+import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, MfaStore } from "../ports";
@@ -9,6 +11,8 @@ import { planMfaReseal } from "./reseal";
 import { verifyTotp } from "./totp";
 
 export type SecondFactorDeps = {
+  /** The notice of a first lock of the second factor. */
+  outbox: Pick<EmailOutbox, "queue">;
   users: MfaStore;
   claims: ClaimStore;
   /** Second-factor failures per account (separate from password failures). */
@@ -48,7 +52,18 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
         },
       );
     }
-    if (!(await check())) throw invalidMfaCode();
+    if (!(await check())) {
+      // The first lock of a series: the password was right and the codes were not. Tell the owner.
+      if (ticket.locked?.level === 1) {
+        await deps.outbox.queue({
+          kind: mfaLockedEmail,
+          vars: { to: user.email, firstName: user.first_name, failures: ticket.locked.attempts },
+          userId: user.id,
+          ref: "mfa-locked",
+        });
+      }
+      throw invalidMfaCode();
+    }
     await deps.throttle.clear(key);
   };
 
