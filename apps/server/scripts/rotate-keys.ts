@@ -12,7 +12,13 @@
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { loadSettingsFromProcess, type Settings, SettingsError } from "@usersvc/config";
-import { connectDatabase, createKeyRotation, createKeyring, type ResealReport } from "@usersvc/core";
+import {
+  connectDatabase,
+  createKeyRotation,
+  createKeyring,
+  emailRevertDays,
+  type ResealReport,
+} from "@usersvc/core";
 
 export type RotateKeysResult = {
   report: ResealReport;
@@ -50,13 +56,15 @@ export async function rotateKeys(options: {
         `${collection}: done: ${counts.scanned} read, ${counts.resealed} re-sealed; ${remaining[collection]} still need a previous key`,
       );
     }
+    // Email-change revert links live days, not minutes: they set the wait.
     const lifetime = Math.max(
       settings.activation.codeLifetimeMinutes,
       settings.passwordReset.expirationMinutes,
+      emailRevertDays * 24 * 60,
     );
     if (remaining.users + remaining.outbox === 0) {
       print(
-        `No stored secret needs a previous key any more. Emailed codes and reset links hashed under them still do until they expire: remove SECRET_KEY_PREVIOUS once ${lifetime} minutes (the longest code or link lifetime) have passed since SECRET_KEY changed on every instance.`,
+        `No stored secret needs a previous key any more. Emailed codes and reset links hashed under them still do until they expire: remove SECRET_KEY_PREVIOUS once ${lifetime} minutes (the longest code or link lifetime: ${emailRevertDays} days for email-change revert links) have passed since SECRET_KEY changed on every instance, or sooner if voiding outstanding revert links is acceptable (after a key leak, weigh it).`,
       );
     } else {
       print(

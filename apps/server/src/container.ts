@@ -145,6 +145,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const useCases: UseCases = {
     registerUser: createRegisterUser({
       users,
+      claims,
       outbox,
       hasher,
       codes: activationCodes,
@@ -189,6 +190,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
     requestEmailChange: createRequestEmailChange({
       users,
+      claims,
       outbox,
       codes: emailChangeCodes,
       stepUp,
@@ -198,6 +200,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     }),
     confirmEmailChange: createConfirmEmailChange({
       users,
+      claims,
       outbox,
       codes: emailChangeCodes,
       resetTokens,

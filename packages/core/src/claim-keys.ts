@@ -24,6 +24,11 @@ export const claimKeys = {
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
   /** The replacement of one stored password hash (by a change, or once by an upgrade). */
   passwordHash: (userId: string, hashDigest: string) => `password-hash:${userId}:${hashDigest}`,
+  /**
+   * An address given up by an email change, kept for its revert link's life: nobody else
+   * may register it or change to it meanwhile, so the revert can always take it back.
+   */
+  emailReservation: (emailKey: string) => `email-reserved:${emailKey}`,
   /** The single use of an email-change revert link (by its keyed hash). */
   emailRevert: (userId: string, tokenHash: string) => `email-revert:${userId}:${tokenHash}`,
   /** The single use of a reset link. */

@@ -18,7 +18,11 @@ export {
   type OutboxWorkerOptions,
 } from "./email/outbox-worker";
 // Email change
-export { type ConfirmEmailChange, createConfirmEmailChange } from "./email-change/confirm-email-change";
+export {
+  type ConfirmEmailChange,
+  createConfirmEmailChange,
+  emailRevertDays,
+} from "./email-change/confirm-email-change";
 export { createRequestEmailChange, type RequestEmailChange } from "./email-change/request-email-change";
 export { createRevertEmailChange, type RevertEmailChange } from "./email-change/revert-email-change";
 // Errors and crypto

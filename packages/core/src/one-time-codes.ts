@@ -92,8 +92,13 @@ export function createCodeChecker(deps: {
       const today = await deps.daily.acquire(claimKeys.account(userId));
       if (today.retryAfter > 0) return { outcome: "limited" };
       let attempt: number | null = null;
-      for (let n = 1; n <= maxCodeAttempts && attempt === null; n++) {
-        if (await claimFor(userId, state, `try:${n}`)) attempt = n;
+      try {
+        for (let n = 1; n <= maxCodeAttempts && attempt === null; n++) {
+          if (await claimFor(userId, state, `try:${n}`)) attempt = n;
+        }
+      } catch (error) {
+        await today.release().catch(() => {}); // nothing was judged
+        throw error;
       }
       if (attempt === null) {
         await today.release(); // nothing was judged: the day's try is not spent

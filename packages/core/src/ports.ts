@@ -108,10 +108,15 @@ export interface ActivationStore {
 
 export interface PasswordStore {
   /**
-   * Stores a new password hash: a change by the user (`changedAt`, which also lifts a
-   * password lock), or an upgrade of `replacing` that must not undo a change made meanwhile.
+   * Stores a new password hash: a reset or change by the user (`changedAt`; a reset
+   * `unlock`s a password locked by a revert, a change never lands on one), or an upgrade of
+   * `replacing` that must not undo a change made meanwhile. False when nothing was stored.
    */
-  setPasswordHash(id: string, hash: string, how: { changedAt: Date } | { replacing: string }): Promise<void>;
+  setPasswordHash(
+    id: string,
+    hash: string,
+    how: { changedAt: Date; unlock: boolean } | { replacing: string },
+  ): Promise<boolean>;
   setResetRequestedAt(id: string, at: Date): Promise<void>;
 }
 

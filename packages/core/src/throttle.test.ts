@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type FakeClaims, type FakeThrottleLocks, fakeClaims, fakeThrottleLocks } from "../test/fakes";
 import type { ClaimStore, ThrottleLockStore } from "./ports";
 import { createThrottle, type ThrottleOptions } from "./throttle";
@@ -91,13 +91,56 @@ describe("throttle", () => {
   }
 
   it("locks again when the slots were all taken but the lock was lost (one scan, then one read)", async () => {
-    const { calls, locks, throttle, fail } = setup();
-    await fail("k", 3);
-    await locks.remove("throttle:t:k");
-    expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
-    calls.count = 0;
-    expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
-    expect(calls.count).toBe(1);
+    const { clock, calls, locks, throttle, fail } = setup();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(clock.now); // the claims' clock
+    try {
+      await fail("k", 3);
+      await locks.remove("throttle:t:k");
+      // Within a moment of the last slot's claim its writer may still be writing the lock:
+      // refused, but nothing healed (written) yet.
+      expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+      expect(await locks.find("throttle:t:k")).toBeNull();
+      clock.now += 6_000;
+      vi.setSystemTime(clock.now);
+      expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+      calls.count = 0;
+      expect((await throttle.acquire("k")).retryAfter).toBeGreaterThan(0);
+      expect(calls.count).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("never overwrites a live lock written while a refused attempt was trying the slots", async () => {
+    const escalation = { maxSeconds: day, memorySeconds: day };
+    const locks = fakeThrottleLocks();
+    let staleReads = 1; // the refused attempt read the lock before the last slot's writer wrote it
+    const racing: ThrottleLockStore = {
+      ...locks,
+      find: async (key) => (staleReads-- > 0 ? null : locks.find(key)),
+    };
+    const clock = { now: 1_000_000 * window * 1_000 };
+    const throttle = createThrottle({
+      claims: fakeClaims(),
+      locks: racing,
+      name: "t",
+      limit: 1,
+      windowSeconds: window,
+      escalation,
+      now: () => clock.now,
+    });
+    const escalated = {
+      until: new Date(clock.now + 4 * window * 1_000),
+      level: 3,
+      forgetAt: new Date(clock.now + 2 * day * 1_000),
+    };
+    await throttle.acquire("k"); // takes the only slot (its lock is replaced below by a later level)
+    await locks.save("throttle:t:k", escalated);
+    staleReads = 1;
+    const refused = await throttle.acquire("k");
+    expect(refused.retryAfter).toBe(4 * window);
+    expect(await locks.find("throttle:t:k")).toEqual(escalated);
   });
 
   it("without escalation, a new window opens a fresh set of slots and locks", async () => {

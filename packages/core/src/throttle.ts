@@ -57,6 +57,9 @@ export type ThrottleOptions = {
  * failed inserts. Only `_id` operations are used (FerretDB answers those from its index).
  * Slot claims expire with their window and are swept by `ClaimStore.sweep`.
  */
+/** How long the attempt that took a key's last slot has to write its lock before others heal it. */
+const healAfterMs = 5_000;
+
 export function createThrottle(options: ThrottleOptions): Throttle {
   const { claims, locks, limit, escalation } = options;
   const windowMs = options.windowSeconds * 1_000;
@@ -127,7 +130,14 @@ export function createThrottle(options: ThrottleOptions): Throttle {
         },
       };
     }
-    const lock = healLock(previous, at);
+    // Every slot taken, and no lock was read before trying them. Most often the attempt that
+    // took the last slot is writing its (maybe escalated) lock right now: never overwrite a
+    // live lock, nor heal within a moment of the last slot's claim; heal only a lost lock.
+    const current = await locks.find(lockKey(key));
+    if (current && current.until.getTime() > at) return refused(current.until);
+    const lastTaken = await claims.claimedAt(`${group}:${limit}`);
+    if (lastTaken && at - lastTaken.getTime() < healAfterMs) return refused(expiresAt);
+    const lock = healLock(current ?? previous, at);
     await locks.save(lockKey(key), lock);
     return refused(lock.until);
   };

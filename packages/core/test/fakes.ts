@@ -190,11 +190,15 @@ export function fakeUsers(): FakeUsers {
     },
     async setPasswordHash(id, hash, how) {
       const user = users.get(id);
-      if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return;
+      if (!user || ("replacing" in how && user.password_hash !== how.replacing)) return false;
+      if ("changedAt" in how && !how.unlock && user.password_locked) return false;
       update(id, {
         password_hash: hash,
-        ...("changedAt" in how ? { password_changed_at: how.changedAt, password_locked: false } : {}),
+        ...("changedAt" in how
+          ? { password_changed_at: how.changedAt, ...(how.unlock ? { password_locked: false } : {}) }
+          : {}),
       });
+      return true;
     },
     async setResetRequestedAt(id, at) {
       update(id, { reset_requested_at: at });
@@ -245,12 +249,20 @@ export function fakeUsers(): FakeUsers {
       });
     },
     async revertEmailChange(id, tokenHash) {
-      const revert = users.get(id)?.email_reverts.find((r) => r.token_hash === tokenHash);
-      if (!revert) return null;
-      update(id, { password_locked: true, email_change: null });
+      const user = users.get(id);
+      const reverts = user?.email_reverts ?? [];
+      const index = reverts.findIndex((r) => r.token_hash === tokenHash);
+      const revert = reverts[index];
+      if (!user || !revert) return null;
+      const mfa = user.mfa ? { ...user.mfa, pending_secret_enc: null, pending_id: null } : null;
+      update(id, { password_locked: true, email_change: null, mfa });
       if ([...users.values()].some((u) => u.id !== id && u.email_key === revert.email_key))
         throw takenError("EMAIL_TAKEN");
-      return update(id, { email: revert.email, email_key: revert.email_key, email_reverts: [] });
+      return update(id, {
+        email: revert.email,
+        email_key: revert.email_key,
+        email_reverts: reverts.slice(0, index),
+      });
     },
     deleteById: async (id) => users.delete(id),
     all: () => [...users.values()].map((u) => structuredClone(u)),

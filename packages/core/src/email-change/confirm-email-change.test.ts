@@ -28,6 +28,7 @@ async function setup() {
   const f = createFakes();
   const codes = emailChangeCodes(f);
   const request = createRequestEmailChange({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     codes,
@@ -38,6 +39,7 @@ async function setup() {
   });
   const deps = {
     users: f.users,
+    claims: f.claims,
     outbox: f.outbox,
     codes,
     resetTokens: f.resetTokens,

@@ -1,10 +1,11 @@
+import { claimKeys } from "../claim-keys";
 import { emailChangedEmail, passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
 import { linkWithToken, newLinkToken, userIdOfLinkToken } from "../link-tokens";
 import type { CodeCheck, CodeChecker } from "../one-time-codes";
-import type { EmailChangeStore, ResetTokenStore, UserLookup } from "../ports";
+import type { ClaimStore, EmailChangeStore, ResetTokenStore, UserLookup } from "../ports";
 import type { ConfirmEmailInput } from "../profile/schemas";
 import type { User } from "../users/schemas";
 import { toUser, type UserRecord } from "../users/user";
@@ -20,6 +21,8 @@ export type ConfirmEmailChangeDeps = {
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
   /** Hashes the revert link's token with the current key. */
   keys: Pick<Keyring, "hash">;
+  /** Reserves the old address for the revert link's life. */
+  claims: Pick<ClaimStore, "claim">;
   /** The notice's revert link: `<revertUrl>?token=...`. */
   revertUrl: string;
 };
@@ -43,7 +46,11 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
     const change = user.email_change;
     if (!change || checked.outcome !== "ok") throw invalidEmailCode();
     const revert = newLinkToken(deps.keys, user.id);
+    const revertUntil = new Date(Date.now() + emailRevertDays * 86_400_000);
     const updated = await (async () => {
+      // The old address stays this user's to take back (a renewal when already reserved).
+      const reservation = claimKeys.emailReservation(user.email_key);
+      await deps.claims.claim(reservation, claimKeys.userGroup(user.id), revertUntil);
       // Reset links went to the old address: they die before it changes, so that no fault
       // can leave them working afterwards.
       await deps.resetTokens.deleteForUser(user.id);
@@ -66,7 +73,7 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
             token_hash: revert.hash,
             email: user.email,
             email_key: user.email_key,
-            expires_at: new Date(Date.now() + emailRevertDays * 86_400_000),
+            expires_at: revertUntil,
           }),
         // A change applied despite the error: the address moved, the notice goes out.
         async () => {
@@ -80,7 +87,8 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
       throw error;
     });
     if (!updated) throw invalidEmailCode(); // replaced by a newer request meanwhile
-    await deps.outbox.discardForUser(user.id, [passwordResetEmail]);
+    // Best effort: a reset email still queued for the old address is dropped at send time anyway.
+    await deps.outbox.discardForUser(user.id, [passwordResetEmail]).catch(() => {});
     return toUser(updated);
   };
 

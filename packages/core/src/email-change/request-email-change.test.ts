@@ -28,6 +28,7 @@ async function setup() {
   const f = createFakes();
   const codes = emailChangeCodes(f);
   const requestChange = createRequestEmailChange({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     codes,
@@ -37,6 +38,7 @@ async function setup() {
     cooldownSeconds,
   });
   const confirm = createConfirmEmailChange({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     codes,

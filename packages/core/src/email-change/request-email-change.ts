@@ -1,14 +1,17 @@
+import { claimKeys } from "../claim-keys";
 import { emailChangeCodeEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError, takenError } from "../errors";
 import { linkWithToken } from "../link-tokens";
 import type { StepUp, StepUpProof } from "../login/step-up";
 import { type CodeChecker, secondsUntilReplaceable } from "../one-time-codes";
-import type { EmailChangeStore, UserLookup } from "../ports";
+import type { ClaimStore, EmailChangeStore, UserLookup } from "../ports";
 import { userNotFound } from "../profile/lookup";
 import { normalizeKey } from "../users/schemas";
 
 export type RequestEmailChangeDeps = {
+  /** Addresses reserved for another account's revert are taken. */
+  claims: Pick<ClaimStore, "claimedAt">;
   users: UserLookup & Pick<EmailChangeStore, "setEmailChange">;
   outbox: EmailOutbox;
   codes: CodeChecker;
@@ -42,6 +45,10 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
       });
     }
     if (await deps.users.findByIdentifier(key)) throw takenError("EMAIL_TAKEN");
+    // Reserved for another account's revert link (an address this user gave up is theirs again).
+    const ownReservation = user.email_reverts.some((r) => r.email_key === key);
+    if (!ownReservation && (await deps.claims.claimedAt(claimKeys.emailReservation(key))))
+      throw takenError("EMAIL_TAKEN");
     // At most one code per cooldown (backing off), and each pending code replaced once:
     // re-requesting buys neither more guesses nor a flood of mail.
     const pending = user.email_change;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  activationCodes,
   codeIn,
   createFakes,
   domainErrorOf,
@@ -14,6 +15,7 @@ import {
   tokenIn,
 } from "../../test/fakes";
 import { passwordResetEmail } from "../email/kinds";
+import { createRegisterUser } from "../registration/register-user";
 import { createConfirmEmailChange } from "./confirm-email-change";
 import { createRequestEmailChange } from "./request-email-change";
 import { createRevertEmailChange } from "./revert-email-change";
@@ -24,6 +26,7 @@ async function setup() {
   const f = createFakes();
   const codes = emailChangeCodes(f);
   const request = createRequestEmailChange({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     codes,
@@ -33,6 +36,7 @@ async function setup() {
     cooldownSeconds: 0,
   });
   const confirm = createConfirmEmailChange({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     codes,
@@ -97,7 +101,7 @@ describe("revertEmailChange", () => {
     expect(f.resetTokens.all()).toEqual([]);
     expect(queuedFor(f, id).filter((m) => m.kind === "password-reset")).toEqual([]);
     // A new password (a reset) lifts the lock.
-    await f.users.setPasswordHash(id, "hash:new", { changedAt: new Date() });
+    await f.users.setPasswordHash(id, "hash:new", { changedAt: new Date(), unlock: true });
     expect((await storedUser(f, id)).password_locked).toBe(false);
   });
 
@@ -140,5 +144,61 @@ describe("revertEmailChange", () => {
     await seedUser(f, { email: "old@example.com" });
     expect((await domainErrorOf(revert({ token }))).code).toBe("EMAIL_TAKEN");
     expect(await storedUser(f, id)).toMatchObject({ email: "new@example.com", password_locked: true });
+  });
+
+  it("a revert of a later change keeps the earlier change's link: a taker cannot void the owner's", async () => {
+    const { f, revert, change, id } = await setup();
+    const owners = await change("taker@example.com"); // mailed to old@example.com
+    const takers = await change("second@example.com"); // mailed to taker@example.com
+    expect((await revert({ token: takers })).email).toBe("taker@example.com");
+    expect((await revert({ token: owners })).email).toBe("old@example.com");
+    expect((await storedUser(f, id)).password_locked).toBe(true);
+  });
+
+  it("keeps the old address for its revert: nobody may register it or change to it meanwhile", async () => {
+    const { f, revert, change } = await setup();
+    const token = await change("new@example.com");
+    const register = createRegisterUser({
+      users: f.users,
+      claims: f.claims,
+      outbox: f.outbox,
+      hasher: f.hasher,
+      codes: activationCodes(f),
+      codeLifetimeMinutes: 60,
+      activationUrl: "https://app.example.com/activate",
+    });
+    const squatter = register({
+      username: "squatter",
+      first_name: "S",
+      last_name: "Q",
+      email: "Old@Example.com",
+      password: "Password1!",
+      password_confirmation: "Password1!",
+      gender: "Other",
+      role: "user",
+    });
+    expect((await domainErrorOf(squatter)).code).toBe("EMAIL_TAKEN");
+    const other = await seedUser(f, { email: "other@example.com" });
+    const move = createRequestEmailChange({
+      claims: f.claims,
+      users: f.users,
+      outbox: f.outbox,
+      codes: emailChangeCodes(f),
+      stepUp: stepUpFor(f),
+      codeLifetimeMinutes: 15,
+      confirmUrl: "https://app.example.com/confirm-email",
+      cooldownSeconds: 0,
+    });
+    const request = { id: other.user.id, new_email: "old@example.com", current_password: seedPassword };
+    expect((await domainErrorOf(move(request, { clientIp: "ip" }))).code).toBe("EMAIL_TAKEN");
+    expect((await revert({ token })).email).toBe("old@example.com");
+  });
+
+  it("ends a pending MFA enrolment (perhaps the taker's)", async () => {
+    const { f, revert, change, id } = await setup();
+    const token = await change("new@example.com");
+    await f.users.updateMfa(id, { mfa: { pending_secret_enc: "sealed", pending_id: "p1" } });
+    await revert({ token });
+    expect((await storedUser(f, id)).mfa).toMatchObject({ pending_secret_enc: null, pending_id: null });
   });
 });

@@ -46,7 +46,10 @@ export function createRevertEmailChange(deps: RevertEmailChangeDeps): RevertEmai
       await deps.resetTokens.deleteForUser(user.id);
       reverted = await deps.users.revertEmailChange(user.id, revert.token_hash);
     } catch (error) {
-      // Not reverted (or the address is someone else's now): the link may be tried again.
+      // Reverted despite the error (read back): done. Otherwise not reverted (or the address
+      // is someone else's now): the link may be tried again.
+      const stored = await deps.users.findById(user.id).catch(() => null);
+      if (stored?.password_locked && stored.email_key === revert.email_key) return toUser(stored);
       await deps.claims.release(claim).catch(() => {});
       throw error;
     }

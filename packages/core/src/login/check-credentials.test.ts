@@ -46,7 +46,7 @@ describe("checkCredentials", () => {
     const locked = await domainErrorOf(check({ identifier: "alice", password }, request));
     expect(locked.code).toBe("PASSWORD_RESET_REQUIRED");
     expect(locked.message).toContain("password/forgot");
-    await f.users.setPasswordHash(user.id, `hash:${password}`, { changedAt: new Date() }); // a reset
+    await f.users.setPasswordHash(user.id, `hash:${password}`, { changedAt: new Date(), unlock: true }); // a reset
     expect(await check({ identifier: "alice", password }, request)).toMatchObject({ id: user.id });
   });
 

@@ -230,4 +230,14 @@ describe("MFA enrolment", () => {
     await enrolment.confirm({ id, code: await totpIn(secret) });
     expect((await storedUser(f, id)).mfa_enabled).toBe(true);
   });
+
+  it("no enrolment finishes while the password is locked by an email-change revert", async () => {
+    const { f, enrolment, id } = await setup();
+    const { secret } = await enrolment.enable(id);
+    f.users.set(id, { password_locked: true });
+    expect((await domainErrorOf(enrolment.confirm({ id, code: await totpIn(secret) }))).code).toBe(
+      "PASSWORD_RESET_REQUIRED",
+    );
+    expect((await storedUser(f, id)).mfa_enabled).toBe(false);
+  });
 });

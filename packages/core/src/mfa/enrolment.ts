@@ -4,7 +4,7 @@ import { mfaEnabledEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
-import type { StepUp } from "../login/step-up";
+import { passwordResetRequired, type StepUp } from "../login/step-up";
 import type { ClaimStore, MfaStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import { newRecoverySet } from "./recovery-codes";
@@ -105,6 +105,8 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
 
     async confirm({ id, code }) {
       const user = await find(id);
+      // Locked by an email-change revert: no enrolment finishes until the owner resets.
+      if (user.password_locked) throw passwordResetRequired();
       const pending = user.mfa?.pending_secret_enc;
       const pendingId = user.mfa?.pending_id;
       if (!pending || !pendingId) throw notPending();

@@ -35,7 +35,7 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     // A stolen password alone must not be enough to take the account over.
     await deps.secondFactor.require(user, input.totp_code);
     assertPasswordPolicy(user, input.password);
-    await deps.replacePassword(user, await deps.hasher.hash(input.password));
+    await deps.replacePassword(user, await deps.hasher.hash(input.password), { unlock: false });
     return { message: "Your password has been changed." };
   };
 }

@@ -60,7 +60,7 @@ describe("replacePassword", () => {
     vi.setSystemTime(new Date("2030-01-01T00:00:00Z"));
     const { f, replacePassword, user, bob, fail } = await setup();
     for (let n = 0; n < testLimits.account; n++) await fail();
-    await replacePassword(user, "hash:new one");
+    await replacePassword(user, "hash:new one", { unlock: true });
 
     const stored = await storedUser(f, user.id);
     expect(stored.password_hash).toBe("hash:new one");
@@ -77,7 +77,7 @@ describe("replacePassword", () => {
   it("does nothing more when storing the hash fails", async () => {
     const { f, replacePassword, user, password } = await setup();
     failNext(f.users, "setPasswordHash");
-    await expect(replacePassword(user, "hash:new one")).rejects.toThrow("injected fault");
+    await expect(replacePassword(user, "hash:new one", { unlock: true })).rejects.toThrow("injected fault");
     expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
     expect(f.resetTokens.all()).toHaveLength(2);
     expect(f.store.messages()).toEqual([]);
@@ -90,9 +90,23 @@ describe("replacePassword", () => {
   it("notifies the user even when a step after storing the hash fails", async () => {
     const { f, replacePassword, user } = await setup();
     failNext(f.resetTokens, "deleteForUser");
-    await replacePassword(user, "hash:new one").catch(() => {});
+    await replacePassword(user, "hash:new one", { unlock: true }).catch(() => {});
     expect((await storedUser(f, user.id)).password_hash).toBe("hash:new one");
     expect(queuedFor(f, user.id).map((m) => m.kind)).toEqual(["password-changed"]);
+  });
+
+  it("a change (not a reset) never lands on a password locked meanwhile: PASSWORD_RESET_REQUIRED, no notice", async () => {
+    const { f, replacePassword, user } = await setup();
+    f.users.set(user.id, { password_locked: true }); // a revert, after the change read the user
+    const error = await domainErrorOf(replacePassword(user, "hash:attacker's", { unlock: false }));
+    expect(error.code).toBe("PASSWORD_RESET_REQUIRED");
+    expect((await storedUser(f, user.id)).password_hash).toBe(user.password_hash);
+    expect(queuedFor(f, user.id).map((m) => m.kind)).not.toContain("password-changed");
+    await replacePassword(user, "hash:owner's", { unlock: true }); // the owner's reset
+    expect(await storedUser(f, user.id)).toMatchObject({
+      password_hash: "hash:owner's",
+      password_locked: false,
+    });
   });
 });
 

@@ -2,6 +2,7 @@ import { passwordChangedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { LoginAttempts } from "../login/login-attempts";
+import { passwordResetRequired } from "../login/step-up";
 import type { PasswordStore, ResetTokenStore, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
 import type { HashSuccession } from "./hash-succession";
@@ -14,15 +15,23 @@ export type ReplacePasswordDeps = {
   outbox: EmailOutbox;
 };
 
-/** Stores a new password hash, ends outstanding resets and lockouts, and notifies the user. */
-export type ReplacePassword = (user: UserRecord, passwordHash: string) => Promise<void>;
+/**
+ * Stores a new password hash, ends outstanding resets and lockouts, and notifies the user.
+ * A reset (`unlock`) lifts a password lock; a change refuses one set meanwhile
+ * (PASSWORD_RESET_REQUIRED), so a change racing a revert cannot undo the revert's lock.
+ */
+export type ReplacePassword = (
+  user: UserRecord,
+  passwordHash: string,
+  options: { unlock: boolean },
+) => Promise<void>;
 
 export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePassword {
-  return async (user, passwordHash) => {
+  return async (user, passwordHash, { unlock }) => {
     const succession = await deps.succession.beforeChange(user);
     // The notice is queued before the write it announces (and discarded if that fails), so
     // a fault in what follows cannot leave a changed password unannounced.
-    await deps.outbox
+    const stored = await deps.outbox
       .queueWith(
         {
           kind: passwordChangedEmail,
@@ -30,14 +39,18 @@ export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePasswor
           ref: "notice",
           vars: { to: user.email, firstName: user.first_name },
         },
-        () => deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date() }),
+        () => deps.users.setPasswordHash(user.id, passwordHash, { changedAt: new Date(), unlock }),
         // Stored despite the error: the password did change, the notice goes out.
-        async () => ((await deps.users.findById(user.id))?.password_hash === passwordHash ? undefined : null),
+        async () => ((await deps.users.findById(user.id))?.password_hash === passwordHash ? true : null),
       )
       .catch(async (error: unknown) => {
         await succession.release().catch(() => {});
         throw error;
       });
+    if (!stored) {
+      await succession.release().catch(() => {});
+      throw passwordResetRequired(); // locked by a revert since the user was read
+    }
     // Links made before this instant are refused by the reset even if this fails.
     await deps.resetTokens.deleteForUser(user.id);
     await deps.attempts.clearAccount(user.id);

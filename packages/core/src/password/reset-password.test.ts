@@ -157,7 +157,9 @@ describe("resetPassword", () => {
     const token = await issue();
     vi.setSystemTime(start + 1_000);
     failNext(f.resetTokens, "deleteForUser");
-    await expect(replacePassword(user, "hash:changed elsewhere")).rejects.toThrow("injected fault");
+    await expect(replacePassword(user, "hash:changed elsewhere", { unlock: true })).rejects.toThrow(
+      "injected fault",
+    );
     expect(f.resetTokens.all()).toHaveLength(1); // still stored ...
     vi.setSystemTime(start + 2_000);
     expect((await domainErrorOf(reset(input(token)))).code).toBe("INVALID_OR_EXPIRED_TOKEN"); // ... but dead

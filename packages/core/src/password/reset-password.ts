@@ -42,7 +42,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
     const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
     const claim = claimKeys.resetToken(token.id);
     if (!(await deps.claims.claim(claim, claimKeys.userGroup(user.id), keepUntil))) throw invalidToken();
-    await deps.replacePassword(user, passwordHash).catch(async (error: unknown) => {
+    await deps.replacePassword(user, passwordHash, { unlock: true }).catch(async (error: unknown) => {
       // Not reset after all: the link stays usable for a retry.
       await deps.claims.release(claim).catch(() => {});
       throw error;

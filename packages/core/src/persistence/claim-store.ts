@@ -18,6 +18,9 @@ export type WriteConcernOption = "majority" | number;
 
 const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
 
+/** How long a claim (or throttle lock) write waits for its write concern. */
+export const claimWriteTimeoutMs = 5_000;
+
 /**
  * The MongoDB adapter of the claim store: one document per claim, its key as `_id`. Claims
  * are inserted with `writeConcern` (default "majority"): a claim acknowledged by the primary
@@ -29,7 +32,9 @@ export function createClaimStore(
 ): ClaimStore & { ensureIndexes(): Promise<void> } {
   const existing: mongoose.Model<ClaimDocument> | undefined = connection.models.Claim;
   const Claims = existing ?? connection.model<ClaimDocument>("Claim", claimSchema);
-  const writeConcern = { w: options.writeConcern ?? "majority" };
+  // Bounded: without a majority (a secondary down in a PSA set) a claim answers an outage in
+  // seconds instead of waiting for the socket timeout.
+  const writeConcern = { w: options.writeConcern ?? "majority", wtimeoutMS: claimWriteTimeoutMs };
   // The driver's insert: mongoose's save() would drop a per-call write concern.
   const insert = (doc: ClaimDocument) =>
     (Claims.collection as unknown as mongoose.mongo.Collection<ClaimDocument>).insertOne(doc, {

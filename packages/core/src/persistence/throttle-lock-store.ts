@@ -1,6 +1,7 @@
 import mongoose, { type Connection, Schema } from "mongoose";
 import type { ThrottleLock, ThrottleLockStore } from "../ports";
-import type { WriteConcernOption } from "./claim-store";
+import { claimWriteTimeoutMs, type WriteConcernOption } from "./claim-store";
+import { isDuplicateKey } from "./user-updates";
 
 type LockDocument = { _id: string; until: Date; level: number; forget_at: Date };
 
@@ -14,8 +15,6 @@ const lockSchema = new Schema<LockDocument>(
   { collection: "throttle_locks", versionKey: false, strict: "throw" },
 );
 
-const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
-
 /**
  * The MongoDB adapter of throttle locks (collection `throttle_locks`): one document per
  * throttled key, its key as `_id`, written with the claims' write concern (a lock is the
@@ -27,7 +26,7 @@ export function createThrottleLockStore(
 ): ThrottleLockStore & { ensureIndexes(): Promise<void> } {
   const existing: mongoose.Model<LockDocument> | undefined = connection.models.ThrottleLock;
   const Locks = existing ?? connection.model<LockDocument>("ThrottleLock", lockSchema);
-  const writeConcern = { w: options.writeConcern ?? "majority" };
+  const writeConcern = { w: options.writeConcern ?? "majority", wtimeoutMS: claimWriteTimeoutMs };
   const replace = (key: string, lock: ThrottleLock) =>
     Locks.replaceOne(
       { _id: key },

@@ -1,4 +1,4 @@
-import { type Model, Types } from "mongoose";
+import mongoose, { type Model, Types } from "mongoose";
 import { takenError } from "../errors";
 import type { ActivationStore, EmailChangeStore, MfaStore, PasswordStore, ProfileStore } from "../ports";
 import { normalizeKey } from "../users/schemas";
@@ -45,10 +45,19 @@ export function createUserUpdates(
       return result.modifiedCount === 1;
     },
     async setPasswordHash(id, hash, how) {
-      const filter = "replacing" in how ? { _id: oid(id), password_hash: how.replacing } : { _id: oid(id) };
+      // A change (not a reset) never lands on a password locked meanwhile by a revert.
+      const filter =
+        "replacing" in how
+          ? { _id: oid(id), password_hash: how.replacing }
+          : how.unlock
+            ? { _id: oid(id) }
+            : { _id: oid(id), password_locked: mongoose.trusted({ $ne: true }) };
       const changed =
-        "changedAt" in how ? { password_changed_at: how.changedAt, password_locked: false } : {};
-      await Users.updateOne(filter, { $set: { password_hash: hash, ...changed } }).exec();
+        "changedAt" in how
+          ? { password_changed_at: how.changedAt, ...(how.unlock ? { password_locked: false } : {}) }
+          : {};
+      const result = await Users.updateOne(filter, { $set: { password_hash: hash, ...changed } }).exec();
+      return result.matchedCount === 1;
     },
     async setResetRequestedAt(id, at) {
       await Users.updateOne({ _id: oid(id) }, { $set: { reset_requested_at: at } }).exec();
@@ -125,13 +134,21 @@ export function createUserUpdates(
       const user = await Users.findOne({ _id: oid(id), "email_reverts.token_hash": tokenHash })
         .lean<UserDocument>()
         .exec();
-      const revert = user?.email_reverts?.find((r) => r.token_hash === tokenHash);
-      if (!revert) return null;
-      await Users.updateOne({ _id: oid(id) }, { $set: { password_locked: true, email_change: null } }).exec();
+      const reverts = user?.email_reverts ?? [];
+      const index = reverts.findIndex((r) => r.token_hash === tokenHash);
+      const revert = reverts[index];
+      if (!user || !revert) return null;
+      // Locked first; a pending MFA enrolment (perhaps the taker's) ends with the change.
+      const pendingMfa = user.mfa ? { "mfa.pending_secret_enc": null, "mfa.pending_id": null } : {};
+      await Users.updateOne(
+        { _id: oid(id) },
+        { $set: { password_locked: true, email_change: null, ...pendingMfa } },
+      ).exec();
       try {
+        // Older revert links stay: a revert of a later change cannot take back an earlier one.
         return await updateAndRead(
           { _id: oid(id) },
-          { email: revert.email, email_key: revert.email_key, email_reverts: [] },
+          { email: revert.email, email_key: revert.email_key, email_reverts: reverts.slice(0, index) },
         );
       } catch (error) {
         if (isDuplicateKey(error)) throw takenError("EMAIL_TAKEN");

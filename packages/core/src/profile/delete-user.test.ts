@@ -7,6 +7,7 @@ async function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,

@@ -61,6 +61,13 @@ describe("activateUser", () => {
     expect((await storedUser(f, user.id)).is_active).toBe(true);
   });
 
+  it("does not count forged link tokens against the code (their id part names any user)", async () => {
+    const { f, activate, user, code } = await setup();
+    for (let n = 0; n < 6; n++) await domainErrorOf(activate({ token: `${user.id}.${"A".repeat(43)}` }));
+    expect((await storedUser(f, user.id)).activation?.attempts).toBe(0);
+    expect(await activate({ identifier: user.username, code })).toMatchObject({ is_active: true });
+  });
+
   it("answers unknown, pending, active and codeless accounts alike, with no tries left told", async () => {
     const { f, activate, code } = await setup();
     const wrong = otherCode(code);

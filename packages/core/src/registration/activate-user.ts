@@ -28,7 +28,8 @@ export const invalidActivation = () =>
  * takes no try, so whoever guesses codes cannot keep the owner from activating.
  */
 export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
-  const judge = async (user: UserRecord, checked: CodeCheck): Promise<User> => {
+  /** `byCode`: a wrong code counts against the code; a wrong link token (forgeable id part) does not. */
+  const judge = async (user: UserRecord, checked: CodeCheck, byCode: boolean): Promise<User> => {
     const activation = user.activation;
     if (!activation) throw invalidActivation();
     switch (checked.outcome) {
@@ -41,7 +42,7 @@ export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
         throw invalidActivation();
       }
       case "wrong":
-        await deps.users.recordFailedActivation(user.id, activation.code_id).catch(() => {});
+        if (byCode) await deps.users.recordFailedActivation(user.id, activation.code_id).catch(() => {});
         throw invalidActivation();
       default:
         throw invalidActivation();
@@ -69,10 +70,15 @@ export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
       return judge(
         user,
         await deps.codes.checkToken({ userId: user.id, state: user.activation, token: input.token }),
+        false,
       );
     }
     const user = await deps.users.findByIdentifier(input.identifier);
     if (!user?.activation) throw invalidActivation();
-    return judge(user, await deps.codes.check({ userId: user.id, state: user.activation, code: input.code }));
+    return judge(
+      user,
+      await deps.codes.check({ userId: user.id, state: user.activation, code: input.code }),
+      true,
+    );
   };
 }

@@ -34,6 +34,7 @@ function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,

@@ -1,15 +1,18 @@
+import { claimKeys } from "../claim-keys";
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { takenError } from "../errors";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
-import type { UserLookup, UserRegistry } from "../ports";
-import type { CreateUserInput, User } from "../users/schemas";
+import type { ClaimStore, UserLookup, UserRegistry } from "../ports";
+import { type CreateUserInput, normalizeKey, type User } from "../users/schemas";
 import { toUser } from "../users/user";
 
 export type RegisterUserDeps = {
   users: UserRegistry & Pick<UserLookup, "findById">;
+  /** Addresses reserved for an email change's revert are taken. */
+  claims: Pick<ClaimStore, "claimedAt">;
   outbox: EmailOutbox;
   hasher: PasswordHasher;
   codes: CodeChecker;
@@ -30,6 +33,8 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
   return async (input) => {
     const taken = await deps.users.findTaken(input.username, input.email);
     if (taken) throw takenError(taken);
+    if (await deps.claims.claimedAt(claimKeys.emailReservation(normalizeKey(input.email))))
+      throw takenError("EMAIL_TAKEN");
     const passwordHash = await deps.hasher.hash(input.password);
     const id = deps.users.newId();
     const {
