@@ -40,28 +40,22 @@ export function toRecord(doc: UserDocument): UserRecord {
   };
 }
 
-const activationSchema = new Schema<ActivationState>(
-  {
-    code_id: { type: String, required: true },
-    code_hash: { type: String, required: true },
-    token_hash: { type: String, default: null },
-    expires_at: { type: Date, required: true },
-    attempts: { type: Number, required: true, default: 0 },
-    sent_at: { type: Date, required: true },
-    resends: { type: Number, default: 0 },
-  },
-  { _id: false },
-);
+/** The fields of an emailed code (activation, email change), as stored. */
+const codeFields = {
+  code_id: { type: String, required: true },
+  code_hash: { type: String, required: true },
+  token_hash: { type: String, default: null },
+  expires_at: { type: Date, required: true },
+  attempts: { type: Number, required: true, default: 0 },
+  sent_at: { type: Date, required: true },
+  resends: { type: Number, default: 0 },
+} as const;
+
+const activationSchema = new Schema<ActivationState>(codeFields, { _id: false });
 
 const emailChangeSchema = new Schema<EmailChangeState>(
   {
-    code_id: { type: String, required: true },
-    code_hash: { type: String, required: true },
-    token_hash: { type: String, default: null },
-    expires_at: { type: Date, required: true },
-    attempts: { type: Number, required: true, default: 0 },
-    sent_at: { type: Date, required: true },
-    resends: { type: Number, default: 0 },
+    ...codeFields,
     new_email: { type: String, required: true },
     new_email_key: { type: String, required: true },
   },
