@@ -5,18 +5,12 @@ import {
   createActiveUser,
   json,
   newUserInput,
+  patch,
   post,
   register,
   startTestServer,
   type TestServer,
 } from "./harness";
-
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 
 /** The `token` of the one-click link in the `count`-th email to `address`. */
 async function linkToken(server: TestServer, address: string, count = 1): Promise<string> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { loadSettings, type Settings } from "@usersvc/config";
-import { createUserRepository, type UserRecord } from "@usersvc/core";
+import { createUserRepository, currentTotp, type UserRecord } from "@usersvc/core";
 import { createMailpitClient, type MailpitClient } from "@usersvc/local-stack";
 import { type Collection, Types } from "mongoose";
 import { inject } from "vitest";
@@ -205,3 +205,16 @@ export function seedUser(
     ...fields,
   });
 }
+
+/** PATCHes JSON over REST with the API key. */
+export function patch(server: TestServer, path: string, body: unknown): Promise<Response> {
+  return server.api(path, {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The TOTP code of `secret` for the time step `seconds` from now (what an authenticator app shows then). */
+export const codeAt = (secret: string, seconds: number) =>
+  currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);

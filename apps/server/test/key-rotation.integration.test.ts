@@ -1,11 +1,13 @@
 import { createCipheriv, createHmac, randomBytes } from "node:crypto";
-import { createKeyring, createPasswordHasher, currentTotp, deriveKeys } from "@usersvc/core";
+import { createKeyring, createPasswordHasher, deriveKeys } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
 import { rotateKeys } from "../scripts/rotate-keys";
 import {
   activationCode,
+  codeAt,
   json,
   newUserInput,
+  patch,
   post,
   register,
   seedUser,
@@ -15,17 +17,8 @@ import {
   type TestServer,
 } from "./harness";
 
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 const login = (server: TestServer, identifier: string, password: string, totp_code?: string) =>
   post(server, "/api/users/auth/check", { identifier, password, ...(totp_code ? { totp_code } : {}) });
-const codeAt = (secret: string, seconds: number) =>
-  currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);
-
 /** The reset link's token in the emails to `email` (others, such as the MFA notice, may come too). */
 async function resetToken(server: TestServer, email: string): Promise<string> {
   const pattern = /(https:\/\/app\.example\.com\/reset-password\S*)/;

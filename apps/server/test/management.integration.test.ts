@@ -4,6 +4,7 @@ import {
   createActiveUser,
   json,
   newUserInput,
+  patch,
   post,
   register,
   startTestServer,
@@ -15,13 +16,6 @@ type Page = {
   items: { id: string; username: string; email: string; role: string; is_active: boolean }[];
   next_cursor: string | null;
 };
-
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 
 /** Inserts users straight into the database, with clashing created_at values on purpose. */
 async function seed(

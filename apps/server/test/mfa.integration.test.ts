@@ -1,10 +1,11 @@
-import { currentTotp } from "@usersvc/core";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import {
+  codeAt,
   createActiveUser,
   json,
+  patch,
   post,
   startTestServer,
   storedCollection,
@@ -14,12 +15,6 @@ import {
 
 type Enrolment = { qr_code: string; otpauth_url: string; secret: string };
 
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
 const login = (server: TestServer, identifier: string, password: string, totp_code?: string) =>
   post(server, "/api/users/auth/check", { identifier, password, ...(totp_code ? { totp_code } : {}) });
 
@@ -31,10 +26,6 @@ function decodeQr(dataUrl: string): string {
   if (!decoded) throw new Error("no QR code in the image");
   return decoded.data;
 }
-
-/** A code for the step after `seconds` from now (a different step than the current one). */
-const codeAt = (secret: string, seconds: number) =>
-  currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);
 
 async function enrol(server: TestServer) {
   const user = await createActiveUser(server);

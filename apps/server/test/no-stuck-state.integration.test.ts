@@ -4,15 +4,16 @@
  * completes the flow; a write that lands but errors ("after": the connection dropped before
  * the answer) is read back, so the flow completes at once and its email is not lost.
  */
-import { currentTotp } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
 import { createFaultInjector, type FaultInjector } from "./faults";
 import {
   activate,
   activationCode,
+  codeAt,
   createActiveUser,
   json,
   newUserInput,
+  patch,
   post,
   register,
   startTestServer,
@@ -20,15 +21,6 @@ import {
   storedId,
   type TestServer,
 } from "./harness";
-
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-const codeAt = (secret: string, seconds: number) =>
-  currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);
 
 /** The 6-digit code in the `count`-th email to `address` that says "<what> code is". */
 async function codeIn(server: TestServer, address: string, count: number, what: string) {

@@ -1,24 +1,15 @@
-import { currentTotp } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
 import {
+  codeAt,
   createActiveUser,
   json,
+  patch,
   post,
   startTestServer,
   storedCollection,
   storedId,
   type TestServer,
 } from "./harness";
-
-const patch = (server: TestServer, path: string, body: unknown) =>
-  server.api(path, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-
-const codeAt = (secret: string, seconds: number) =>
-  currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);
 
 /** The `token` of the first link in the last of `count` emails to `address`. */
 async function linkToken(server: TestServer, address: string, count: number): Promise<string> {
