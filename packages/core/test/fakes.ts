@@ -9,6 +9,9 @@ import { claimKeys } from "../src/claim-keys";
 import type { EmailMessage, Mailer } from "../src/email/mailer";
 import { createEmailOutbox } from "../src/email/outbox";
 import type { ClaimedMessage, OutboxStore } from "../src/email/outbox-store";
+import { createConfirmEmailChange } from "../src/email-change/confirm-email-change";
+import { createRequestEmailChange } from "../src/email-change/request-email-change";
+import { createRevertEmailChange } from "../src/email-change/revert-email-change";
 import { DomainError, takenError } from "../src/errors";
 import { createKeyring, type Keyring } from "../src/keyring";
 import { createLoginAttempts } from "../src/login/login-attempts";
@@ -704,3 +707,39 @@ export async function domainErrorOf(promise: Promise<unknown>): Promise<DomainEr
 /** Who replaces a stored password hash (a change, or once an upgrade), over the fakes. */
 export const successionFor = (f: Fakes) =>
   createHashSuccession({ claims: f.claims, users: f.users, waitMs: 200 });
+
+/** The email-change use cases over the fakes, as the server builds them (one code checker). */
+export function emailChangeFor(
+  fakes: Fakes,
+  options: { codeLifetimeMinutes?: number; cooldownSeconds?: number } = {},
+) {
+  const codes = emailChangeCodes(fakes);
+  const request = createRequestEmailChange({
+    claims: fakes.claims,
+    users: fakes.users,
+    outbox: fakes.outbox,
+    codes,
+    stepUp: stepUpFor(fakes),
+    codeLifetimeMinutes: options.codeLifetimeMinutes ?? 15,
+    confirmUrl: "https://app.example.com/confirm-email",
+    cooldownSeconds: options.cooldownSeconds ?? 60,
+  });
+  const confirmDeps = {
+    users: fakes.users,
+    claims: fakes.claims,
+    outbox: fakes.outbox,
+    codes,
+    resetTokens: fakes.resetTokens,
+    keys: fakes.keys,
+    revertUrl: "https://app.example.com/revert-email",
+  };
+  const confirm = createConfirmEmailChange(confirmDeps);
+  const revert = createRevertEmailChange({
+    users: fakes.users,
+    claims: fakes.claims,
+    resetTokens: fakes.resetTokens,
+    outbox: fakes.outbox,
+    keys: fakes.keys,
+  });
+  return { codes, request, confirm, confirmDeps, revert };
+}

@@ -3,14 +3,13 @@ import {
   codeIn,
   createFakes,
   domainErrorOf,
-  emailChangeCodes,
+  emailChangeFor,
   failNext,
   otherCode,
   queuedFor,
   seedPassword,
   seedUser,
   single,
-  stepUpFor,
   storedUser,
   tokenIn,
 } from "../../test/fakes";
@@ -19,34 +18,13 @@ import { passwordResetEmail } from "../email/kinds";
 import { takenError } from "../errors";
 import { maxCodeAttempts, maxCodeTriesPerDay } from "../one-time-codes";
 import { createConfirmEmailChange } from "./confirm-email-change";
-import { createRequestEmailChange } from "./request-email-change";
 
 const codeLifetimeMinutes = 15;
 const start = new Date("2030-01-01T00:00:00Z").getTime();
 
 async function setup() {
   const f = createFakes();
-  const codes = emailChangeCodes(f);
-  const request = createRequestEmailChange({
-    claims: f.claims,
-    users: f.users,
-    outbox: f.outbox,
-    codes,
-    stepUp: stepUpFor(f),
-    codeLifetimeMinutes,
-    confirmUrl: "https://app.example.com/confirm-email",
-    cooldownSeconds: 60,
-  });
-  const deps = {
-    users: f.users,
-    claims: f.claims,
-    outbox: f.outbox,
-    codes,
-    resetTokens: f.resetTokens,
-    keys: f.keys,
-    revertUrl: "https://app.example.com/revert-email",
-  };
-  const confirm = createConfirmEmailChange(deps);
+  const { codes, request, confirm, confirmDeps: deps } = emailChangeFor(f, { codeLifetimeMinutes });
   const { user } = await seedUser(f, { email: "old@example.com", first_name: "Alice" });
   const id = user.id;
   await request({ id, new_email: "new@example.com", current_password: seedPassword }, { clientIp: "ip" });

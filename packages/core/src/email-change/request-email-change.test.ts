@@ -3,7 +3,7 @@ import {
   codeIn,
   createFakes,
   domainErrorOf,
-  emailChangeCodes,
+  emailChangeFor,
   failNext,
   otherCode,
   queuedFor,
@@ -11,14 +11,11 @@ import {
   seedPassword,
   seedUser,
   single,
-  stepUpFor,
   storedUser,
   tokenIn,
   totpIn,
 } from "../../test/fakes";
 import { hashCode } from "../crypto";
-import { createConfirmEmailChange } from "./confirm-email-change";
-import { createRequestEmailChange } from "./request-email-change";
 
 const codeLifetimeMinutes = 15;
 const cooldownSeconds = 60;
@@ -26,26 +23,7 @@ const start = new Date("2030-01-01T00:00:00Z").getTime();
 
 async function setup() {
   const f = createFakes();
-  const codes = emailChangeCodes(f);
-  const requestChange = createRequestEmailChange({
-    claims: f.claims,
-    users: f.users,
-    outbox: f.outbox,
-    codes,
-    stepUp: stepUpFor(f),
-    codeLifetimeMinutes,
-    confirmUrl: "https://app.example.com/confirm-email",
-    cooldownSeconds,
-  });
-  const confirm = createConfirmEmailChange({
-    claims: f.claims,
-    users: f.users,
-    outbox: f.outbox,
-    codes,
-    resetTokens: f.resetTokens,
-    keys: f.keys,
-    revertUrl: "https://app.example.com/revert-email",
-  });
+  const { request: requestChange, confirm } = emailChangeFor(f, { codeLifetimeMinutes, cooldownSeconds });
   const { user } = await seedUser(f, { email: "old@example.com", first_name: "Alice" });
   const ask = (input: { id: string; new_email: string; current_password?: string; totp_code?: string }) =>
     requestChange({ current_password: seedPassword, ...input }, { clientIp: "203.0.113.7" });

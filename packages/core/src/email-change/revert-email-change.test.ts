@@ -5,6 +5,7 @@ import {
   createFakes,
   domainErrorOf,
   emailChangeCodes,
+  emailChangeFor,
   failNext,
   queuedFor,
   seedPassword,
@@ -16,41 +17,13 @@ import {
 } from "../../test/fakes";
 import { passwordResetEmail } from "../email/kinds";
 import { createRegisterUser } from "../registration/register-user";
-import { createConfirmEmailChange } from "./confirm-email-change";
 import { createRequestEmailChange } from "./request-email-change";
-import { createRevertEmailChange } from "./revert-email-change";
 
 const start = new Date("2030-01-01T00:00:00Z").getTime();
 
 async function setup() {
   const f = createFakes();
-  const codes = emailChangeCodes(f);
-  const request = createRequestEmailChange({
-    claims: f.claims,
-    users: f.users,
-    outbox: f.outbox,
-    codes,
-    stepUp: stepUpFor(f),
-    codeLifetimeMinutes: 15,
-    confirmUrl: "https://app.example.com/confirm-email",
-    cooldownSeconds: 0,
-  });
-  const confirm = createConfirmEmailChange({
-    claims: f.claims,
-    users: f.users,
-    outbox: f.outbox,
-    codes,
-    resetTokens: f.resetTokens,
-    keys: f.keys,
-    revertUrl: "https://app.example.com/revert-email",
-  });
-  const revert = createRevertEmailChange({
-    users: f.users,
-    claims: f.claims,
-    resetTokens: f.resetTokens,
-    outbox: f.outbox,
-    keys: f.keys,
-  });
+  const { request, confirm, revert } = emailChangeFor(f, { codeLifetimeMinutes: 15, cooldownSeconds: 0 });
   const { user } = await seedUser(f, { email: "old@example.com" });
   const id = user.id;
   /** Changes the address to `to`; returns the revert token mailed to the address it left. */
