@@ -218,6 +218,7 @@ describe("running the migration", () => {
     expect(report.conflicts[0]?.kept.id).toBe(rows[1]?.id);
     expect(report.conflicts[0]?.skipped.map((c) => c.id)).toEqual([rows[0]?.id]);
     expect(fakes.users.all()).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain("pbkdf2");
   });
 
   it("writes each kept user in batches with progress; a second run changes nothing", async () => {

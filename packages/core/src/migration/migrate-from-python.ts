@@ -84,7 +84,11 @@ export function createPythonMigration(deps: {
           // Sealing waits for the second pass: here only the plan is wanted.
           const mapped = mapLegacyUser(row, { seal: () => "" });
           if ("invalid" in mapped) report.invalid.push(mapped.invalid);
-          else candidates.push(mapped.user);
+          else {
+            // Only what the plan needs: the report carries no hash or secret.
+            const { id, username, email, is_active } = mapped.user;
+            candidates.push({ id, username, email, is_active });
+          }
         }
       }
       const plan = planMigration(candidates);

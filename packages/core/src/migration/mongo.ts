@@ -49,12 +49,9 @@ export function createMigrationTarget(connection: Connection): MigrationTarget {
         if (error.code === "USERNAME_TAKEN" || error.code === "EMAIL_TAKEN") return error.code;
         throw error;
       }
-      // The repository stamps the insert time; the user was created earlier.
-      await Users.updateOne(
-        { _id: new Types.ObjectId(user.id) },
-        { $set: { created_at } },
-        { timestamps: false },
-      ).exec();
+      // The repository stamps the insert time; the user was created earlier. (The driver's
+      // update: mongoose keeps created_at immutable.)
+      await Users.collection.updateOne({ _id: new Types.ObjectId(user.id) }, { $set: { created_at } });
       return "inserted";
     },
   };
