@@ -35,3 +35,11 @@ if [ ! -x .tools/venv/bin/schemathesis ] || ! .tools/venv/bin/schemathesis --ver
   python3 -m venv .tools/venv
   .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
+
+echo "==> the Python service's libraries (MongoEngine, Werkzeug) for its fixture, in .tools/pyfixture-venv"
+pyfixture_requirements=tooling/python-fixture/requirements.txt
+if [ ! -x .tools/pyfixture-venv/bin/python ] || ! cmp -s "$pyfixture_requirements" .tools/pyfixture-venv/requirements.txt; then
+  python3 -m venv .tools/pyfixture-venv
+  .tools/pyfixture-venv/bin/pip install --quiet --disable-pip-version-check -r "$pyfixture_requirements"
+  cp "$pyfixture_requirements" .tools/pyfixture-venv/requirements.txt
+fi

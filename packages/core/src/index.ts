@@ -124,3 +124,15 @@ export type UseCases = {
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
 };
+// Migration from the Python service
+export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";
+export {
+  createPythonMigration,
+  type MigrationProgress,
+  type MigrationReport,
+  type PythonMigration,
+  type TakenInTarget,
+} from "./migration/migrate-from-python";
+export { createLegacyUserSource, createMigrationTarget } from "./migration/mongo";
+export { type Candidate, type Conflict, planMigration } from "./migration/plan";
+export type { LegacyRow, LegacyUserSource, MigratedUser, MigrationTarget } from "./migration/ports";
