@@ -16,6 +16,7 @@ import {
   createGetUserById,
   createHashSuccession,
   createHealthService,
+  createImportUsers,
   createKeyring,
   createListUsers,
   createLoginAttempts,
@@ -208,6 +209,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       revertUrl: emailChange.revertUrl,
     }),
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
+    importUsers: createImportUsers({ users, keys }),
   };
 
   const worker = createOutboxWorker({

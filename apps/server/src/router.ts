@@ -1,6 +1,7 @@
 import type { UseCases } from "@usersvc/core";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
+import { createImportProcedures } from "./routers/import";
 import { createManagementProcedures } from "./routers/management";
 import { createMfaProcedures } from "./routers/mfa";
 import { createUserProcedures } from "./routers/users";
@@ -24,6 +25,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createAuthProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createMfaProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createImportProcedures({ apiProcedure, useCases: deps.useCases }),
     }),
   });
 }

@@ -37,6 +37,9 @@ export {
 } from "./errors";
 // Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";
+// Import of users made elsewhere
+export { createImportUsers, type ImportUsers } from "./import/import-users";
+export * from "./import/schemas";
 export { createKeyring, type Keyring, type KeyringKey } from "./keyring";
 // Login
 export { type CheckCredentials, createCheckCredentials } from "./login/check-credentials";
@@ -55,6 +58,7 @@ export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-t
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
 export { createHashSuccession, type HashSuccession } from "./password/hash-succession";
+export { describeHash, type HashDescription, type HashFormat, isLegacyHash } from "./password/legacy-hashes";
 export {
   createPasswordHasher,
   isHasherBusy,
@@ -123,6 +127,7 @@ export type UseCases = {
   requestEmailChange: import("./email-change/request-email-change").RequestEmailChange;
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
+  importUsers: import("./import/import-users").ImportUsers;
 };
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";

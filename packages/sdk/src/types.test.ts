@@ -27,6 +27,7 @@ describe("SDK types", () => {
       | "auth"
       | "password"
       | "mfa"
+      | "import"
     >();
     expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check">();
     expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<"forgot" | "reset" | "change">();

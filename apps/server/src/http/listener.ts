@@ -7,6 +7,7 @@ import { describeError, describeTransportError, type ErrorDescription } from "..
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { AppRouter } from "../router";
+import { importBodyLimitBytes, importPaths } from "../routers/import";
 import { declaresTooLarge, readBody } from "./body";
 import { applyCors } from "./cors";
 import { serveDocs } from "./docs";
@@ -47,6 +48,10 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     }
     return described;
   };
+  /** The bulk import alone reads larger bodies (see routers/import.ts); BODY_LIMIT_BYTES bounds the rest. */
+  const importLimit = Math.max(limit, importBodyLimitBytes);
+  const limitOf = (pathname: string) =>
+    pathname === importPaths.rest || pathname === importPaths.trpc ? importLimit : limit;
   const trpcOptions = {
     router: options.router,
     maxBodySize: limit,
@@ -61,7 +66,13 @@ export function createRequestListener(options: ListenerOptions): RequestListener
   };
   /** tRPC's node handler, awaited (so in-flight work is counted until it really ends). */
   const trpc = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
-    const handlerOptions = { ...trpcOptions, req, res, path: pathname.slice("/trpc/".length) };
+    const handlerOptions = {
+      ...trpcOptions,
+      maxBodySize: limitOf(pathname),
+      req,
+      res,
+      path: pathname.slice("/trpc/".length),
+    };
     return nodeHTTPRequestHandler(handlerOptions).catch(internal_exceptionHandler(handlerOptions));
   };
   const rest = createRestHandler({ ...options, onError: onProcedureError });
@@ -93,16 +104,15 @@ export function createRequestListener(options: ListenerOptions): RequestListener
         `No route for ${req.method ?? "GET"} ${pathname}; the API is described at /api/docs.`,
       ),
     );
-  const tooLarge = describeTransportError(
-    "PAYLOAD_TOO_LARGE",
-    `The request body is larger than ${limit} bytes.`,
-  );
+  const tooLarge = (bytes: number) =>
+    describeTransportError("PAYLOAD_TOO_LARGE", `The request body is larger than ${bytes} bytes.`);
 
   const handle = async (req: IncomingMessage & { body?: unknown }, res: ServerResponse) => {
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0] ?? "/";
     if (applyCors(req, res, options.corsOrigins)) return;
-    if (declaresTooLarge(req, limit)) return fail(res, tooLarge);
+    const bodyLimit = limitOf(pathname);
+    if (declaresTooLarge(req, bodyLimit)) return fail(res, tooLarge(bodyLimit));
     if (pathname === "/metrics") {
       if (!options.isMetricsAuthorized(req.headers.authorization)) {
         const message = "/metrics needs 'Authorization: Bearer <key>'.";
@@ -125,8 +135,8 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       return notFound(req, res, pathname);
     }
     if (!pathname.startsWith("/api/")) return notFound(req, res, pathname);
-    const body = await readBody(req, limit);
-    if (body.kind === "too-large") return fail(res, tooLarge);
+    const body = await readBody(req, bodyLimit);
+    if (body.kind === "too-large") return fail(res, tooLarge(bodyLimit));
     if (body.kind === "malformed") {
       const message = `The request body is not valid JSON: ${body.message}`;
       return fail(res, describeTransportError("MALFORMED_JSON", message));

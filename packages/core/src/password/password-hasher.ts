@@ -2,6 +2,7 @@ import os from "node:os";
 import argon2 from "argon2";
 import pLimit from "p-limit";
 import { DomainError } from "../errors";
+import { isLegacyHash, verifyLegacyHash } from "./legacy-hashes";
 
 export type PasswordHashingOptions = {
   /** KiB of memory per hash (OWASP floor for argon2id: 19456). */
@@ -15,8 +16,9 @@ export const owaspArgon2id: PasswordHashingOptions = { memoryCost: 19_456, timeC
 
 export type PasswordHasher = {
   hash(password: string): Promise<string>;
+  /** Our argon2 hashes and the legacy formats of legacy-hashes.ts; false (never a throw) when malformed. */
   verify(hash: string, password: string): Promise<boolean>;
-  /** True when `hash` was made with weaker parameters than the current ones. */
+  /** True when `hash` was made with weaker parameters than the current ones, or is not argon2 at all. */
   needsRehash(hash: string): boolean;
   /** Hashes and verifications waiting for a free slot (not counting those running). */
   waiting(): number;
@@ -41,6 +43,8 @@ export const hasherBusyError = () =>
  * sooner (each keeps a core busy) but would each hold `memoryCost` KiB and could take every
  * pool thread from DNS lookups and file work. When `maxWaiting` are already waiting, a new
  * call fails at once with SERVICE_BUSY (Retry-After 1 s) instead of waiting longer still.
+ * Legacy hashes (Werkzeug scrypt/pbkdf2, bcrypt, Django pbkdf2) are verified on the same
+ * queue, and always need a rehash: the first successful login replaces them with argon2id.
  */
 export function createPasswordHasher(
   options: PasswordHashingOptions = owaspArgon2id,
@@ -59,12 +63,14 @@ export function createPasswordHasher(
     verify: (hash, password) =>
       queue(async () => {
         try {
-          return await argon2.verify(hash, password);
+          return isLegacyHash(hash)
+            ? await verifyLegacyHash(hash, password)
+            : await argon2.verify(hash, password);
         } catch {
           return false;
         }
       }),
-    needsRehash: (hash) => argon2.needsRehash(hash, params),
+    needsRehash: (hash) => isLegacyHash(hash) || argon2.needsRehash(hash, params),
     waiting: () => limit.pendingCount,
     full,
   };
