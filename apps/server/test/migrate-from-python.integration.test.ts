@@ -12,7 +12,7 @@ import { createKeyring } from "@usersvc/core";
 import { Types } from "mongoose";
 import { describe, expect, inject, it } from "vitest";
 import { migrateFromPython } from "../scripts/migrate-from-python";
-import { json, startTestServer, storedCollection, type TestServer } from "./harness";
+import { codeAt, json, post, startTestServer, storedCollection, type TestServer } from "./harness";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const python = `${root}.tools/pyfixture-venv/bin/python`;
@@ -164,6 +164,31 @@ describe("migrate:from-python", () => {
       for (const left of [upper.id, fixture.invalid[0]?.id]) {
         expect((await server.api(`/api/users/id?id=${left}`)).status).toBe(404);
       }
+
+      // Every migrated active user logs in with the password the Python service hashed (the
+      // MFA user with a TOTP code of the original secret), and the hash is argon2id afterwards.
+      const login = (identifier: string, password: string, totp_code?: string) =>
+        post(server, "/api/users/auth/check", { identifier, password, ...(totp_code ? { totp_code } : {}) });
+      for (const user of migrated.filter((u) => u.is_active)) {
+        const code = user.mfa_secret ? await codeAt(user.mfa_secret, 0) : undefined;
+        const response = await login(user.username, user.password, code);
+        expect(response.status, `${user.username} (${user.scheme})`).toBe(200);
+        const stored = await users.findOne({ _id: new Types.ObjectId(user.id) });
+        expect(stored?.password_hash, user.username).toMatch(/^\$argon2id\$/);
+      }
+      // A wrong password: the same answer as an unknown user, and the same lock after 5.
+      const target = migrated.find((u) => u.is_active && !u.mfa_secret);
+      if (!target) throw new Error("no active user without MFA in the fixture");
+      const unknown = await login("nobody-at-all", "Wrong-password-1");
+      const wrong = await login(target.username, "Wrong-password-1");
+      expect(wrong.status).toBe(401);
+      const answer = async (r: Response) => {
+        const { code, message } = await json<{ code: string; message: string }>(r);
+        return { status: r.status, code, message };
+      };
+      expect(await answer(wrong)).toEqual(await answer(unknown));
+      for (let n = 0; n < 4; n++) await login(target.username, "Wrong-password-1");
+      expect((await login(target.username, target.password)).status).toBe(429);
     } finally {
       await dropDatabase(server, legacyDb);
     }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Keyring } from "../keyring";
+import { describeHash } from "../password/legacy-hashes";
 import { emailSchema, genders, noControlCharacters, roles, usernameSchema } from "../users/schemas";
 import type { LegacyRow, MigratedUser } from "./ports";
 
@@ -20,7 +21,10 @@ const legacyUserSchema = z.object({
   first_name: nameSchema,
   last_name: nameSchema,
   email: emailSchema,
-  password: z.string().regex(werkzeugHash, "is not a Werkzeug scrypt or pbkdf2 hash"),
+  password: z
+    .string()
+    .regex(werkzeugHash, "is not a Werkzeug scrypt or pbkdf2 hash")
+    .refine((hash) => describeHash(hash).ok, "is a Werkzeug hash with parameters the login does not accept"),
   gender: z.enum(genders, `must be one of ${genders.join(", ")}`),
   role: z.enum(roles, `must be one of ${roles.join(", ")}`).nullish(),
   is_active: z.boolean("must be true or false").nullish(),
