@@ -51,6 +51,7 @@ export async function createApp(
       openApiDocument: createOpenApiDocument(router, version),
       logger,
       metrics: container.metrics,
+      isAuthorized,
       isMetricsAuthorized: settings.apiKeys.metricsToken
         ? createApiKeyVerifier({ apiKeys: [settings.apiKeys.metricsToken], disabled: false })
         : isAuthorized,

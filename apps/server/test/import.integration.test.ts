@@ -174,5 +174,15 @@ describe("POST /api/users/import", () => {
     // Other routes keep BODY_LIMIT_BYTES.
     const big = await post(server, "/api/users", { username: "x".repeat(20_000) });
     expect(big.status).toBe(413);
+    // Without a valid API key the import's larger body is never read.
+    const anonymous = await post(
+      server,
+      "/api/users/import",
+      { users: many.slice(0, 100) },
+      {
+        authorization: "Bearer not-a-key-of-this-service",
+      },
+    );
+    expect(anonymous.status).toBe(413);
   });
 });

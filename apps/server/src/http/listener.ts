@@ -24,6 +24,8 @@ export type ListenerOptions = {
   metrics: Metrics;
   /** Checks the bearer token of /metrics (METRICS_TOKEN, or else an API key). */
   isMetricsAuthorized: (authorization: string | undefined) => boolean;
+  /** Checks an API key before the import's larger body is read (others never get it). */
+  isAuthorized: (authorization: string | undefined) => boolean;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
   /** Shared with the app: `draining` while shutting down; `inFlight` handlers still running. */
@@ -48,10 +50,16 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     }
     return described;
   };
-  /** The bulk import alone reads larger bodies (see routers/import.ts); BODY_LIMIT_BYTES bounds the rest. */
+  /**
+   * The bulk import alone reads larger bodies (see routers/import.ts), and only for a caller
+   * with a valid API key (checked before reading); BODY_LIMIT_BYTES bounds everything else.
+   */
   const importLimit = Math.max(limit, importBodyLimitBytes);
-  const limitOf = (pathname: string) =>
-    pathname === importPaths.rest || pathname === importPaths.trpc ? importLimit : limit;
+  const limitOf = (pathname: string, req: IncomingMessage) =>
+    (pathname === importPaths.rest || pathname === importPaths.trpc) &&
+    options.isAuthorized(req.headers.authorization)
+      ? importLimit
+      : limit;
   const trpcOptions = {
     router: options.router,
     maxBodySize: limit,
@@ -68,7 +76,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
   const trpc = (req: IncomingMessage, res: ServerResponse, pathname: string) => {
     const handlerOptions = {
       ...trpcOptions,
-      maxBodySize: limitOf(pathname),
+      maxBodySize: limitOf(pathname, req),
       req,
       res,
       path: pathname.slice("/trpc/".length),
@@ -111,7 +119,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const url = req.url ?? "/";
     const pathname = url.split("?", 1)[0] ?? "/";
     if (applyCors(req, res, options.corsOrigins)) return;
-    const bodyLimit = limitOf(pathname);
+    const bodyLimit = limitOf(pathname, req);
     if (declaresTooLarge(req, bodyLimit)) return fail(res, tooLarge(bodyLimit));
     if (pathname === "/metrics") {
       if (!options.isMetricsAuthorized(req.headers.authorization)) {

@@ -53,6 +53,16 @@ export function mapLegacyUser(
   row: LegacyRow,
   keys: Pick<Keyring, "seal">,
 ): { user: MigratedUser } | { invalid: InvalidRow } {
+  if (row.idIsObjectId === false) {
+    const username = typeof row.fields.username === "string" ? row.fields.username : null;
+    return {
+      invalid: {
+        id: row.id,
+        username,
+        reasons: ["_id: is not an ObjectId (ids are kept, and ours are ObjectIds)"],
+      },
+    };
+  }
   const parsed = legacyUserSchema.safeParse(row.fields);
   if (!parsed.success) {
     const username = typeof row.fields.username === "string" ? row.fields.username : null;

@@ -157,6 +157,13 @@ describe("mapping a Python-service user", () => {
     expect(mapped.invalid.id).toBe(row.id);
     expect(mapped.invalid.reasons.join("; ")).toMatch(new RegExp(`^${field}: |; ${field}: `));
   });
+
+  it("refuses a row whose _id is not an ObjectId (ids are kept), instead of failing the run", () => {
+    const row = { ...legacyRow(), id: "legacy-42", idIsObjectId: false };
+    const mapped = mapLegacyUser(row, createFakes().keys);
+    if (!("invalid" in mapped)) throw new Error("expected an invalid row");
+    expect(mapped.invalid.reasons.join("; ")).toMatch(/^_id: /);
+  });
 });
 
 describe("case conflicts", () => {

@@ -102,7 +102,10 @@ export function createPythonMigration(deps: {
         const users = rows.flatMap((row): MigratedUser[] => {
           if (plan.skipped.has(row.id)) return [];
           const mapped = mapLegacyUser(row, dryRun ? { seal: () => "" } : keys);
-          return "user" in mapped ? [mapped.user] : [];
+          if ("user" in mapped) return [mapped.user];
+          // Invalid now though valid in the first pass (changed meanwhile): reported too.
+          if (!report.invalid.some((invalid) => invalid.id === row.id)) report.invalid.push(mapped.invalid);
+          return [];
         });
         const existing = await target.existingIds(users.map((user) => user.id));
         for (const user of users) {

@@ -14,14 +14,20 @@ export function createLegacyUserSource(options: {
   collection: string;
 }): LegacyUserSource {
   const users = options.client.db(options.dbName).collection(options.collection);
+  // Pages on the raw `_id` of the last row read (of any type: a source may hold ids that are
+  // not ObjectIds, which the mapping reports as invalid instead of crashing the run).
+  let last: unknown = null;
   return {
     async readBatch(afterId, limit) {
-      const filter = afterId ? { _id: { $gt: new Types.ObjectId(afterId) } } : {};
+      const filter = (
+        afterId === null || last === null ? {} : { _id: { $gt: last } }
+      ) as mongoose.mongo.Filter<mongoose.mongo.Document>;
       const docs = await users.find(filter).sort({ _id: 1 }).limit(limit).toArray();
-      return docs.map(({ _id, ...fields }) => ({
-        id: _id instanceof Types.ObjectId ? _id.toHexString() : String(_id),
-        fields,
-      }));
+      last = docs[docs.length - 1]?._id ?? last;
+      return docs.map(({ _id, ...fields }) => {
+        const isObjectId = _id instanceof Types.ObjectId;
+        return { id: isObjectId ? _id.toHexString() : String(_id), fields, idIsObjectId: isObjectId };
+      });
     },
   };
 }

@@ -1,7 +1,12 @@
 import type { NewUser } from "../users/user";
 
 /** A document of the Python service's `user` collection, as read: its id and raw fields. */
-export type LegacyRow = { id: string; fields: Record<string, unknown> };
+export type LegacyRow = {
+  id: string;
+  fields: Record<string, unknown>;
+  /** False for an `_id` that is not an ObjectId (such a row cannot keep its id here). */
+  idIsObjectId?: boolean;
+};
 
 /** Reads the Python service's users in `_id` order. */
 export interface LegacyUserSource {

@@ -1,6 +1,6 @@
 import { pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import bcrypt from "bcryptjs";
+import { bcryptHash } from "./bcrypt-worker";
 
 /*
  * Password hashes made by other systems, verified so their users keep their passwords until
@@ -209,8 +209,8 @@ export async function verifyLegacyHash(hash: string, password: string): Promise<
         return sameBytes(derived, parsed.key);
       }
       case "bcrypt": {
-        // bcryptjs computes with the stored salt and cost; compared here in constant time.
-        const derived = await bcrypt.hash(password, parsed.hash.slice(0, 29));
+        // bcryptjs computes with the stored salt and cost (on a worker thread); compared here in constant time.
+        const derived = await bcryptHash(password, parsed.hash.slice(0, 29));
         return sameBytes(Buffer.from(derived), Buffer.from(parsed.hash));
       }
       case "argon2":

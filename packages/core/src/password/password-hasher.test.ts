@@ -1,3 +1,4 @@
+import argon2 from "argon2";
 import { describe, expect, it } from "vitest";
 import { createPasswordHasher } from "./password-hasher";
 
@@ -56,5 +57,23 @@ describe("password hashing (argon2id)", () => {
     });
     await expect(Promise.all([running, waiting])).resolves.toEqual([true, true]);
     await expect(small.verify(stored, "pw")).resolves.toBe(true);
+  });
+
+  it("upgrades any argon2 variant but argon2id (an imported argon2i hash), and verifies it meanwhile", async () => {
+    const argon2i = await argon2.hash("pw", {
+      type: argon2.argon2i,
+      memoryCost: 19_456,
+      timeCost: 2,
+      parallelism: 1,
+    });
+    expect(argon2i).toMatch(/^\$argon2i\$/);
+    await expect(hasher.verify(argon2i, "pw")).resolves.toBe(true);
+    expect(hasher.needsRehash(argon2i)).toBe(true);
+  });
+
+  it("refuses, without computing it, an argon2 hash that costs more than any it may hold", async () => {
+    const real = await hasher.hash("pw");
+    const costly = real.replace("m=19456,", "m=4194304,");
+    await expect(hasher.verify(costly, "pw")).resolves.toBe(false);
   });
 });

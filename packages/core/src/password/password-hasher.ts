@@ -2,7 +2,7 @@ import os from "node:os";
 import argon2 from "argon2";
 import pLimit from "p-limit";
 import { DomainError } from "../errors";
-import { isLegacyHash, verifyLegacyHash } from "./legacy-hashes";
+import { isLegacyHash, legacyHashBounds, verifyLegacyHash } from "./legacy-hashes";
 
 export type PasswordHashingOptions = {
   /** KiB of memory per hash (OWASP floor for argon2id: 19456). */
@@ -58,19 +58,34 @@ export function createPasswordHasher(
   const full = () => limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting;
   const queue = <T>(work: () => Promise<T>): Promise<T> =>
     full() ? Promise.reject(hasherBusyError()) : limit(work);
+  // An argon2 hash costs what it says: one stored (imported, or written by another system)
+  // with more than the import's bounds (or our own parameters, when higher) is refused unchecked.
+  const bounds = legacyHashBounds.argon2;
+  const affordable = (hash: string) => {
+    const [m, t, p] = (/\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(hash) ?? []).slice(1).map(Number);
+    return (
+      m !== undefined &&
+      t !== undefined &&
+      p !== undefined &&
+      m <= Math.max(bounds.maxMemoryKiB, options.memoryCost) &&
+      t <= Math.max(bounds.maxTime, options.timeCost) &&
+      p <= Math.max(bounds.maxParallelism, options.parallelism)
+    );
+  };
   return {
     hash: (password) => queue(() => argon2.hash(password, params)),
     verify: (hash, password) =>
       queue(async () => {
         try {
-          return isLegacyHash(hash)
-            ? await verifyLegacyHash(hash, password)
-            : await argon2.verify(hash, password);
+          if (isLegacyHash(hash)) return await verifyLegacyHash(hash, password);
+          return affordable(hash) && (await argon2.verify(hash, password));
         } catch {
           return false;
         }
       }),
-    needsRehash: (hash) => isLegacyHash(hash) || argon2.needsRehash(hash, params),
+    // Any argon2 variant but argon2id (argon2i, argon2d: importable) is upgraded too.
+    needsRehash: (hash) =>
+      isLegacyHash(hash) || !hash.startsWith("$argon2id$") || argon2.needsRehash(hash, params),
     waiting: () => limit.pendingCount,
     full,
   };

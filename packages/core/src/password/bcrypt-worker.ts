@@ -1,0 +1,56 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+
+/**
+ * bcrypt on a worker thread. bcryptjs is plain JavaScript: on the main thread a cost-12 check
+ * (~0.3 s) would stall every request. One worker, started on first use and not keeping the
+ * process alive; the password hasher's queue already bounds how many checks wait.
+ */
+const source = `
+const { parentPort, workerData } = require("node:worker_threads");
+const bcrypt = require(workerData.bcryptPath);
+parentPort.on("message", ({ id, password, salt }) => {
+  try {
+    parentPort.postMessage({ id, hash: bcrypt.hashSync(password, salt) });
+  } catch (error) {
+    parentPort.postMessage({ id, error: String(error && error.message) });
+  }
+});
+`;
+
+type Reply = { id: number; hash?: string; error?: string };
+
+let worker: Worker | null = null;
+let nextId = 0;
+const waiting = new Map<number, { resolve: (hash: string) => void; reject: (error: Error) => void }>();
+
+function start(): Worker {
+  const bcryptPath = createRequire(import.meta.url).resolve("bcryptjs");
+  const started = new Worker(source, { eval: true, workerData: { bcryptPath } });
+  started.unref();
+  started.on("message", (reply: Reply) => {
+    const pending = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (reply.hash !== undefined) pending?.resolve(reply.hash);
+    else pending?.reject(new Error(reply.error ?? "bcrypt failed"));
+  });
+  const fail = (error: Error) => {
+    worker = null;
+    for (const pending of waiting.values()) pending.reject(error);
+    waiting.clear();
+  };
+  started.on("error", fail);
+  started.on("exit", () => fail(new Error("bcrypt worker stopped")));
+  return started;
+}
+
+/** bcrypt of `password` with the salt and cost of `salt` (a hash's first 29 characters), off the event loop. */
+export function bcryptHash(password: string, salt: string): Promise<string> {
+  worker ??= start();
+  const id = nextId++;
+  const running = worker;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    running.postMessage({ id, password, salt });
+  });
+}
