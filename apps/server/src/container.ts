@@ -1,50 +1,22 @@
 import type { Settings } from "@usersvc/config";
 import {
-  claimKeys,
   connectDatabase,
-  createActivateUser,
-  createChangePassword,
-  createCheckCredentials,
   createClaimStore,
-  createCodeChecker,
-  createConfirmEmailChange,
-  createDeleteUser,
-  createDisableMfa,
   createEmailOutbox,
-  createForgotPassword,
-  createGetActiveUserByIdentifier,
-  createGetUserById,
-  createHashSuccession,
   createHealthService,
-  createImportUsers,
   createKeyring,
-  createListUsers,
-  createLoginAttempts,
-  createMfaEnrolment,
   createOutboxRepository,
   createOutboxWorker,
   createPasswordHasher,
-  createRegisterUser,
-  createReplacePassword,
-  createRequestEmailChange,
-  createResendActivation,
-  createResetPassword,
   createResetTokenRepository,
-  createRevertEmailChange,
-  createSecondFactor,
   createSmtpMailer,
-  createStepUp,
-  createThrottle,
   createThrottleLockStore,
-  createUpdateProfile,
   createUserRepository,
-  maxCodeTriesPerDay,
-  maxLockSeconds,
   type RunInBackground,
-  type UseCases,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import { createUseCases } from "./use-cases";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
@@ -57,8 +29,8 @@ export type ContainerOptions = {
 };
 
 /**
- * The composition root: settings -> database -> repositories -> use cases (and the outbox
- * worker). Everything but HTTP, so that an API process and a worker-only process build the
+ * The composition root: settings -> database -> repositories -> use cases (use-cases.ts)
+ * and the outbox worker. Everything but HTTP, so that an API process and a worker-only process build the
  * same graph. Wiring only: every rule lives in core.
  */
 export async function createContainer(settings: Settings, logger: Logger, options: ContainerOptions = {}) {
@@ -91,19 +63,6 @@ export async function createContainer(settings: Settings, logger: Logger, option
       { maxConcurrent: concurrency, maxWaiting: queueLimit },
     ),
   );
-  const { loginThrottle } = settings;
-  // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
-  // quiet day or at the next right password. Per-IP locks last to the window's end.
-  const escalation = { maxSeconds: maxLockSeconds, memorySeconds: 86_400 };
-  const throttle = (name: string, limit: number, escalate: boolean) =>
-    createThrottle({
-      claims,
-      locks,
-      name,
-      limit,
-      windowSeconds: loginThrottle.windowSeconds,
-      ...(escalate ? { escalation } : {}),
-    });
   const background = new Set<Promise<void>>();
   const runInBackground: RunInBackground = (task) => {
     const running = task()
@@ -111,106 +70,14 @@ export async function createContainer(settings: Settings, logger: Logger, option
       .finally(() => background.delete(running));
     background.add(running);
   };
-  // Code tries per account per day, activation and email change together.
-  const daily = createThrottle({
-    claims,
-    locks,
-    name: "codes",
-    limit: maxCodeTriesPerDay,
-    windowSeconds: 86_400,
-  });
-  const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode, daily });
-  const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode, daily });
-  const attempts = createLoginAttempts({
+  const useCases = createUseCases({
+    settings,
+    ports: { users, claims, locks, resetTokens },
+    keys,
     hasher,
     outbox,
     runInBackground,
-    throttles: {
-      account: throttle("password", loginThrottle.maxFailures, true),
-      // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
-      ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp, false) : null,
-    },
   });
-  const secondFactor = createSecondFactor({
-    users,
-    claims,
-    outbox,
-    throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
-    keys,
-  });
-  const succession = createHashSuccession({ claims, users });
-  const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
-  const stepUp = createStepUp({ attempts, hasher, secondFactor });
-  const { activation, passwordReset, emailChange } = settings;
-
-  const useCases: UseCases = {
-    registerUser: createRegisterUser({
-      users,
-      claims,
-      outbox,
-      hasher,
-      codes: activationCodes,
-      codeLifetimeMinutes: activation.codeLifetimeMinutes,
-      activationUrl: activation.url,
-    }),
-    activateUser: createActivateUser({ users, codes: activationCodes }),
-    resendActivation: createResendActivation({
-      users,
-      outbox,
-      codes: activationCodes,
-      codeLifetimeMinutes: activation.codeLifetimeMinutes,
-      activationUrl: activation.url,
-      cooldownSeconds: activation.resendCooldownSeconds,
-    }),
-    getUserById: createGetUserById({ users }),
-    getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
-    listUsers: createListUsers({ users }),
-    updateProfile: createUpdateProfile({ users }),
-    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
-    forgotPassword: createForgotPassword({
-      users,
-      resetTokens,
-      outbox,
-      claims,
-      keys,
-      reset: passwordReset,
-      runInBackground,
-    }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
-    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
-    mfaEnrolment: createMfaEnrolment({
-      users,
-      claims,
-      secondFactor,
-      keys,
-      stepUp,
-      outbox,
-      issuer: settings.mfa.issuer,
-    }),
-    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
-    requestEmailChange: createRequestEmailChange({
-      users,
-      claims,
-      outbox,
-      codes: emailChangeCodes,
-      stepUp,
-      codeLifetimeMinutes: activation.codeLifetimeMinutes,
-      confirmUrl: emailChange.confirmUrl,
-      cooldownSeconds: activation.resendCooldownSeconds,
-    }),
-    confirmEmailChange: createConfirmEmailChange({
-      users,
-      claims,
-      outbox,
-      codes: emailChangeCodes,
-      resetTokens,
-      keys,
-      revertUrl: emailChange.revertUrl,
-    }),
-    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
-    importUsers: createImportUsers({ users, keys }),
-  };
 
   const worker = createOutboxWorker({
     store,
