@@ -1,3 +1,4 @@
+import { cpSync, rmSync } from "node:fs";
 import { defineConfig } from "tsup";
 
 // The runnable server: one ESM bundle of our workspace code; every third-party package stays
@@ -18,4 +19,10 @@ export default defineConfig({
   external: [/^(?!@usersvc\/)[^./]/],
   noExternal: [/^@usersvc\//],
   outDir: "dist",
+  // The email templates we ship, next to the bundle (core's builtinTemplatesDir finds them
+  // at dist/email-templates), so `pnpm deploy` and the image carry them.
+  async onSuccess() {
+    rmSync("dist/email-templates", { recursive: true, force: true });
+    cpSync("../../packages/core/src/email/templates", "dist/email-templates", { recursive: true });
+  },
 });

@@ -12,6 +12,8 @@ import {
   createSmtpMailer,
   createThrottleLockStore,
   createUserRepository,
+  emailKinds,
+  loadEmailTemplates,
   type RunInBackground,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -35,6 +37,17 @@ export type ContainerOptions = {
  */
 export async function createContainer(settings: Settings, logger: Logger, options: ContainerOptions = {}) {
   const decorate = options.decoratePorts ?? (<T extends object>(_name: PortName, port: T) => port);
+  // Every email template (ours and EMAIL_TEMPLATES_DIR's), compiled and rendered with sample
+  // variables before anything else: a broken one stops the start, naming its file and line.
+  const templates = loadEmailTemplates({
+    kinds: emailKinds,
+    ...(settings.mail.templatesDir ? { overrideDir: settings.mail.templatesDir } : {}),
+    defaultLocale: settings.mail.defaultLocale,
+  });
+  logger.info(
+    { locales: templates.locales, overrides: settings.mail.templatesDir },
+    "email templates loaded",
+  );
   const connection = await retry(settings, logger, "connecting", () => connectDatabase(settings.mongodb));
   const keys = createKeyring({ current: settings.secretKey, previous: settings.previousSecretKeys });
   const users = decorate("users", createUserRepository(connection));
@@ -54,7 +67,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     );
   }
   const mailer = createSmtpMailer(settings.mail);
-  const outbox = createEmailOutbox(store);
+  const outbox = createEmailOutbox(store, templates);
   const metrics = createMetrics({ outboxStats: () => store.stats() });
   const { memoryCost, timeCost, parallelism, concurrency, queueLimit } = settings.passwordHashing;
   const hasher = metrics.timeHasher(

@@ -110,6 +110,20 @@ export const envSchema = z
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** An operator's folder of email templates overriding ours per kind and locale (docs/emails.md). */
+    EMAIL_TEMPLATES_DIR: optionalText,
+    /** The locale of users without one (BCP 47; canonicalised). */
+    EMAIL_DEFAULT_LOCALE: z
+      .string()
+      .default("en")
+      .transform((value, ctx) => {
+        try {
+          const [canonical] = Intl.getCanonicalLocales(value.trim());
+          if (canonical) return canonical;
+        } catch {}
+        ctx.addIssue({ code: "custom", message: "must be a BCP 47 language tag (e.g. en, de, pt-BR)" });
+        return z.NEVER;
+      }),
     MAIL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
     OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(1_000),

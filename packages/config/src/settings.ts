@@ -62,6 +62,10 @@ export type Settings = {
     defaultSender: string;
     timeoutMs: number;
     tlsCa: string | null;
+    /** EMAIL_TEMPLATES_DIR: the operator's templates overriding ours; null: ours only. */
+    templatesDir: string | null;
+    /** EMAIL_DEFAULT_LOCALE: the language of users without a locale (canonical BCP 47). */
+    defaultLocale: string;
     credentialsMayGoInClear: boolean;
   };
   /** Delivery of queued email: polling, retries with exponential backoff, leases. */
@@ -224,6 +228,8 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
       defaultSender: env.MAIL_DEFAULT_SENDER,
       timeoutMs: env.MAIL_TIMEOUT_MS,
       tlsCa,
+      templatesDir: env.EMAIL_TEMPLATES_DIR ?? null,
+      defaultLocale: env.EMAIL_DEFAULT_LOCALE,
       credentialsMayGoInClear:
         Boolean(env.MAIL_USERNAME && env.MAIL_PASSWORD) && !env.MAIL_USE_TLS && !env.MAIL_USE_SSL,
     },

@@ -7,9 +7,15 @@
 export { claimKeys } from "./claim-keys";
 export { deriveKeys, type Keys } from "./crypto";
 // Email
-export { type EmailKind, emailKinds, type MessageVerdict } from "./email/kinds";
+export {
+  type BaseEmailVars,
+  type EmailKind,
+  type EmailKindDefinition,
+  emailKinds,
+  type MessageVerdict,
+} from "./email/kinds";
 export { createSmtpMailer, type EmailMessage, type Mailer, type SmtpOptions } from "./email/mailer";
-export { createEmailOutbox, type EmailOutbox } from "./email/outbox";
+export { builtinEmailTemplates, createEmailOutbox, type EmailOutbox } from "./email/outbox";
 export type { ClaimedMessage, OutboxStats, OutboxStore } from "./email/outbox-store";
 export {
   createOutboxWorker,
@@ -17,6 +23,15 @@ export {
   type OutboxWorker,
   type OutboxWorkerOptions,
 } from "./email/outbox-worker";
+export { type EmailPreview, previewEmails } from "./email/preview";
+export {
+  builtinTemplatesDir,
+  canonicalLocale,
+  EmailTemplateError,
+  type EmailTemplates,
+  loadEmailTemplates,
+  type RenderedEmail,
+} from "./email/templates";
 // Email change
 export {
   type ConfirmEmailChange,

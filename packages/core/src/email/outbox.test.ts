@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { createFakes, failNext, single } from "../../test/fakes";
 import { activationEmail, emailChangedEmail, passwordChangedEmail, passwordResetEmail } from "./kinds";
-import { renderPasswordChanged } from "./templates";
+import { builtinEmailTemplates } from "./outbox";
 
 const vars = { to: "alice@example.com", firstName: "Alice" };
 const notice = (userId = "u1") => ({ kind: passwordChangedEmail, vars, userId, ref: "notice" });
@@ -25,7 +25,10 @@ describe("email outbox", () => {
       status: "pending",
       attempts: 0,
     });
-    expect(message.email).toEqual(renderPasswordChanged(vars));
+    expect(message.email).toEqual({
+      to: vars.to,
+      ...builtinEmailTemplates().render("password-changed", vars),
+    });
     expect(woken).toHaveBeenCalledTimes(1);
   });
 

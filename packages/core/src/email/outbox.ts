@@ -1,10 +1,13 @@
-import type { EmailKindDefinition } from "./kinds";
+import { type BaseEmailVars, type EmailKindDefinition, emailKinds } from "./kinds";
 import type { OutboxStore } from "./outbox-store";
+import { type EmailTemplates, loadEmailTemplates } from "./templates";
 
 /** An email to queue: its kind, its template's variables, whom it is about and what it announces. */
-export type QueuedEmail<Vars> = {
+export type QueuedEmail<Vars extends BaseEmailVars> = {
   kind: EmailKindDefinition<string, Vars>;
   vars: Vars;
+  /** The user's locale (BCP 47); none: the default locale. */
+  locale?: string | null | undefined;
   userId: string;
   /** What the message announces (e.g. a code id): the kind's send-time rule compares it. */
   ref: string;
@@ -16,7 +19,7 @@ export type QueuedEmail<Vars> = {
  */
 export interface EmailOutbox {
   /** Queues an email for a change already written. */
-  queue<Vars>(email: QueuedEmail<Vars>): Promise<void>;
+  queue<Vars extends BaseEmailVars>(email: QueuedEmail<Vars>): Promise<void>;
   /**
    * Queues an email, then runs `write`, the change it announces. When the write throws or
    * answers null/false, the email is discarded, so no email is lost for a change that
@@ -27,26 +30,39 @@ export interface EmailOutbox {
    * `readBack` then reads what is stored and answers the write's result if it landed, null
    * if not. A landed write keeps its email and succeeds; only one that did not is undone.
    */
-  queueWith<Vars, T>(
+  queueWith<Vars extends BaseEmailVars, T>(
     email: QueuedEmail<Vars>,
     write: () => Promise<T>,
     readBack?: () => Promise<T | null>,
   ): Promise<T>;
   /** Removes a user's queued email (of some kinds, or all when the user is deleted). */
-  discardForUser(userId: string, kinds?: readonly EmailKindDefinition<string, never>[]): Promise<void>;
+  discardForUser(userId: string, kinds?: readonly Pick<EmailKindDefinition, "kind">[]): Promise<void>;
   /** Calls `listener` after each successful queuing (the worker's wake-up). */
   onQueued(listener: () => void): void;
 }
 
+let builtin: EmailTemplates | undefined;
+/** The templates we ship, English by default (what tests and tools use without settings). */
+export const builtinEmailTemplates = () => {
+  builtin ??= loadEmailTemplates({ kinds: emailKinds });
+  return builtin;
+};
+
 export function createEmailOutbox(
   store: Pick<OutboxStore, "enqueue" | "discard" | "discardForUser">,
+  templates: EmailTemplates = builtinEmailTemplates(),
 ): EmailOutbox {
   const listeners: (() => void)[] = [];
   const wake = () => {
     for (const listener of listeners) listener();
   };
-  const enqueue = <Vars>({ kind, vars, userId, ref }: QueuedEmail<Vars>) =>
-    store.enqueue({ userId, kind: kind.kind, ref, email: kind.render(vars) });
+  const enqueue = <Vars extends BaseEmailVars>({ kind, vars, userId, ref, locale }: QueuedEmail<Vars>) =>
+    store.enqueue({
+      userId,
+      kind: kind.kind,
+      ref,
+      email: { to: vars.to, ...templates.render(kind.kind, vars, locale) },
+    });
   return {
     async queue(email) {
       await enqueue(email);

@@ -1,229 +1,196 @@
-import type { EmailMessage } from "./mailer";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
 
-const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Email templates as files: `<dir>/<locale>/<kind>.{subject,text,html}.hbs` plus an optional
+ * `<dir>/<locale>/layout.html.hbs` (the HTML bodies' `{{#> layout}}`). Handlebars: logic-less,
+ * so an operator's template cannot run code; `{{x}}` is HTML-escaped in HTML bodies; strict
+ * mode makes a reference to a variable the kind does not provide an error.
+ */
 
-const layout = (title: string, body: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
-<body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #222">
-${body}
-</body></html>`;
-
-/** The email carrying a new account's activation code and one-click link. */
-export function renderActivation(input: {
-  to: string;
-  firstName: string;
-  code: string;
-  link: string;
-  expiresInMinutes: number;
-}): EmailMessage {
-  const subject = `Your activation code: ${input.code}`;
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    `Your activation code is ${input.code}.`,
-    "Or activate your account with one click:",
-    input.link,
-    "",
-    `The code and the link expire in ${input.expiresInMinutes} minutes and work once.`,
-    "",
-    "If you did not create an account, ignore this email.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Your activation code is</p>
-<p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(input.code)}</p>
-<p>Or <a href="${escapeHtml(input.link)}">activate your account with one click</a>.</p>
-<p>The code and the link expire in ${input.expiresInMinutes} minutes and work once.</p>
-<p style="color: #666">If you did not create an account, ignore this email.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+/** Where the templates we ship live: next to this file in the sources, next to the server's bundle (dist/email-templates) in a build. */
+export function builtinTemplatesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, "templates"), path.join(here, "email-templates")];
+  const found = candidates.find((dir) => existsSync(path.join(dir, "en", "activation.subject.hbs")));
+  if (!found) throw new Error(`email templates not found (looked in ${candidates.join(", ")})`);
+  return found;
 }
 
-/** The email carrying a password reset link. */
-export function renderPasswordReset(input: {
-  to: string;
-  firstName: string;
-  link: string;
-  expiresInMinutes: number;
-}): EmailMessage {
-  const subject = "Reset your password";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    "Someone (hopefully you) asked to reset your password. Open this link to choose a new one:",
-    input.link,
-    "",
-    `It expires in ${input.expiresInMinutes} minutes and works once.`,
-    "If you did not ask for this, ignore this email: your password stays as it is.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Someone (hopefully you) asked to reset your password.</p>
-<p><a href="${escapeHtml(input.link)}">Choose a new password</a></p>
-<p>It expires in ${input.expiresInMinutes} minutes and works once.</p>
-<p style="color: #666">If you did not ask for this, ignore this email: your password stays as it is.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+export const templateParts = ["subject", "text", "html"] as const;
+export type TemplatePart = (typeof templateParts)[number];
+
+/** A rendered email, without its recipient. */
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+/** A kind as the templates need it: its name and sample variables (used to check templates at start). */
+export type TemplateKind = { kind: string; sample: Record<string, unknown> };
+
+export interface EmailTemplates {
+  /** The locales templates exist for (ours and the operator's), the default first. */
+  readonly locales: readonly string[];
+  readonly defaultLocale: string;
+  /** Renders a kind for a locale (falling back to its language, then to the default locale). */
+  render(kind: string, vars: object, locale?: string | null): RenderedEmail;
+  /** The locale actually used for a requested one. */
+  resolveLocale(locale?: string | null): string;
 }
 
-/** The notice sent after a password was changed or reset. */
-export function renderPasswordChanged(input: { to: string; firstName: string }): EmailMessage {
-  const subject = "Your password was changed";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    "The password of your account was just changed.",
-    "If this was not you, reset your password now and contact support.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>The password of your account was just changed.</p>
-<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+/** Canonical BCP 47 form of a locale, or undefined when it is not one. */
+export function canonicalLocale(locale: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(locale)[0];
+  } catch {
+    return undefined;
+  }
 }
 
-/** The code (and one-click link) that proves the user owns the new address. */
-export function renderEmailChangeCode(input: {
-  to: string;
-  firstName: string;
-  code: string;
-  link: string;
-  expiresInMinutes: number;
-}): EmailMessage {
-  const subject = `Confirm your new email address: ${input.code}`;
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    `Your confirmation code is ${input.code}.`,
-    "Enter it to make this your account's email address, or confirm with one click:",
-    input.link,
-    `The code and the link expire in ${input.expiresInMinutes} minutes.`,
-    "If you did not ask for this, ignore this email.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Your confirmation code is</p>
-<p style="font-size: 28px; font-weight: bold; letter-spacing: 4px">${escapeHtml(input.code)}</p>
-<p>Enter it to make this your account's email address, or <a href="${escapeHtml(input.link)}">confirm with one click</a>.</p>
-<p>The code and the link expire in ${input.expiresInMinutes} minutes.</p>
-<p style="color: #666">If you did not ask for this, ignore this email.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+/** Removes CR, LF and every other control character from a subject: it cannot add a header. */
+export function safeSubject(subject: string): string {
+  return subject
+    .replace(/\p{Cc}+/gu, " ")
+    .replace(/\s{2,}/g, " ")
+    .trim();
 }
 
-/** The notice to the old address after the email changed, with the link that reverts it. */
-export function renderEmailChanged(input: {
-  to: string;
-  firstName: string;
-  newEmail: string;
-  revertLink: string;
-  revertDays: number;
-}): EmailMessage {
-  const subject = "Your email address was changed";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    `Your account's email address is now ${input.newEmail}.`,
-    `If this was not you, open this link within ${input.revertDays} days to get this address back:`,
-    input.revertLink,
-    "It also locks your password until you reset it, and ends any reset link sent meanwhile.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Your account's email address is now <strong>${escapeHtml(input.newEmail)}</strong>.</p>
-<p><strong>If this was not you</strong>, <a href="${escapeHtml(input.revertLink)}">get this address back</a> within ${input.revertDays} days.
-It also locks your password until you reset it, and ends any reset link sent meanwhile.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+/** A template error naming the file and line. */
+export class EmailTemplateError extends Error {
+  constructor(file: string, line: number | undefined, message: string) {
+    super(`email template ${file}${line ? `:${line}` : ""}: ${message}`);
+    this.name = "EmailTemplateError";
+  }
 }
 
-/** The notice that two-factor authentication was turned on (and a recovery-code set issued). */
-export function renderMfaEnabled(input: { to: string; firstName: string }): EmailMessage {
-  const subject = "Two-factor authentication was turned on";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    "Two-factor authentication was just turned on for your account, and a new set of 10 recovery codes was issued.",
-    "If this was not you, reset your password now and contact support.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Two-factor authentication was just turned on for your account, and a new set of 10 recovery codes was issued.</p>
-<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
-  );
-  return { to: input.to, subject, text, html };
-}
+type Compiled = (vars: object) => string;
 
-/** The notice that two-factor authentication was turned off. */
-export function renderMfaDisabled(input: { to: string; firstName: string }): EmailMessage {
-  const subject = "Two-factor authentication was turned off";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    "Two-factor authentication was just turned off for your account; its recovery codes no longer work.",
-    "If this was not you, reset your password now and contact support.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Two-factor authentication was just turned off for your account; its recovery codes no longer work.</p>
-<p><strong>If this was not you</strong>, reset your password now and contact support.</p>`,
-  );
-  return { to: input.to, subject, text, html };
-}
+const lineOf = (error: unknown): number | undefined => {
+  const message = error instanceof Error ? error.message : String(error);
+  const lineNumber = (error as { lineNumber?: number }).lineNumber;
+  if (typeof lineNumber === "number") return lineNumber;
+  const match = /line (\d+)|- (\d+):\d+/.exec(message);
+  return match ? Number(match[1] ?? match[2]) : undefined;
+};
 
-/** The notice of the first lock of a series: someone failed the password many times. */
-export function renderLoginLocked(input: {
-  to: string;
-  firstName: string;
-  failures: number;
-  lockedMinutes: number;
-}): EmailMessage {
-  const subject = "Sign-ins to your account are paused";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    `Someone tried to sign in to your account with a wrong password ${input.failures} times in a row,`,
-    `so sign-ins are paused for ${input.lockedMinutes} minutes (longer if it goes on).`,
-    "If it was you, wait and try again, or reset your password.",
-    "If it was not you, reset your password now: someone may know or be guessing it.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Someone tried to sign in to your account with a wrong password ${input.failures} times in a row,
-so sign-ins are paused for ${input.lockedMinutes} minutes (longer if it goes on).</p>
-<p>If it was you, wait and try again, or reset your password.</p>
-<p><strong>If it was not you</strong>, reset your password now: someone may know or be guessing it.</p>`,
-  );
-  return { to: input.to, subject, text, html };
-}
+const firstLine = (error: unknown) =>
+  (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
 
-/** The notice of a first second-factor lock: the password was right, the codes were not. */
-export function renderMfaLocked(input: { to: string; firstName: string; failures: number }): EmailMessage {
-  const subject = "Someone has your password: change it now";
-  const text = [
-    `Hello ${input.firstName},`,
-    "",
-    `Someone signed in to your account with your password, then entered a wrong two-factor code ${input.failures} times,`,
-    "so two-factor sign-ins are paused for a while.",
-    "If it was you, wait and try again.",
-    "If it was not you, your password is known to someone else: change it now.",
-  ].join("\n");
-  const html = layout(
-    subject,
-    `<p>Hello ${escapeHtml(input.firstName)},</p>
-<p>Someone signed in to your account with your password, then entered a wrong two-factor code ${input.failures} times,
-so two-factor sign-ins are paused for a while.</p>
-<p>If it was you, wait and try again.</p>
-<p><strong>If it was not you</strong>, your password is known to someone else: change it now.</p>`,
-  );
-  return { to: input.to, subject, text, html };
+const localeDirs = (dir: string | undefined) =>
+  dir && existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && canonicalLocale(entry.name) === entry.name)
+        .map((entry) => entry.name)
+    : [];
+
+/**
+ * Loads, compiles and checks every template: each kind is rendered in each locale with its
+ * sample variables, so a syntax error or an unknown variable stops the start (an
+ * `EmailTemplateError` naming the file and line), not an email at 3 a.m.
+ */
+export function loadEmailTemplates(options: {
+  kinds: readonly TemplateKind[];
+  /** The operator's folder (`EMAIL_TEMPLATES_DIR`): its files override ours per kind and locale. */
+  overrideDir?: string;
+  defaultLocale?: string;
+  builtinDir?: string;
+}): EmailTemplates {
+  const builtinDir = options.builtinDir ?? builtinTemplatesDir();
+  const overrideDir = options.overrideDir;
+  if (overrideDir !== undefined && !existsSync(overrideDir))
+    throw new Error(`EMAIL_TEMPLATES_DIR ${overrideDir} does not exist`);
+  const defaultLocale = canonicalLocale(options.defaultLocale ?? "en");
+  if (!defaultLocale)
+    throw new Error(`the default email locale ${options.defaultLocale} is not a BCP 47 tag`);
+  const known = new Set([...localeDirs(builtinDir), ...localeDirs(overrideDir)]);
+  if (!known.has(defaultLocale))
+    throw new Error(`no email templates for the default locale ${defaultLocale}`);
+  const locales = [defaultLocale, ...[...known].filter((l) => l !== defaultLocale).sort()];
+
+  /** The locales tried, in order, for a locale's files. */
+  const chain = (locale: string) => {
+    const language = locale.split("-")[0] ?? locale;
+    return [...new Set([locale, language, defaultLocale, "en"])].filter((l) => known.has(l));
+  };
+  /** The file for a name in a locale: the operator's first, then ours, along the chain. */
+  const find = (locale: string, name: string) => {
+    for (const l of chain(locale))
+      for (const dir of overrideDir ? [overrideDir, builtinDir] : [builtinDir]) {
+        const file = path.join(dir, l, name);
+        if (existsSync(file)) return file;
+      }
+    return undefined;
+  };
+  const compile = (env: typeof Handlebars, file: string, part: TemplatePart | "layout"): Compiled => {
+    const source = readFileSync(file, "utf8");
+    let template: HandlebarsTemplateDelegate;
+    try {
+      template = env.compile(source, { strict: true, noEscape: part === "subject" || part === "text" });
+      // Parse now (Handlebars compiles lazily), so a syntax error is caught at start.
+      env.precompile(source, { strict: true });
+    } catch (error) {
+      throw new EmailTemplateError(file, lineOf(error), firstLine(error));
+    }
+    return (vars) => {
+      try {
+        return template(vars);
+      } catch (error) {
+        throw new EmailTemplateError(file, lineOf(error), firstLine(error));
+      }
+    };
+  };
+
+  const table = new Map<string, Map<string, Record<TemplatePart, Compiled>>>();
+  for (const locale of locales) {
+    const env = Handlebars.create();
+    const layout = find(locale, "layout.html.hbs");
+    if (layout) {
+      const source = readFileSync(layout, "utf8");
+      try {
+        env.precompile(source, { strict: true });
+      } catch (error) {
+        throw new EmailTemplateError(layout, lineOf(error), firstLine(error));
+      }
+      env.registerPartial("layout", source);
+    }
+    const kinds = new Map<string, Record<TemplatePart, Compiled>>();
+    for (const { kind } of options.kinds) {
+      const parts = {} as Record<TemplatePart, Compiled>;
+      for (const part of templateParts) {
+        const file = find(locale, `${kind}.${part}.hbs`);
+        if (!file) throw new Error(`no ${part} template for the email kind ${kind} (locale ${locale})`);
+        parts[part] = compile(env, file, part);
+      }
+      kinds.set(kind, parts);
+    }
+    table.set(locale, kinds);
+  }
+
+  const resolveLocale = (locale?: string | null) => {
+    const canonical = locale ? canonicalLocale(locale) : undefined;
+    if (!canonical) return defaultLocale;
+    const language = canonical.split("-")[0] ?? canonical;
+    return [canonical, language].find((l) => table.has(l)) ?? defaultLocale;
+  };
+
+  const templates: EmailTemplates = {
+    locales,
+    defaultLocale,
+    resolveLocale,
+    render(kind, vars, requested) {
+      const locale = resolveLocale(requested);
+      const parts = table.get(locale)?.get(kind);
+      if (!parts) throw new Error(`unknown email kind ${kind}`);
+      const subject = safeSubject(parts.subject({ ...vars, locale }));
+      return {
+        subject,
+        text: parts.text({ ...vars, locale }),
+        html: parts.html({ ...vars, locale, subject }),
+      };
+    },
+  };
+  // Every kind in every locale, with sample variables: a broken template stops the start.
+  for (const locale of locales)
+    for (const { kind, sample } of options.kinds) templates.render(kind, sample, locale);
+  return templates;
 }
