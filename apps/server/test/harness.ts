@@ -136,6 +136,7 @@ export const publicUserKeys = [
   "id",
   "is_active",
   "last_name",
+  "locale",
   "mfa_enabled",
   "role",
   "updated_at",

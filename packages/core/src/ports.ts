@@ -132,7 +132,9 @@ export interface MfaStore {
   resealMfa(id: string, reseal: MfaReseal): Promise<boolean>;
 }
 
-export type ProfileUpdate = Partial<Pick<UserRecord, "first_name" | "last_name" | "gender" | "role">>;
+export type ProfileUpdate = Partial<
+  Pick<UserRecord, "first_name" | "last_name" | "gender" | "role" | "locale">
+>;
 
 export interface ProfileStore {
   /** Sets profile fields (keeping the search copies in step); null when there is no such user. */

@@ -139,6 +139,7 @@ export function fakeUsers(): FakeUsers {
       const now = new Date();
       const record: UserRecord = {
         ...structuredClone(user),
+        locale: user.locale ?? null,
         username_key: normalizeKey(user.username),
         email_key: normalizeKey(user.email),
         password_changed_at: null,

@@ -46,6 +46,7 @@ describe("SDK types", () => {
       password_confirmation: string;
       gender: "Male" | "Female" | "Other" | "Unspecified";
       role?: "user" | "admin" | undefined;
+      locale?: string | undefined;
     }>();
     expectTypeOf<User>().toEqualTypeOf<{
       id: string;
@@ -57,6 +58,7 @@ describe("SDK types", () => {
       role: "user" | "admin";
       is_active: boolean;
       mfa_enabled: boolean;
+      locale: string | null;
       created_at: string;
       updated_at: string;
     }>();

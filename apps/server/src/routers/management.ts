@@ -43,7 +43,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
           method: "PATCH",
           path: "/users/id",
           tags,
-          summary: "Update a user's profile (names, gender, role)",
+          summary: "Update a user's profile (names, gender, role, email locale)",
           errorResponses: { 400: "VALIDATION_ERROR", 401: "INVALID_API_KEY", 404: "USER_NOT_FOUND" },
         },
       })

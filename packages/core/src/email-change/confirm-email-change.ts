@@ -58,6 +58,7 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
       return deps.outbox.queueWith(
         {
           kind: emailChangedEmail,
+          locale: user.locale,
           userId: user.id,
           ref: "notice",
           vars: {

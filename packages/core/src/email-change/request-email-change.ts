@@ -70,6 +70,7 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
       .queueWith(
         {
           kind: emailChangeCodeEmail,
+          locale: user.locale,
           userId: user.id,
           ref: state.code_id,
           vars: {

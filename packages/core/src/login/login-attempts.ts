@@ -74,6 +74,7 @@ export function createLoginAttempts(deps: {
     deps.runInBackground(() =>
       deps.outbox.queue({
         kind: loginLockedEmail,
+        locale: user.locale,
         vars: {
           to: user.email,
           firstName: user.first_name,

@@ -33,6 +33,7 @@ export function createDisableMfa(deps: {
     const updated = await deps.outbox.queueWith(
       {
         kind: mfaDisabledEmail,
+        locale: user.locale,
         userId: user.id,
         ref: "notice",
         vars: { to: user.email, firstName: user.first_name },

@@ -124,6 +124,7 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
         .queueWith(
           {
             kind: mfaEnabledEmail,
+            locale: user.locale,
             userId: user.id,
             ref: "notice",
             vars: { to: user.email, firstName: user.first_name },

@@ -57,6 +57,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
       if (ticket.locked?.level === 1) {
         await deps.outbox.queue({
           kind: mfaLockedEmail,
+          locale: user.locale,
           vars: { to: user.email, firstName: user.first_name, failures: ticket.locked.attempts },
           userId: user.id,
           ref: "mfa-locked",

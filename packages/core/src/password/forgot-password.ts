@@ -47,6 +47,7 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
       // Queued before the cooldown is written: should that write fail, the link still goes out.
       await deps.outbox.queue({
         kind: passwordResetEmail,
+        locale: user.locale,
         userId: user.id,
         ref: "link",
         vars: {

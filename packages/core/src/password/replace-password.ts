@@ -35,6 +35,7 @@ export function createReplacePassword(deps: ReplacePasswordDeps): ReplacePasswor
       .queueWith(
         {
           kind: passwordChangedEmail,
+          locale: user.locale,
           userId: user.id,
           ref: "notice",
           vars: { to: user.email, firstName: user.first_name },

@@ -35,6 +35,7 @@ export function toRecord(doc: UserDocument): UserRecord {
     email_change: withCodeDefaults(doc.email_change),
     email_reverts: doc.email_reverts ?? [],
     password_locked: doc.password_locked ?? false,
+    locale: doc.locale ?? null,
     password_changed_at: doc.password_changed_at ?? null,
     reset_requested_at: doc.reset_requested_at ?? null,
   };
@@ -97,6 +98,7 @@ const userSchema = new Schema<UserDocument>(
     role: { type: String, enum: roles, required: true, default: "user" },
     is_active: { type: Boolean, required: true, default: false },
     mfa_enabled: { type: Boolean, required: true, default: false },
+    locale: { type: String, default: null },
     activation: { type: activationSchema, default: null },
     mfa: { type: mfaSchema, default: null },
     email_change: { type: emailChangeSchema, default: null },

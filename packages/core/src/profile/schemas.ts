@@ -5,6 +5,7 @@ import {
   emailSchema,
   genders,
   linkTokenSchema,
+  localeSchema,
   noControlCharacters,
   objectIdSchema,
   roles,
@@ -49,9 +50,13 @@ export const updateUserInputSchema = z
     last_name: nameField.optional(),
     gender: z.enum(genders).optional(),
     role: z.enum(roles).optional(),
+    locale: localeSchema.nullable().optional().meta({
+      description: "The language of the user's emails (BCP 47); null: back to the service's default",
+      example: "de",
+    }),
   })
   .refine((input) => Object.keys(input).length > 1, {
-    message: "change at least one of first_name, last_name, gender, role",
+    message: "change at least one of first_name, last_name, gender, role, locale",
   })
   .meta({ id: "UpdateUser" });
 

@@ -50,6 +50,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
         kind: activationEmail,
         userId: id,
         ref: activation.code_id,
+        locale: input.locale,
         vars: {
           to: input.email,
           firstName: input.first_name,
@@ -68,6 +69,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
           password_hash: passwordHash,
           gender: input.gender,
           role: input.role,
+          locale: input.locale ?? null,
           is_active: false,
           mfa_enabled: false,
           activation,

@@ -46,6 +46,7 @@ export function createResendActivation(deps: ResendActivationDeps): ResendActiva
       await deps.outbox.queueWith(
         {
           kind: activationEmail,
+          locale: user.locale,
           userId: user.id,
           ref: activation.code_id,
           vars: {

@@ -56,6 +56,25 @@ export const identifierSchema = z
   .regex(noControlCharacters, "must not contain control characters")
   .meta({ description: "A username or an email address", example: "john@example.com" });
 
+/** A BCP 47 language tag (`de`, `pt-BR`), stored in its canonical form. */
+export const localeSchema = z
+  .string()
+  .trim()
+  .max(35, "must be at most 35 characters")
+  .transform((value, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(value);
+      if (canonical) return canonical;
+    } catch {}
+    ctx.addIssue({ code: "custom", message: "must be a BCP 47 language tag (e.g. en, de, pt-BR)" });
+    return z.NEVER;
+  })
+  .meta({
+    description:
+      "The language of the user's emails, a BCP 47 tag (canonicalised: `de-at` becomes `de-AT`); falls back to its language, then to the service's default",
+    example: "de",
+  });
+
 /** POST /api/users/ */
 export const createUserInputSchema = z
   .strictObject({
@@ -70,6 +89,7 @@ export const createUserInputSchema = z
       .meta({ example: "Password1!" }),
     gender: z.enum(genders),
     role: z.enum(roles).default("user"),
+    locale: localeSchema.optional(),
   })
   .superRefine((input, ctx) => {
     if (input.password !== input.password_confirmation) {
@@ -163,6 +183,13 @@ export const userSchema = z
     role: z.enum(roles),
     is_active: z.boolean(),
     mfa_enabled: z.boolean(),
+    locale: z
+      .string()
+      .nullable()
+      .meta({
+        description: "The language of the user's emails (BCP 47); null: the service's default",
+        example: "de",
+      }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })

@@ -61,6 +61,8 @@ export type UserRecord = {
   role: (typeof roles)[number];
   is_active: boolean;
   mfa_enabled: boolean;
+  /** The language of the user's emails (canonical BCP 47); null: EMAIL_DEFAULT_LOCALE. */
+  locale: string | null;
   activation: ActivationState | null;
   mfa: MfaState | null;
   email_change: EmailChangeState | null;
@@ -86,7 +88,8 @@ export type NewUser = Omit<
   | "reset_requested_at"
   | "email_reverts"
   | "password_locked"
->;
+  | "locale"
+> & { locale?: string | null };
 
 /** The fields the public view is made of (reads for it never load hashes or secrets). */
 export const publicUserFields = [
@@ -98,6 +101,7 @@ export const publicUserFields = [
   "role",
   "is_active",
   "mfa_enabled",
+  "locale",
   "created_at",
   "updated_at",
 ] as const satisfies readonly (keyof UserRecord)[];
@@ -116,6 +120,7 @@ export function toUser(record: PublicUserRecord): User {
     role: record.role,
     is_active: record.is_active,
     mfa_enabled: record.mfa_enabled,
+    locale: record.locale ?? null,
     created_at: record.created_at.toISOString(),
     updated_at: record.updated_at.toISOString(),
   };
