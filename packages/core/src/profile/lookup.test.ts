@@ -31,6 +31,7 @@ describe("getUserById", () => {
       role: "user",
       is_active: true,
       mfa_enabled: false,
+      locale: null,
       created_at: active.created_at.toISOString(),
       updated_at: active.updated_at.toISOString(),
     });

@@ -183,13 +183,10 @@ export const userSchema = z
     role: z.enum(roles),
     is_active: z.boolean(),
     mfa_enabled: z.boolean(),
-    locale: z
-      .string()
-      .nullable()
-      .meta({
-        description: "The language of the user's emails (BCP 47); null: the service's default",
-        example: "de",
-      }),
+    locale: z.string().nullable().meta({
+      description: "The language of the user's emails (BCP 47); null: the service's default",
+      example: "de",
+    }),
     created_at: z.iso.datetime(),
     updated_at: z.iso.datetime(),
   })
