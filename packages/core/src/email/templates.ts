@@ -73,8 +73,12 @@ const lineOf = (error: unknown): number | undefined => {
   return match ? Number(match[1] ?? match[2]) : undefined;
 };
 
-const firstLine = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+/** Handlebars' message on one line: a parse error's first and last lines (what it expected). */
+const firstLine = (error: unknown) => {
+  const lines = (error instanceof Error ? error.message : String(error)).split("\n").filter(Boolean);
+  const text = lines.length > 1 ? `${lines[0]} ${lines[lines.length - 1]}` : (lines[0] ?? "");
+  return text.replace(" in [object Object]", "");
+};
 
 const localeDirs = (dir: string | undefined) =>
   dir && existsSync(dir)
