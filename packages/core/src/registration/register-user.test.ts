@@ -76,6 +76,16 @@ describe("registerUser", () => {
     expect(hashCode(f.keys.codeHashing, codeIn(message.email))).toBe(stored.activation?.code_hash);
   });
 
+  it("stores the user's locale and writes the activation email in it", async () => {
+    const { f, register } = setup();
+    const user = await register(input({ locale: "de-AT" }));
+    expect(user.locale).toBe("de-AT");
+    expect((await storedUser(f, user.id)).locale).toBe("de-AT");
+    const message = single(queuedFor(f, user.id));
+    expect(message.email.subject).toMatch(/^Ihr Aktivierungscode: \d{6}$/);
+    expect(message.email.text).toContain("Hallo John,");
+  });
+
   it("wakes the email worker once the user is written", async () => {
     const { f, register } = setup();
     const woken = vi.fn();
