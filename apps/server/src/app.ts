@@ -49,6 +49,8 @@ export async function createApp(
       router,
       createContext: createContextFactory({ trustProxy: settings.http.trustProxy }),
       openApiDocument: createOpenApiDocument(router, version),
+      // A designer's preview of the emails: never mounted in production.
+      emailPreview: settings.environment === "production" ? undefined : container.emailPreview,
       logger,
       metrics: container.metrics,
       isAuthorized,

@@ -14,6 +14,7 @@ import {
   createUserRepository,
   emailKinds,
   loadEmailTemplates,
+  previewEmails,
   type RunInBackground,
 } from "@usersvc/core";
 import type { Logger } from "./logger";
@@ -121,6 +122,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
 
   return {
     connection,
+    /** Every email kind rendered with sample data in a locale: the development preview's source. */
+    emailPreview: (locale: string | null) => previewEmails(templates, locale),
     metrics,
     useCases,
     health: createHealthService({ connection, outbox: store, timeoutMs: settings.mongodb.timeoutMs }),

@@ -11,6 +11,7 @@ import { importBodyLimitBytes, importPaths } from "../routers/import";
 import { declaresTooLarge, readBody } from "./body";
 import { applyCors } from "./cors";
 import { serveDocs } from "./docs";
+import { type EmailPreviewer, serveEmailPreview } from "./email-preview";
 import { createRequestMiddleware } from "./middleware";
 import { sendError } from "./respond";
 import { createRestHandler } from "./rest";
@@ -24,6 +25,8 @@ export type ListenerOptions = {
   metrics: Metrics;
   /** Checks the bearer token of /metrics (METRICS_TOKEN, or else an API key). */
   isMetricsAuthorized: (authorization: string | undefined) => boolean;
+  /** Development only: renders every email kind for `/api/dev/emails` (undefined in production). */
+  emailPreview?: EmailPreviewer | undefined;
   /** Checks an API key before the import's larger body is read (others never get it). */
   isAuthorized: (authorization: string | undefined) => boolean;
   corsOrigins: readonly string[];
@@ -140,6 +143,11 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     }
     if (pathname === "/api/docs" || pathname.startsWith("/api/docs/")) {
       if (await serveDocs(pathname.slice("/api/docs/".length), res)) return;
+      return notFound(req, res, pathname);
+    }
+    if (options.emailPreview && pathname.startsWith("/api/dev/emails")) {
+      const query = new URLSearchParams(url.slice(pathname.length + 1));
+      if (serveEmailPreview({ preview: options.emailPreview, pathname, query, res })) return;
       return notFound(req, res, pathname);
     }
     if (!pathname.startsWith("/api/")) return notFound(req, res, pathname);
