@@ -18,6 +18,7 @@ const projection = {
   role: 1,
   is_active: 1,
   mfa_enabled: 1,
+  locale: 1,
   created_at: 1,
   updated_at: 1,
 };
@@ -43,6 +44,7 @@ const server = http.createServer(async (req, res) => {
     role: doc.role,
     is_active: doc.is_active,
     mfa_enabled: doc.mfa_enabled,
+    locale: doc.locale ?? null,
     created_at: (doc.created_at as Date).toISOString(),
     updated_at: (doc.updated_at as Date).toISOString(),
   });

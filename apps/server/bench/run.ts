@@ -87,6 +87,13 @@ const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], b
 const hexIds = ids.map((id) => id.toHexString());
 // One process per HTTP layer, all started the same way (tsx), so only the layer differs.
 const layers: { name: string; port: number; pid: number | undefined; kill: () => void }[] = [];
+// However the run ends (a failed check throws), the servers it started stop with it: their
+// open stdout would otherwise keep the caller (turbo, CI) waiting.
+process.on("exit", () => {
+  service.kill("SIGTERM");
+  baseline.kill("SIGTERM");
+  for (const layer of layers) layer.kill();
+});
 for (const name of values.layers ? ["node", "hono", "fastify"] : []) {
   const port = await freePort();
   const child = await startMeasured(["--import", "tsx", "bench/layer-server.ts"], port, {
