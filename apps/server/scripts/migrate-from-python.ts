@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { loadSettingsFromProcess, type Settings, SettingsError } from "@usersvc/config";
+import type { Settings } from "@usersvc/config";
 import {
   connectDatabase,
   createKeyring,
@@ -20,6 +20,7 @@ import {
   type MigrationReport,
 } from "@usersvc/core";
 import mongoose from "mongoose";
+import { batchSizeOf, loadSettingsOrExplain } from "./cli";
 
 export type MigrateOptions = {
   settings: Settings;
@@ -116,23 +117,14 @@ async function main(): Promise<number> {
     },
   });
   const sourceUri = values["source-uri"];
-  const batchSize = Number(values["batch-size"]);
   if (!sourceUri) {
     process.stderr.write("--source-uri is required (the Python service's MongoDB URI)\n");
     return 1;
   }
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    process.stderr.write("--batch-size must be a positive integer\n");
-    return 1;
-  }
-  let settings: Settings;
-  try {
-    settings = loadSettingsFromProcess();
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
-    return 1;
-  }
+  const batchSize = batchSizeOf(values["batch-size"]);
+  if (batchSize === null) return 1;
+  const settings = loadSettingsOrExplain();
+  if (!settings) return 1;
   const report = await migrateFromPython({
     settings,
     sourceUri,

@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { loadSettingsFromProcess, type Settings, SettingsError } from "@usersvc/config";
+import type { Settings } from "@usersvc/config";
 import {
   connectDatabase,
   createKeyRotation,
@@ -19,6 +19,7 @@ import {
   emailRevertDays,
   type ResealReport,
 } from "@usersvc/core";
+import { batchSizeOf, loadSettingsOrExplain } from "./cli";
 
 export type RotateKeysResult = {
   report: ResealReport;
@@ -79,19 +80,10 @@ export async function rotateKeys(options: {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { "batch-size": { type: "string", default: "500" } } });
-  const batchSize = Number(values["batch-size"]);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    process.stderr.write("--batch-size must be a positive integer\n");
-    return 1;
-  }
-  let settings: Settings;
-  try {
-    settings = loadSettingsFromProcess();
-  } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
-    process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
-    return 1;
-  }
+  const batchSize = batchSizeOf(values["batch-size"]);
+  if (batchSize === null) return 1;
+  const settings = loadSettingsOrExplain();
+  if (!settings) return 1;
   const { remaining } = await rotateKeys({ settings, batchSize });
   return remaining.users + remaining.outbox === 0 ? 0 : 2;
 }

@@ -60,6 +60,18 @@ async function seedLegacyMfa(f: Fakes, userId: string) {
   return { secret, recoveryCodes };
 }
 
+/** MFA enrolment over fakes whose keyring a test chooses (before and after a rotation). */
+const enrolment = (f: Fakes) =>
+  createMfaEnrolment({
+    users: f.users,
+    claims: f.claims,
+    secondFactor: secondFactorFor(f),
+    keys: f.keys,
+    stepUp: stepUpFor(f),
+    outbox: f.outbox,
+    issuer: "Users Service",
+  });
+
 describe("key rotation: MFA", () => {
   it("re-seals the secret and the pepper at a TOTP login; then the old key can go", async () => {
     const a = createFakes();
@@ -172,16 +184,6 @@ describe("key rotation: MFA", () => {
   it("confirms an enrolment started before the rotation, sealing the secret with the new key", async () => {
     const a = createFakes();
     const { user, password } = await seedUser(a);
-    const enrolment = (f: Fakes) =>
-      createMfaEnrolment({
-        users: f.users,
-        claims: f.claims,
-        secondFactor: secondFactorFor(f),
-        keys: f.keys,
-        stepUp: stepUpFor(f),
-        outbox: f.outbox,
-        issuer: "Users Service",
-      });
     const { secret } = await enrolment(a).enable(
       { id: user.id, current_password: password },
       { clientIp: "1.2.3.4" },
@@ -198,16 +200,6 @@ describe("key rotation: MFA", () => {
   it("an enrolment pending under a removed key asks to start again (no 500)", async () => {
     const a = createFakes();
     const { user, password } = await seedUser(a);
-    const enrolment = (f: Fakes) =>
-      createMfaEnrolment({
-        users: f.users,
-        claims: f.claims,
-        secondFactor: secondFactorFor(f),
-        keys: f.keys,
-        stepUp: stepUpFor(f),
-        outbox: f.outbox,
-        issuer: "Users Service",
-      });
     const { secret } = await enrolment(a).enable(
       { id: user.id, current_password: password },
       { clientIp: "1.2.3.4" },
