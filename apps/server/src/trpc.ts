@@ -8,6 +8,11 @@ import { describeError, toTrpcError } from "./errors";
  * the router type (and the SDK's `.d.ts`) imports nothing from the adapter's package.
  */
 export type RouteMeta = {
+  /**
+   * The API-key scope a caller needs (issue 16: scoped keys). Declared next to each procedure;
+   * enforced by the scoped-key middleware and shown in the OpenAPI document.
+   */
+  scope?: ApiScope;
   /** REST status of a success when not 200 (e.g. 201 on create); also documented. */
   successStatus?: number;
   /** A non-2xx status whose body is still the procedure's output (health's 503). */
@@ -23,6 +28,10 @@ export type RouteMeta = {
     errorResponses?: Record<number, string>;
   };
 };
+
+/** The scopes an API key can hold (least privilege: a key gets only what its caller needs). */
+export const apiScopes = ["users:read", "users:write", "auth", "admin"] as const;
+export type ApiScope = (typeof apiScopes)[number];
 
 /** The `data` of every error, on tRPC and (reshaped) on REST. */
 export type ErrorData = {

@@ -50,6 +50,13 @@ export {
   isDatabaseUnavailable,
   toDomainError,
 } from "./errors";
+// Security events (audit trail, webhooks)
+export {
+  type EventType,
+  eventTypeSchema,
+  eventTypes,
+  type SecurityEventInput,
+} from "./events/catalogue";
 // Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";
 // Import of users made elsewhere

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * The catalogue of security events: what the audit trail records and what webhooks deliver.
+ * One list, so the audit query's `type` filter, the webhook subscription's `event_types`, the
+ * OpenAPI document and the SDK's typed event union cannot drift apart. Names are
+ * `<subject>.<past-tense verb>`, as Standard Webhooks suggests; a name, once shipped, is
+ * never renamed (add a new one instead).
+ */
+export const eventTypes = [
+  "user.registered",
+  "user.activated",
+  "user.imported",
+  "user.deleted",
+  "login.succeeded",
+  "login.failed",
+  "login.locked",
+  "mfa.enabled",
+  "mfa.disabled",
+  "mfa.recovery_code_used",
+  "password.reset_requested",
+  "password.reset",
+  "password.changed",
+  "email.change_requested",
+  "email.changed",
+  "email.change_reverted",
+  "profile.updated",
+  "role.changed",
+  // Issue 18 (passkeys, emailed login codes)
+  "passkey.registered",
+  "passkey.deleted",
+  "login_code.requested",
+  // Sent only to one webhook subscription, on request ("send test event"); never audited.
+  "webhook.test",
+] as const;
+
+export type EventType = (typeof eventTypes)[number];
+
+export const eventTypeSchema = z.enum(eventTypes).meta({ id: "EventType" });
+
+/**
+ * What a use case reports: the subject and what changed, never a secret, code, token or
+ * password. `details` values are short scalars or lists of field names (e.g. `fields:
+ * ["first_name"]` for profile.updated, `method: "password" | "passkey" | "login_code"` for
+ * login.succeeded, `reason` for login.failed).
+ */
+export type SecurityEventInput = {
+  type: EventType;
+  /** The user the event is about; null only for events about no known account. */
+  userId: string | null;
+  details?: Record<string, string | number | boolean | string[]>;
+};
