@@ -8,6 +8,11 @@ export type RequestContext = {
   requestId: string;
   /** The raw `Authorization` header, checked by the API-key middleware. */
   authorization: string | undefined;
+  /**
+   * The name of the API key that authenticated the call (never the key), set by the API-key
+   * middleware: the actor of audit events and a label of logs and metrics (issue 16).
+   */
+  apiKeyName?: string;
   /** The caller's IP (the last X-Forwarded-For hop when behind a trusted proxy). */
   clientIp: string;
   /** Response adjustments a procedure asks for (e.g. 201 on create, 503 on health). */

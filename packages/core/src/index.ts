@@ -56,6 +56,8 @@ export {
   eventTypeSchema,
   eventTypes,
   type SecurityEventInput,
+  type WebhookEvent,
+  webhookEventSchema,
 } from "./events/catalogue";
 // Health and persistence (MongoDB adapters of the ports)
 export { createHealthService, type HealthReport, type HealthService } from "./health";

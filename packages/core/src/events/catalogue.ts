@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { userSchema } from "../users/schemas";
 
 /**
  * The catalogue of security events: what the audit trail records and what webhooks deliver.
@@ -50,3 +51,27 @@ export type SecurityEventInput = {
   userId: string | null;
   details?: Record<string, string | number | boolean | string[]>;
 };
+
+/**
+ * The body of every webhook delivery (Standard Webhooks: `type`, `timestamp`, `data`), and
+ * the type the SDK's `verifyWebhook` returns. `id` equals the `webhook-id` header and the
+ * audit event's id, so a receiver can drop duplicates. `data.user` is the public user after
+ * the event (null once deleted or when no account is involved); `data.details` says what
+ * changed (field names, never values of secrets). Versioned: a breaking change gets a new
+ * `version`, never an edit of this one.
+ */
+export const webhookEventSchema = z
+  .object({
+    id: z.string(),
+    type: eventTypeSchema,
+    version: z.literal(1),
+    timestamp: z.iso.datetime(),
+    data: z.object({
+      user_id: z.string().nullable(),
+      user: userSchema.nullable(),
+      details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
+    }),
+  })
+  .meta({ id: "WebhookEvent" });
+
+export type WebhookEvent = z.infer<typeof webhookEventSchema>;
