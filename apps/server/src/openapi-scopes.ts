@@ -1,0 +1,41 @@
+import type { RouteMeta } from "./trpc";
+
+type Operation = {
+  description?: string;
+  security?: Record<string, string[]>[];
+  responses?: Record<string, { description?: string; content?: unknown }>;
+  [extension: `x-${string}`]: unknown;
+};
+
+const errorContent = { "application/json": { schema: { $ref: "#/components/schemas/Error" } } };
+
+/** The sentence that says which scopes a route needs (OpenAPI description, docs/integration.md). */
+export function describeScopes(meta: RouteMeta): string | undefined {
+  if (!meta.scope) return undefined;
+  const fields = Object.entries(meta.fieldScopes ?? {}).map(
+    ([field, rule]) =>
+      `sending \`${field}\`${rule.values ? ` as ${rule.values.join(" or ")}` : ""} also needs \`${rule.scope}\``,
+  );
+  return `Needs an API key with the \`${meta.scope}\` scope${fields.length > 0 ? `; ${fields.join("; ")}` : ""}.`;
+}
+
+/**
+ * Shows a route's required scope in its operation: the bearer security requirement names it
+ * (OpenAPI 3.1 allows role names there), `x-required-scope` (and `x-field-scopes`) carry it for
+ * tools, the description says it, and 403 documents INSUFFICIENT_SCOPE.
+ */
+export function documentScopes(operation: Operation, meta: RouteMeta | undefined): void {
+  if (!meta?.scope) return;
+  operation.security = [{ bearerAuth: [meta.scope] }];
+  operation["x-required-scope"] = meta.scope;
+  if (meta.fieldScopes) operation["x-field-scopes"] = meta.fieldScopes;
+  const sentence = describeScopes(meta);
+  operation.description = [operation.description, sentence].filter(Boolean).join("\n\n");
+  const responses = operation.responses ?? {};
+  operation.responses = responses;
+  const forbidden = `INSUFFICIENT_SCOPE (required_scope names it): the API key lacks the \`${meta.scope}\` scope${meta.fieldScopes ? " or a field's" : ""}`;
+  const existing = responses["403"];
+  responses["403"] = existing
+    ? { ...existing, description: `${existing.description ?? ""}; or ${forbidden}`, content: errorContent }
+    : { description: forbidden, content: errorContent };
+}
