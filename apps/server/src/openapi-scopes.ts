@@ -1,4 +1,4 @@
-import type { RouteMeta } from "./trpc";
+import { apiScopes, metaOf, type RouteMeta } from "./trpc";
 
 type Operation = {
   description?: string;
@@ -38,4 +38,29 @@ export function documentScopes(operation: Operation, meta: RouteMeta | undefined
   responses["403"] = existing
     ? { ...existing, description: `${existing.description ?? ""}; or ${forbidden}`, content: errorContent }
     : { description: forbidden, content: errorContent };
+}
+
+/**
+ * The table of routes by scope in docs/integration.md (between its `scopes` markers), from
+ * the procedures' own meta: a unit test compares it with the file, so the two cannot drift
+ * (`pnpm --filter @usersvc/server docs:scopes` rewrites it).
+ */
+export function renderScopeTable(procedures: Record<string, unknown>): string {
+  const rows = Object.entries(procedures).map(([name, procedure]) => ({ name, meta: metaOf(procedure) }));
+  const order = [...apiScopes, undefined];
+  rows.sort((a, b) => order.indexOf(a.meta?.scope) - order.indexOf(b.meta?.scope));
+  const lines = ["| Scope | Method | REST path | tRPC | Also needs |", "| --- | --- | --- | --- | --- |"];
+  for (const { name, meta } of rows) {
+    const rest = meta?.openapi ? `\`/api${meta.openapi.path}\`` : "(tRPC only)";
+    const extra = Object.entries(meta?.fieldScopes ?? {})
+      .map(
+        ([field, rule]) =>
+          `\`${rule.scope}\` to send \`${field}\`${rule.values ? ` as ${rule.values.join(" or ")}` : ""}`,
+      )
+      .join("; ");
+    lines.push(
+      `| ${meta?.scope ? `\`${meta.scope}\`` : "none (public)"} | ${meta?.openapi?.method ?? "-"} | ${rest} | \`${name}\` | ${extra || "-"} |`,
+    );
+  }
+  return lines.join("\n");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createAppRouter } from "./router";
+import { stubRouter } from "./scope-table";
 import { assertScopesDeclared, createApiProcedure, metaOf, missingScope, publicProcedure, t } from "./trpc";
 
 describe("scopes of procedures", () => {
@@ -48,13 +48,7 @@ describe("scopes of procedures", () => {
   });
 
   it("gives every procedure of the service a scope (or makes it public on purpose)", () => {
-    const router = createAppRouter({
-      health: { check: () => Promise.reject(new Error("not called")) },
-      useCases: new Proxy({}, { get: () => () => undefined }) as Parameters<
-        typeof createAppRouter
-      >[0]["useCases"],
-    });
-    const procedures: Record<string, unknown> = router._def.procedures;
+    const procedures: Record<string, unknown> = stubRouter()._def.procedures;
     const scopes = Object.fromEntries(
       Object.entries(procedures).map(([path, p]) => [path, metaOf(p)?.scope ?? null]),
     );
