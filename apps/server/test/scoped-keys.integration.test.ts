@@ -152,6 +152,36 @@ describe("scoped API keys", () => {
     expect(deleted.status).toBe(200);
   });
 
+  it("shows every route's scope in the OpenAPI document", async () => {
+    type Operation = {
+      security?: unknown;
+      description?: string;
+      "x-required-scope"?: string;
+      "x-field-scopes"?: unknown;
+      responses: Record<string, { description: string }>;
+    };
+    const spec = await json<{ paths: Record<string, Record<string, Operation>> }>(
+      await fetch(`${server.url}/api/openapi.json`),
+    );
+    const remove = spec.paths["/users/id"]?.delete;
+    expect(remove).toMatchObject({ "x-required-scope": "admin", security: [{ bearerAuth: ["admin"] }] });
+    expect(remove?.description).toContain("Needs an API key with the `admin` scope.");
+    expect(remove?.responses["403"]?.description).toMatch(/^INSUFFICIENT_SCOPE/);
+    const update = spec.paths["/users/id"]?.patch;
+    expect(update).toMatchObject({
+      "x-required-scope": "users:write",
+      "x-field-scopes": { role: { scope: "admin" } },
+    });
+    expect(update?.description).toContain("sending `role` also needs `admin`");
+    // A route whose 403 already meant something keeps it, and adds the scope refusal.
+    expect(spec.paths["/users/auth/check"]?.post?.responses["403"]?.description).toMatch(
+      /^USER_NOT_ACTIVE.*; or INSUFFICIENT_SCOPE/,
+    );
+    const health = spec.paths["/users/health"]?.get;
+    expect(health?.security).toBeUndefined();
+    expect(health?.["x-required-scope"]).toBeUndefined();
+  });
+
   it("answers an unknown key 401 INVALID_API_KEY, as before", async () => {
     const response = await server.api("/api/users/?limit=1", {
       headers: bearer("usk_not-a-configured-key-000"),
