@@ -121,12 +121,16 @@ describe("SDK package, as a consumer sees it", () => {
       "webhook-timestamp": String(Math.floor(now.getTime() / 1_000)),
       "webhook-signature": new Webhook(secret).sign("msg_pack", now, body),
     };
-    const env = { ...process.env, WEBHOOK: JSON.stringify({ body, headers, secret }) };
-    const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey], { cwd: project, env });
+    const delivery = JSON.stringify({ body, headers, secret });
+    const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey, delivery], {
+      cwd: project,
+    });
     expect(esm.stdout.trim()).toBe(
       "health:up created:false conflict:409 wrong-call-rejected webhook:user.registered:- tampered:refused:INVALID_SIGNATURE dual:true:true",
     );
-    const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey], { cwd: project, env });
+    const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey, delivery], {
+      cwd: project,
+    });
     expect(cjs.stdout.trim()).toBe(
       "cjs live:ok error:true:INVALID_API_KEY webhook:user.registered refused:true:INVALID_SIGNATURE",
     );
