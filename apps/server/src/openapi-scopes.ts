@@ -35,9 +35,13 @@ export function documentScopes(operation: Operation, meta: RouteMeta | undefined
   operation.responses = responses;
   const forbidden = `INSUFFICIENT_SCOPE (required_scope names it): the API key lacks the \`${meta.scope}\` scope${meta.fieldScopes ? " or a field's" : ""}`;
   const existing = responses["403"];
-  responses["403"] = existing
-    ? { ...existing, description: `${existing.description ?? ""}; or ${forbidden}`, content: errorContent }
-    : { description: forbidden, content: errorContent };
+  // A route's own 403 description is kept; the scope refusal is added unless it says it already.
+  const description = !existing?.description
+    ? forbidden
+    : existing.description.includes("INSUFFICIENT_SCOPE")
+      ? existing.description
+      : `${existing.description}; or ${forbidden}`;
+  responses["403"] = { ...existing, description, content: errorContent };
 }
 
 /**
