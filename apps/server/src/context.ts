@@ -12,8 +12,8 @@ export type RequestContext = {
   requestId: string;
   /** The raw `Authorization` header. */
   authorization: string | undefined;
-  /** The configured key that `authorization` carries; null: none, or not a configured one (401). */
-  caller: ApiCaller | null;
+  /** The configured key that `authorization` carries; null or absent: none, or not a configured one (401). */
+  caller?: ApiCaller | null;
   /**
    * The name of the API key that authenticated the call (never the key), set by the API-key
    * middleware: the actor of audit events and a label of logs and metrics (issue 16).
