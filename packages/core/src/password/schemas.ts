@@ -5,7 +5,7 @@ import { identifierSchema, objectIdSchema, passwordSchema } from "../users/schem
 const confirmationSchema = z
   .string()
   .max(128, "must be at most 128 characters")
-  .meta({ example: "NewPassword1!" });
+  .meta({ example: "Tulip-Kettle-Orbit-42" });
 
 const confirmationMatches = (
   input: { password: string; password_confirmation: string },
