@@ -5,6 +5,7 @@ import {
   createActivateUser,
   createChangePassword,
   createCheckCredentials,
+  createCheckPasswordStrength,
   createCodeChecker,
   createConfirmEmailChange,
   createDeleteUser,
@@ -17,9 +18,11 @@ import {
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
+  createPasswordPolicy,
   createRegisterUser,
   createReplacePassword,
   createRequestEmailChange,
+  createRequestLoginCode,
   createResendActivation,
   createResetPassword,
   createRevertEmailChange,
@@ -27,6 +30,7 @@ import {
   createStepUp,
   createThrottle,
   createUpdateProfile,
+  createVerifyLoginCode,
   type EmailOutbox,
   type Keyring,
   maxCodeTriesPerDay,
@@ -34,6 +38,7 @@ import {
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
+  type StrengthEstimator,
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
@@ -54,6 +59,8 @@ export function createUseCases(deps: {
   };
   keys: Keyring;
   hasher: PasswordHasher;
+  /** zxcvbn on its worker thread: the password policy's estimator. */
+  strength: StrengthEstimator;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
 }): UseCases {
@@ -102,7 +109,35 @@ export function createUseCases(deps: {
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const stepUp = createStepUp({ attempts, hasher, secondFactor });
-  const { activation, passwordReset, emailChange } = settings;
+  const { activation, passwordReset, emailChange, loginCodes } = settings;
+  const policy = createPasswordPolicy({
+    minScore: settings.passwordPolicy.minScore,
+    estimator: deps.strength,
+  });
+  // Login codes: their own daily bounds (guessing them must not block the other codes), and
+  // per-network throttles of requests and failed verifications (with a trusted proxy only).
+  const loginCodeGuesses = createThrottle({
+    claims,
+    locks,
+    name: "login-code-guesses",
+    limit: maxCodeTriesPerDay,
+    windowSeconds: 86_400,
+  });
+  const loginCodeChecker = createCodeChecker({
+    claims,
+    keys,
+    keyOf: claimKeys.loginCode,
+    daily: createThrottle({
+      claims,
+      locks,
+      name: "login-codes",
+      limit: maxCodeTriesPerDay,
+      windowSeconds: 86_400,
+    }),
+  });
+  const perNetwork = (name: string, limit: number, windowSeconds = loginThrottle.windowSeconds) =>
+    settings.http.trustProxy ? createThrottle({ claims, locks, name, limit, windowSeconds }) : null;
+  // The audit trail / webhooks recorder plugs in here (issue 16): recordEvent: (event) => ...
 
   return {
     registerUser: createRegisterUser({
@@ -110,6 +145,7 @@ export function createUseCases(deps: {
       claims,
       outbox,
       hasher,
+      policy,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       activationUrl: activation.url,
@@ -138,8 +174,8 @@ export function createUseCases(deps: {
       reset: passwordReset,
       runInBackground,
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
-    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
+    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, policy, keys, replacePassword }),
+    changePassword: createChangePassword({ users, attempts, hasher, policy, secondFactor, replacePassword }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
@@ -171,5 +207,26 @@ export function createUseCases(deps: {
     }),
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
     importUsers: createImportUsers({ users, keys }),
+    requestLoginCode: createRequestLoginCode({
+      users,
+      claims,
+      outbox,
+      codes: loginCodeChecker,
+      options: loginCodes,
+      ipThrottle: perNetwork("login-code-request-ip", loginThrottle.maxFailuresPerIp),
+      runInBackground,
+    }),
+    verifyLoginCode: createVerifyLoginCode({
+      users,
+      codes: loginCodeChecker,
+      guesses: loginCodeGuesses,
+      ipThrottle: perNetwork("login-code-ip", loginThrottle.maxFailuresPerIp),
+      secondFactor,
+      enabled: loginCodes.enabled,
+    }),
+    checkPasswordStrength: createCheckPasswordStrength({
+      policy,
+      ipThrottle: perNetwork("password-strength-ip", settings.passwordPolicy.strengthPerIpPerMinute, 60),
+    }),
   };
 }

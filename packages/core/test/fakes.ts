@@ -151,6 +151,7 @@ export function fakeUsers(): FakeUsers {
         reset_requested_at: null,
         email_reverts: [],
         password_locked: false,
+        login_code: null,
         created_at: now,
         updated_at: now,
       };
@@ -240,6 +241,11 @@ export function fakeUsers(): FakeUsers {
       return true;
     },
     updateProfile: async (id, set) => update(id, set),
+    async replaceLoginCode({ id, replacing, loginCode }) {
+      const user = users.get(id);
+      if (!user || (user.login_code?.code_id ?? null) !== replacing) return false;
+      return update(id, { login_code: loginCode }) !== null;
+    },
     async setEmailChange(id, state) {
       update(id, { email_change: state });
     },
