@@ -8,7 +8,6 @@ import {
   queuedFor,
   seedMfa,
   seedUser,
-  single,
   tokenIn,
   totpIn,
   wrongTotp,
