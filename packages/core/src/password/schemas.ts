@@ -62,7 +62,8 @@ export const passwordStrengthInputSchema = z
       .meta({ description: "The candidate; never stored or logged", example: "Tulip-Kettle-Orbit-42" }),
     user_inputs: z
       .array(z.string().max(254, "must be at most 254 characters"))
-      .max(16, "must have at most 16 entries")
+      // Bounded so that the largest valid body stays well under BODY_LIMIT_BYTES' default.
+      .max(6, "must have at most 6 entries")
       .optional()
       .meta({
         description:
