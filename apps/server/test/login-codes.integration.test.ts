@@ -9,6 +9,8 @@ import {
   publicUserKeys,
   register,
   startTestServer,
+  storedCollection,
+  storedId,
   type TestServer,
 } from "./harness";
 
@@ -119,6 +121,18 @@ describe("login codes: request and sign-in", () => {
     const passed = await verify(server, { identifier: user.email, code, totp_code: await codeAt(secret, 0) });
     expect(passed.status).toBe(200);
     expect(await json(passed)).toMatchObject({ id: user.id, mfa_enabled: true });
+  });
+
+  it("sends a code to an account stored before login codes existed (no login_code field)", async () => {
+    await using server = await startTestServer();
+    const user = await createActiveUser(server);
+    await storedCollection(server, "users").updateOne(
+      { _id: storedId(user.id) },
+      { $unset: { login_code: "" } },
+    );
+    await requestCode(server, user.email);
+    const { code } = await loginCodeEmail(server, user.email);
+    expect((await verify(server, { identifier: user.email, code })).status).toBe(200);
   });
 
   it("sends a new code only after the cooldown; the new code replaces the old one", async () => {

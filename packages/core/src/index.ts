@@ -99,7 +99,7 @@ export {
   type PasswordHasher,
   type PasswordHashingOptions,
 } from "./password/password-hasher";
-export { createPasswordPolicy, maxPasswordLength, type PasswordPolicy } from "./password/password-policy";
+export { createPasswordPolicy, type PasswordPolicy } from "./password/password-policy";
 export { type CheckPasswordStrength, createCheckPasswordStrength } from "./password/password-strength";
 export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
 export { createResetPassword, type ResetPassword } from "./password/reset-password";

@@ -1,9 +1,6 @@
 import { DomainError } from "../errors";
 import type { StrengthEstimate, StrengthEstimator } from "./strength-estimator";
 
-/** The longest password accepted, in characters of its NFKC form. */
-export const maxPasswordLength = 128;
-
 /** What the policy knows of the account a password is for (its words are the first an attacker tries). */
 export type PasswordOwner = {
   username?: string | undefined;
