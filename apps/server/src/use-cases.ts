@@ -5,7 +5,6 @@ import {
   createActivateUser,
   createChangePassword,
   createCheckCredentials,
-  createCheckPasswordStrength,
   createCodeChecker,
   createConfirmEmailChange,
   createDeleteUser,
@@ -22,7 +21,6 @@ import {
   createRegisterUser,
   createReplacePassword,
   createRequestEmailChange,
-  createRequestLoginCode,
   createResendActivation,
   createResetPassword,
   createRevertEmailChange,
@@ -30,7 +28,6 @@ import {
   createStepUp,
   createThrottle,
   createUpdateProfile,
-  createVerifyLoginCode,
   type EmailOutbox,
   type Keyring,
   maxCodeTriesPerDay,
@@ -43,6 +40,7 @@ import {
   type UseCases,
   type UserRepository,
 } from "@usersvc/core";
+import { createSignInUseCases } from "./sign-in-use-cases";
 
 /**
  * Every use case, wired from the adapters and the settings: the throttles (login, second
@@ -109,35 +107,11 @@ export function createUseCases(deps: {
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const stepUp = createStepUp({ attempts, hasher, secondFactor });
-  const { activation, passwordReset, emailChange, loginCodes } = settings;
+  const { activation, passwordReset, emailChange } = settings;
   const policy = createPasswordPolicy({
     minScore: settings.passwordPolicy.minScore,
     estimator: deps.strength,
   });
-  // Login codes: their own daily bounds (guessing them must not block the other codes), and
-  // per-network throttles of requests and failed verifications (with a trusted proxy only).
-  const loginCodeGuesses = createThrottle({
-    claims,
-    locks,
-    name: "login-code-guesses",
-    limit: maxCodeTriesPerDay,
-    windowSeconds: 86_400,
-  });
-  const loginCodeChecker = createCodeChecker({
-    claims,
-    keys,
-    keyOf: claimKeys.loginCode,
-    daily: createThrottle({
-      claims,
-      locks,
-      name: "login-codes",
-      limit: maxCodeTriesPerDay,
-      windowSeconds: 86_400,
-    }),
-  });
-  const perNetwork = (name: string, limit: number, windowSeconds = loginThrottle.windowSeconds) =>
-    settings.http.trustProxy ? createThrottle({ claims, locks, name, limit, windowSeconds }) : null;
-  // The audit trail / webhooks recorder plugs in here (issue 16): recordEvent: (event) => ...
 
   return {
     registerUser: createRegisterUser({
@@ -207,26 +181,16 @@ export function createUseCases(deps: {
     }),
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
     importUsers: createImportUsers({ users, keys }),
-    requestLoginCode: createRequestLoginCode({
+    ...createSignInUseCases({
+      settings,
       users,
       claims,
+      locks,
+      keys,
       outbox,
-      codes: loginCodeChecker,
-      options: loginCodes,
-      ipThrottle: perNetwork("login-code-request-ip", loginThrottle.maxFailuresPerIp),
-      runInBackground,
-    }),
-    verifyLoginCode: createVerifyLoginCode({
-      users,
-      codes: loginCodeChecker,
-      guesses: loginCodeGuesses,
-      ipThrottle: perNetwork("login-code-ip", loginThrottle.maxFailuresPerIp),
       secondFactor,
-      enabled: loginCodes.enabled,
-    }),
-    checkPasswordStrength: createCheckPasswordStrength({
       policy,
-      ipThrottle: perNetwork("password-strength-ip", settings.passwordPolicy.strengthPerIpPerMinute, 60),
+      runInBackground,
     }),
   };
 }
