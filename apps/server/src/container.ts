@@ -10,6 +10,7 @@ import {
   createPasswordHasher,
   createResetTokenRepository,
   createSmtpMailer,
+  createStrengthEstimator,
   createThrottleLockStore,
   createUserRepository,
   emailKinds,
@@ -77,6 +78,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
       { maxConcurrent: concurrency, maxWaiting: queueLimit },
     ),
   );
+  // zxcvbn's dictionaries load once, on their worker thread; at most 64 checks wait for it.
+  const strength = createStrengthEstimator({ queueLimit: 64 });
   const background = new Set<Promise<void>>();
   const runInBackground: RunInBackground = (task) => {
     const running = task()
@@ -89,6 +92,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     ports: { users, claims, locks, resetTokens },
     keys,
     hasher,
+    strength,
     outbox,
     runInBackground,
   });
@@ -144,6 +148,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       await Promise.all(background);
       await worker.stop();
       mailer.close();
+      await strength.close();
       await connection.close();
     },
   };

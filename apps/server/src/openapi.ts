@@ -19,7 +19,7 @@ const errorSchema: SchemaObject = {
     message: { type: "string", description: "What went wrong and what to fix." },
     issues: {
       type: "array",
-      description: "Field problems (VALIDATION_ERROR only).",
+      description: "Field problems (VALIDATION_ERROR); zxcvbn's warning and suggestions (WEAK_PASSWORD).",
       items: {
         type: "object",
         required: ["path", "message"],

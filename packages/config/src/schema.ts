@@ -113,6 +113,16 @@ export const envSchema = z
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** New passwords need at least this zxcvbn score (0 too guessable .. 4 very unguessable). */
+    PASSWORD_MIN_SCORE: z.coerce.number().int().min(0).max(4).default(3),
+    /** Calls of password/strength per client network per minute (with TRUST_PROXY). */
+    PASSWORD_STRENGTH_MAX_PER_IP: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Emailed one-time login codes; unset: on outside production, in production once LOGIN_CODE_URL is set. */
+    LOGIN_CODES_ENABLED: z.stringbool().optional(),
+    /** The page of the app the login code email's one-click link opens (`?token=...`). */
+    LOGIN_CODE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    LOGIN_CODE_EXPIRATION_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+    LOGIN_CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** An operator's folder of email templates overriding ours per kind and locale (docs/emails.md). */
     EMAIL_TEMPLATES_DIR: optionalText,
     /** The locale of users without one (BCP 47; canonicalised). */
@@ -215,6 +225,13 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
     problems.push({
       variable: env.MAIL_USERNAME ? "MAIL_PASSWORD" : "MAIL_USERNAME",
       message: "MAIL_USERNAME and MAIL_PASSWORD must be set together",
+    });
+  }
+  if (environment === "production" && env.LOGIN_CODES_ENABLED === true && env.LOGIN_CODE_URL === undefined) {
+    problems.push({
+      variable: "LOGIN_CODE_URL",
+      message:
+        "is required in production when LOGIN_CODES_ENABLED=true: the page of your app that takes ?token=... and signs the user in (e.g. https://app.example.com/login-code)",
     });
   }
   if (env.AUTH_DISABLED && environment !== "development") {

@@ -202,6 +202,40 @@ describe("loadSettings", () => {
     rmSync(dir, { recursive: true });
   });
 
+  it("turns login codes on by default, in production only once their page is known", () => {
+    const production = loadSettings({ env: valid, envFile: null });
+    expect(production.loginCodes).toEqual({
+      enabled: false,
+      expirationMinutes: 10,
+      resendCooldownSeconds: 60,
+      url: "http://localhost:3000/login-code",
+    });
+    const withPage = { ...valid, LOGIN_CODE_URL: "https://app.example.com/login-code" };
+    expect(loadSettings({ env: withPage, envFile: null }).loginCodes).toMatchObject({
+      enabled: true,
+      url: "https://app.example.com/login-code",
+    });
+    expect(loadSettings({ env: { ...valid, APP_ENV: "test" }, envFile: null }).loginCodes.enabled).toBe(true);
+    expect(
+      loadSettings({ env: { ...withPage, LOGIN_CODES_ENABLED: "off" }, envFile: null }).loginCodes.enabled,
+    ).toBe(false);
+    expect(problemsOf({ ...valid, LOGIN_CODES_ENABLED: "true" })).toEqual(["LOGIN_CODE_URL"]);
+    expect(problemsOf({ ...valid, LOGIN_CODE_EXPIRATION_MINUTES: "61" })).toEqual([
+      "LOGIN_CODE_EXPIRATION_MINUTES",
+    ]);
+  });
+
+  it("takes the password policy's minimum score between 0 and 4, 3 by default", () => {
+    expect(loadSettings({ env: valid, envFile: null }).passwordPolicy).toEqual({
+      minScore: 3,
+      strengthPerIpPerMinute: 120,
+    });
+    expect(
+      loadSettings({ env: { ...valid, PASSWORD_MIN_SCORE: "4" }, envFile: null }).passwordPolicy.minScore,
+    ).toBe(4);
+    expect(problemsOf({ ...valid, PASSWORD_MIN_SCORE: "5" })).toEqual(["PASSWORD_MIN_SCORE"]);
+  });
+
   it("requires the reset page's URL in production only", () => {
     const { RESET_PASSWORD_URL: _url, ...withoutUrl } = valid;
     expect(problemsOf(withoutUrl)).toEqual(["RESET_PASSWORD_URL"]);

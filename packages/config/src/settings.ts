@@ -39,6 +39,16 @@ export type Settings = {
     maxMfaFailures: number;
     windowSeconds: number;
   };
+  /**
+   * New passwords (registration, reset, change): the zxcvbn score they need; how often one
+   * client network may ask password/strength per minute (only with a trusted proxy).
+   */
+  passwordPolicy: { minScore: number; strengthPerIpPerMinute: number };
+  /**
+   * Emailed one-time login codes: on or off, their lifetime, at most one new code per
+   * cooldown (doubling with each of the day), the page the link opens (`<url>?token=...`).
+   */
+  loginCodes: { enabled: boolean; expirationMinutes: number; resendCooldownSeconds: number; url: string };
   /** Issuer shown by authenticator apps. */
   mfa: { issuer: string };
   /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
@@ -215,6 +225,17 @@ function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntr
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
     mfa: { issuer: env.MFA_ISSUER },
+    passwordPolicy: {
+      minScore: env.PASSWORD_MIN_SCORE,
+      strengthPerIpPerMinute: env.PASSWORD_STRENGTH_MAX_PER_IP,
+    },
+    loginCodes: {
+      // Off in a production that has not said where the link goes: an upgrade changes nothing.
+      enabled: env.LOGIN_CODES_ENABLED ?? (environment !== "production" || env.LOGIN_CODE_URL !== undefined),
+      expirationMinutes: env.LOGIN_CODE_EXPIRATION_MINUTES,
+      resendCooldownSeconds: env.LOGIN_CODE_RESEND_COOLDOWN_SECONDS,
+      url: env.LOGIN_CODE_URL ?? "http://localhost:3000/login-code",
+    },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,

@@ -37,7 +37,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
             "Creates an inactive user and queues an email with a 6-digit activation code (valid USER_ACTIVATION_EXPIRATION_MINUTES). Answers 201 even while the mail server is down: the email goes out when it is back.",
           successDescription: "The new user (is_active: false)",
           errorResponses: {
-            400: "VALIDATION_ERROR: see issues",
+            400: "VALIDATION_ERROR: see issues; WEAK_PASSWORD: the password is too easy to guess (zxcvbn's advice in issues)",
             401: "INVALID_API_KEY",
             409: "USERNAME_TAKEN or EMAIL_TAKEN (case-insensitive)",
             ...hashBusyResponse,

@@ -21,8 +21,8 @@ export async function run(url: string, apiKey: string): Promise<string[]> {
     first_name: "Con",
     last_name: "Sumer",
     email: `consumer.${Date.now()}@example.com`,
-    password: "Consumer-pass-1",
-    password_confirmation: "Consumer-pass-1",
+    password: "Harbor-Violet-Quill-7",
+    password_confirmation: "Harbor-Violet-Quill-7",
     gender: "Other",
   };
   const user: User = await client.users.create.mutate(input);
