@@ -82,6 +82,17 @@ describe("verifyWebhook", () => {
     expect(await refusal(verifyWebhook(body, headers, secret))).toBe("TIMESTAMP_OUT_OF_TOLERANCE");
   });
 
+  it("never skips the timestamp check: a NaN tolerance or clock fails closed", async () => {
+    const old = signed({ at: new Date(Date.now() - 24 * 3_600_000) });
+    // e.g. Number(process.env.WEBHOOK_TOLERANCE) with the variable unset
+    await expect(verifyWebhook(body, old, secret, { toleranceSeconds: Number.NaN })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(verifyWebhook(body, old, secret, { toleranceSeconds: -1 })).rejects.toThrow(RangeError);
+    const invalidClock = { now: () => new Date(Number.NaN) };
+    expect(await refusal(verifyWebhook(body, old, secret, invalidClock))).toBe("TIMESTAMP_OUT_OF_TOLERANCE");
+  });
+
   it("accepts any one of several signatures (a secret being rotated), and only v1 ones", async () => {
     const previous = newSecret();
     const both = signed({ secrets: [previous, secret] });

@@ -41,7 +41,7 @@ export type WebhookHeaders =
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type VerifyWebhookOptions = {
-  /** How far the `webhook-timestamp` may be from now, either way (default 300 s). */
+  /** How far the `webhook-timestamp` may be from now, either way (default 300 s); NaN or negative: RangeError. */
   toleranceSeconds?: number;
   /** The current time (tests). */
   now?: () => Date;
@@ -119,10 +119,14 @@ export async function verifyWebhook(
       "The secret is not a whsec_ secret (base64 after the prefix).",
     );
   }
+  const tolerance = options.toleranceSeconds ?? 300;
+  // A NaN (say, Number() of an unset variable) would make every comparison false: refused.
+  if (typeof tolerance !== "number" || !(tolerance >= 0))
+    throw new RangeError(`toleranceSeconds must be a number of seconds >= 0, not ${String(tolerance)}`);
   const seconds = /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
   const now = (options.now?.() ?? new Date()).getTime() / 1_000;
-  const tolerance = options.toleranceSeconds ?? 300;
-  if (!Number.isFinite(seconds) || Math.abs(now - seconds) > tolerance) {
+  // Written so that a NaN anywhere (timestamp, clock) refuses rather than skips the check.
+  if (!(Math.abs(now - seconds) <= tolerance)) {
     throw new WebhookVerificationError(
       "TIMESTAMP_OUT_OF_TOLERANCE",
       `The webhook-timestamp is more than ${tolerance} s away from now: a replayed or delayed delivery.`,
