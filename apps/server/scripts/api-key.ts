@@ -24,7 +24,9 @@ export type MintedApiKey = {
 export function mintApiKey(options: { name: string; scopes: readonly string[] }): MintedApiKey {
   // Checked first: a comma would split the entry (its first part a plain, full-access key).
   if (!apiKeyNamePattern.test(options.name))
-    throw new Error("--name: must be 1-40 letters, digits, '_', '.' or '-' (starting with a letter or digit)");
+    throw new Error(
+      "--name: must be 1-40 letters, digits, '_', '.' or '-' (starting with a letter or digit)",
+    );
   const scopes = [...new Set(options.scopes.map((scope) => scope.trim()).filter(Boolean))];
   const known = new Set<string>([...apiScopes, "*"]);
   const unknown = scopes.filter((scope) => !known.has(scope));
