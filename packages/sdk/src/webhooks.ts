@@ -91,14 +91,15 @@ function isWebhookEvent(value: unknown): value is WebhookEvent {
 /**
  * Verifies a webhook delivery of the users service (Standard Webhooks: HMAC-SHA256 over
  * `<webhook-id>.<webhook-timestamp>.<body>` with the subscription's `whsec_...` secret) and
- * returns its typed event. `body` must be the raw body as received (a string or its bytes),
- * not re-serialised JSON. Accepts any of several space-separated `v1,` signatures (secret
- * rotation), compares in constant time, and refuses a timestamp more than 5 minutes away.
+ * returns its typed event. `body` must be the raw body as received (a string or its bytes:
+ * Uint8Array, Buffer or ArrayBuffer), not re-serialised JSON. Accepts any of several
+ * space-separated `v1,` signatures (secret rotation), compares in constant time, and refuses
+ * a timestamp more than 5 minutes away.
  * Uses only Web Crypto: Node 20+, Deno, Bun, browsers and edge runtimes.
  * Throws `WebhookVerificationError` for anything that must not be trusted.
  */
 export async function verifyWebhook(
-  body: string | Uint8Array,
+  body: string | Uint8Array | ArrayBuffer,
   headers: WebhookHeaders,
   secret: string,
   options: VerifyWebhookOptions = {},
@@ -132,7 +133,21 @@ export async function verifyWebhook(
       `The webhook-timestamp is more than ${tolerance} s away from now: a replayed or delayed delivery.`,
     );
   }
-  const bodyBytes = typeof body === "string" ? encoder.encode(body) : body;
+  const bodyBytes =
+    typeof body === "string"
+      ? encoder.encode(body)
+      : // Not instanceof: a body from another realm (vm, iframe, some edge runtimes) is still bytes.
+        ArrayBuffer.isView(body)
+        ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+        : Object.prototype.toString.call(body) === "[object ArrayBuffer]"
+          ? new Uint8Array(body as ArrayBuffer)
+          : undefined;
+  if (!bodyBytes) {
+    throw new WebhookVerificationError(
+      "INVALID_PAYLOAD",
+      "The body must be the raw body as received (a string, Uint8Array or ArrayBuffer), not parsed JSON.",
+    );
+  }
   const prefix = encoder.encode(`${id}.${timestamp}.`);
   const signed = new Uint8Array(prefix.length + bodyBytes.length);
   signed.set(prefix);
