@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { digestApiKey, readApiKeys } from "@usersvc/config";
+import { apiKeyNamePattern, digestApiKey, readApiKeys } from "@usersvc/config";
 import { apiScopes } from "../src/trpc";
 
 export type MintedApiKey = {
@@ -22,6 +22,11 @@ export type MintedApiKey = {
 
 /** Makes a key (`usk_` + 32 random bytes, base64url) and its configuration; throws on a bad name or scope. */
 export function mintApiKey(options: { name: string; scopes: readonly string[] }): MintedApiKey {
+  // Checked first: a comma would split the entry (its first part a plain, full-access key).
+  if (!apiKeyNamePattern.test(options.name))
+    throw new Error(
+      "--name: must be 1-40 letters, digits, '_', '.' or '-' (starting with a letter or digit)",
+    );
   const scopes = [...new Set(options.scopes.map((scope) => scope.trim()).filter(Boolean))];
   const known = new Set<string>([...apiScopes, "*"]);
   const unknown = scopes.filter((scope) => !known.has(scope));
@@ -32,8 +37,12 @@ export function mintApiKey(options: { name: string; scopes: readonly string[] })
   const sha256 = digestApiKey(key);
   const entry = `${options.name}/${scopes.join("+")}/sha256:${sha256}`;
   // The configuration's own parser checks the name (and everything else) as the server will.
-  const problem = readApiKeys({ apiKeys: entry, file: undefined, authDisabled: false }).problems[0];
+  const read = readApiKeys({ apiKeys: entry, file: undefined, authDisabled: false });
+  const problem = read.problems[0];
   if (problem) throw new Error(problem.message.replace(/^entry 1(?: \([^)]*\))?: /, "--name: "));
+  // The entry must admit exactly this key, named: never a plain key beside or instead of it.
+  if (read.keys.length !== 1 || read.keys[0]?.legacy !== false || read.keys[0].sha256 !== sha256)
+    throw new Error(`--name: the entry ${entry} would not be read as one named key`);
   return { key, entry, fileEntry: { name: options.name, scopes, sha256 } };
 }
 

@@ -56,7 +56,7 @@ try {
   // Named entries hold only a digest: the key to print is the first plain one (or a new one).
   const plainKey = configured.API_KEYS?.split(",")
     .map((entry) => entry.trim())
-    .find((entry) => entry.length > 0 && !entry.includes("/sha256:"));
+    .find((entry) => entry.length > 0 && !/sha256:/i.test(entry));
   const apiKey = plainKey || `dev-${randomBytes(16).toString("hex")}`;
   if (!plainKey) env.API_KEYS = [configured.API_KEYS, apiKey].filter(Boolean).join(",");
   if (!configured.SECRET_KEY) env.SECRET_KEY = randomBytes(32).toString("base64url");

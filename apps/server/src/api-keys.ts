@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { ApiKeyEntry } from "@usersvc/config";
 import type { ApiCaller } from "./context";
 import { type ApiScope, apiScopes } from "./trpc";
@@ -74,3 +75,22 @@ export function createCallerResolver(authenticate: (authorization: string | unde
 }
 
 export type CallerResolver = ReturnType<typeof createCallerResolver>;
+
+/** Whether a request may read /metrics: yes, no (no or not a valid token/key), or a key lacking `admin`. */
+export type MetricsAccess = (req: IncomingMessage) => "allowed" | "unauthorized" | "forbidden";
+
+/**
+ * Who reads /metrics: the METRICS_TOKEN alone when set; otherwise a key holding `admin` (the
+ * request counts name every caller's key and its traffic: not for a least-privilege key).
+ */
+export function metricsAccess(metricsToken: string | null, callerOf: CallerResolver): MetricsAccess {
+  if (metricsToken) {
+    const check = createBearerTokenCheck(metricsToken);
+    return (req) => (check(req.headers.authorization) ? "allowed" : "unauthorized");
+  }
+  return (req) => {
+    const caller = callerOf(req);
+    if (!caller) return "unauthorized";
+    return caller.scopes.includes("admin") ? "allowed" : "forbidden";
+  };
+}

@@ -215,4 +215,13 @@ describe("scoped API keys", () => {
     expect(metrics).toMatch(/http_requests_total\{[^}]*status="401",api_key="none"\} 1/);
     expect(metrics).not.toContain(billing.key);
   });
+
+  it("lets only a key holding admin read /metrics (they name every caller's key and its traffic)", async () => {
+    for (const key of [billing.key, writer.key]) {
+      const response = await server.api("/metrics", { headers: bearer(key) });
+      expect(response.status).toBe(403);
+      expect(await json(response)).toMatchObject({ code: "INSUFFICIENT_SCOPE", required_scope: "admin" });
+    }
+    expect((await server.api("/metrics", { headers: bearer(admin.key) })).status).toBe(200);
+  });
 });

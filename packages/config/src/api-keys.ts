@@ -19,19 +19,25 @@ export type ApiKeyEntry = {
 };
 
 /** Names label logs and metrics: short, plain characters. */
-const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+export const apiKeyNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 const scopePattern = /^(\*|[a-z]+(:[a-z]+)?)$/;
 const digestPattern = /^[0-9a-fA-F]{64}$/;
 /**
- * `<name>/<scope>+<scope>/sha256:<hex>`: the compact named form of an `API_KEYS` entry. An
- * entry with `/sha256:` in it is always read this way (and refused when malformed).
+ * `<name>/<scope>+<scope>/sha256:<hex>`: the compact named form of an `API_KEYS` entry.
  */
-const compactPattern = /^([^/]*)\/([^/]*)\/sha256:(.*)$/;
+const compactPattern = /^([^/]*)\/([^/]*)\/sha256:(.*)$/i;
+/**
+ * Entries meant as named ones, read as such (and refused when malformed), never as a plain
+ * full-access key: any with `sha256:` in it (any case), and `<x>/<y>/<64 hex>` (the prefix
+ * forgotten). Read as a plain key, such a typo would make the configuration line itself (a
+ * digest, which configuration may show) a key with every scope.
+ */
+const meantAsNamed = (entry: string) => /sha256:/i.test(entry) || /^[^/]*\/[^/]*\/[0-9a-f]{64}$/i.test(entry);
 
 const fileSchema = z.strictObject({
   keys: z.array(
     z.strictObject({
-      name: z.string().regex(namePattern, "must be 1-40 letters, digits, '_', '.' or '-'"),
+      name: z.string().regex(apiKeyNamePattern, "must be 1-40 letters, digits, '_', '.' or '-'"),
       scopes: z.array(z.string().regex(scopePattern, "must be a scope name such as users:read, or *")).min(1),
       sha256: z.string().regex(digestPattern, "must be the 64 hex digits of the key's SHA-256"),
     }),
@@ -49,6 +55,8 @@ const toScopes = (scopes: readonly string[]): readonly string[] | "all" =>
 /** Reads one entry of `API_KEYS` (the `index`-th, from 0): a compact named entry or a plain key. */
 function parseEntry(entry: string, index: number): ApiKeyEntry | string {
   const compact = compactPattern.exec(entry);
+  if (!compact && meantAsNamed(entry))
+    return `entry ${index + 1} is not <name>/<scopes>/sha256:<64 hex digits> (pnpm --filter @usersvc/server api-key create prints one)`;
   if (!compact) {
     if (entry.length < 16) return "every key must be at least 16 characters";
     if (/\s/.test(entry)) return `key ${index + 1} has a space in it: a bearer token cannot`;
@@ -56,7 +64,7 @@ function parseEntry(entry: string, index: number): ApiKeyEntry | string {
   }
   const [, name = "", scopeList = "", digest = ""] = compact;
   const scopes = scopeList.split("+");
-  if (!namePattern.test(name))
+  if (!apiKeyNamePattern.test(name))
     return `entry ${index + 1}: the name must be 1-40 letters, digits, '_', '.' or '-'`;
   if (!scopes.every((scope) => scopePattern.test(scope)))
     return `entry ${index + 1} (${name}): scopes are names such as users:read joined by '+', or *`;

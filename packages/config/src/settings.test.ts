@@ -236,6 +236,30 @@ describe("loadSettings", () => {
     expect(problemsOf({ ...valid, PASSWORD_MIN_SCORE: "5" })).toEqual(["PASSWORD_MIN_SCORE"]);
   });
 
+  it("never reads a mistyped named entry as a plain full-access key (its digest would be the key)", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const keysOf = (API_KEYS: string) => {
+      try {
+        return loadSettings({ env: { ...valid, API_KEYS }, envFile: null }).apiKeys.keys;
+      } catch (error) {
+        if (error instanceof SettingsError) return error.message;
+        throw error;
+      }
+    };
+    // The prefix forgotten, a name with a slash (both once read as a plain key, every scope).
+    expect(keysOf(`billing/users:read/${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    expect(keysOf(`billing/x/users:read/sha256:${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    expect(keysOf(`billing:users:read:sha256:${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    // The prefix in capitals is still the named form.
+    expect(keysOf(`billing/users:read/SHA256:${digest}`)).toEqual([
+      { name: "billing", scopes: ["users:read"], sha256: digest, legacy: false },
+    ]);
+    // Plain keys, slashes included (base64), keep working.
+    expect(keysOf("ab/cd+ef/0123456789")).toEqual([
+      { name: "legacy-1", scopes: "all", sha256: digestApiKey("ab/cd+ef/0123456789"), legacy: true },
+    ]);
+  });
+
   it("requires the reset page's URL in production only", () => {
     const { RESET_PASSWORD_URL: _url, ...withoutUrl } = valid;
     expect(problemsOf(withoutUrl)).toEqual(["RESET_PASSWORD_URL"]);

@@ -82,6 +82,26 @@ describe("verifyWebhook", () => {
     expect(await refusal(verifyWebhook(body, headers, secret))).toBe("TIMESTAMP_OUT_OF_TOLERANCE");
   });
 
+  it("never skips the timestamp check: a NaN tolerance or clock fails closed", async () => {
+    const old = signed({ at: new Date(Date.now() - 24 * 3_600_000) });
+    // e.g. Number(process.env.WEBHOOK_TOLERANCE) with the variable unset
+    await expect(verifyWebhook(body, old, secret, { toleranceSeconds: Number.NaN })).rejects.toThrow(
+      RangeError,
+    );
+    await expect(verifyWebhook(body, old, secret, { toleranceSeconds: -1 })).rejects.toThrow(RangeError);
+    const invalidClock = { now: () => new Date(Number.NaN) };
+    expect(await refusal(verifyWebhook(body, old, secret, invalidClock))).toBe("TIMESTAMP_OUT_OF_TOLERANCE");
+  });
+
+  it("takes the body's ArrayBuffer (fetch's arrayBuffer()), and refuses a parsed body with a typed error", async () => {
+    const bytes = new TextEncoder().encode(body);
+    expect(await verifyWebhook(bytes.buffer as ArrayBuffer, signed(), secret)).toEqual(event);
+    // An express.json() body: the raw bytes are gone, so nothing can be verified.
+    expect(await refusal(verifyWebhook(event as unknown as string, signed(), secret))).toBe(
+      "INVALID_PAYLOAD",
+    );
+  });
+
   it("accepts any one of several signatures (a secret being rotated), and only v1 ones", async () => {
     const previous = newSecret();
     const both = signed({ secrets: [previous, secret] });

@@ -41,7 +41,7 @@ export type WebhookHeaders =
   | Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export type VerifyWebhookOptions = {
-  /** How far the `webhook-timestamp` may be from now, either way (default 300 s). */
+  /** How far the `webhook-timestamp` may be from now, either way (default 300 s); NaN or negative: RangeError. */
   toleranceSeconds?: number;
   /** The current time (tests). */
   now?: () => Date;
@@ -91,14 +91,15 @@ function isWebhookEvent(value: unknown): value is WebhookEvent {
 /**
  * Verifies a webhook delivery of the users service (Standard Webhooks: HMAC-SHA256 over
  * `<webhook-id>.<webhook-timestamp>.<body>` with the subscription's `whsec_...` secret) and
- * returns its typed event. `body` must be the raw body as received (a string or its bytes),
- * not re-serialised JSON. Accepts any of several space-separated `v1,` signatures (secret
- * rotation), compares in constant time, and refuses a timestamp more than 5 minutes away.
+ * returns its typed event. `body` must be the raw body as received (a string or its bytes:
+ * Uint8Array, Buffer or ArrayBuffer), not re-serialised JSON. Accepts any of several
+ * space-separated `v1,` signatures (secret rotation), compares in constant time, and refuses
+ * a timestamp more than 5 minutes away.
  * Uses only Web Crypto: Node 20+, Deno, Bun, browsers and edge runtimes.
  * Throws `WebhookVerificationError` for anything that must not be trusted.
  */
 export async function verifyWebhook(
-  body: string | Uint8Array,
+  body: string | Uint8Array | ArrayBuffer,
   headers: WebhookHeaders,
   secret: string,
   options: VerifyWebhookOptions = {},
@@ -119,16 +120,34 @@ export async function verifyWebhook(
       "The secret is not a whsec_ secret (base64 after the prefix).",
     );
   }
+  const tolerance = options.toleranceSeconds ?? 300;
+  // A NaN (say, Number() of an unset variable) would make every comparison false: refused.
+  if (typeof tolerance !== "number" || !(tolerance >= 0))
+    throw new RangeError(`toleranceSeconds must be a number of seconds >= 0, not ${String(tolerance)}`);
   const seconds = /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
   const now = (options.now?.() ?? new Date()).getTime() / 1_000;
-  const tolerance = options.toleranceSeconds ?? 300;
-  if (!Number.isFinite(seconds) || Math.abs(now - seconds) > tolerance) {
+  // Written so that a NaN anywhere (timestamp, clock) refuses rather than skips the check.
+  if (!(Math.abs(now - seconds) <= tolerance)) {
     throw new WebhookVerificationError(
       "TIMESTAMP_OUT_OF_TOLERANCE",
       `The webhook-timestamp is more than ${tolerance} s away from now: a replayed or delayed delivery.`,
     );
   }
-  const bodyBytes = typeof body === "string" ? encoder.encode(body) : body;
+  const bodyBytes =
+    typeof body === "string"
+      ? encoder.encode(body)
+      : // Not instanceof: a body from another realm (vm, iframe, some edge runtimes) is still bytes.
+        ArrayBuffer.isView(body)
+        ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+        : Object.prototype.toString.call(body) === "[object ArrayBuffer]"
+          ? new Uint8Array(body as ArrayBuffer)
+          : undefined;
+  if (!bodyBytes) {
+    throw new WebhookVerificationError(
+      "INVALID_PAYLOAD",
+      "The body must be the raw body as received (a string, Uint8Array or ArrayBuffer), not parsed JSON.",
+    );
+  }
   const prefix = encoder.encode(`${id}.${timestamp}.`);
   const signed = new Uint8Array(prefix.length + bodyBytes.length);
   signed.set(prefix);

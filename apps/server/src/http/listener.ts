@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { TRPCError } from "@trpc/server";
 import { internal_exceptionHandler, nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { OpenAPIObject } from "trpc-to-openapi";
-import type { CallerResolver } from "../api-keys";
+import type { CallerResolver, MetricsAccess } from "../api-keys";
 import type { ContextFactory, RequestContext } from "../context";
 import { describeError, describeTransportError, type ErrorDescription } from "../errors";
 import type { Logger } from "../logger";
@@ -24,8 +24,8 @@ export type ListenerOptions = {
   openApiDocument: OpenAPIObject;
   logger: Logger;
   metrics: Metrics;
-  /** Checks the bearer token of /metrics (METRICS_TOKEN, or else an API key). */
-  isMetricsAuthorized: (authorization: string | undefined) => boolean;
+  /** Who may read /metrics (METRICS_TOKEN, or else an API key holding `admin`). */
+  metricsAccess: MetricsAccess;
   /** Development only: renders every email kind for `/api/dev/emails` (undefined in production). */
   emailPreview?: EmailPreviewer | undefined;
   /**
@@ -132,9 +132,17 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const bodyLimit = limitOf(pathname, req);
     if (declaresTooLarge(req, bodyLimit)) return fail(res, tooLarge(bodyLimit));
     if (pathname === "/metrics") {
-      if (!options.isMetricsAuthorized(req.headers.authorization)) {
+      const access = options.metricsAccess(req);
+      if (access === "unauthorized") {
         const message = "/metrics needs 'Authorization: Bearer <key>'.";
         return fail(res, describeTransportError("INVALID_API_KEY", message));
+      }
+      if (access === "forbidden") {
+        const message = `The API key "${options.callerOf(req)?.name ?? ""}" lacks the scope "admin" that /metrics needs; use a key holding it (or METRICS_TOKEN).`;
+        return fail(res, {
+          ...describeTransportError("INSUFFICIENT_SCOPE", message),
+          requiredScope: "admin",
+        });
       }
       const text = await metrics.registry.metrics();
       res.setHeader("Content-Type", metrics.registry.contentType);
