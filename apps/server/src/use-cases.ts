@@ -17,6 +17,7 @@ import {
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
+  createPasskeyUseCases,
   createRegisterUser,
   createReplacePassword,
   createRequestEmailChange,
@@ -31,6 +32,8 @@ import {
   type Keyring,
   maxCodeTriesPerDay,
   maxLockSeconds,
+  type PasskeyStore,
+  type PasskeyWarning,
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
@@ -51,14 +54,17 @@ export function createUseCases(deps: {
     claims: ClaimStore;
     locks: ThrottleLockStore;
     resetTokens: ResetTokenStore;
+    passkeys: PasskeyStore;
   };
   keys: Keyring;
   hasher: PasswordHasher;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
+  /** Hears passkey refusals an operator should see (a signature counter that went backwards). */
+  warn: (warning: PasskeyWarning) => void;
 }): UseCases {
   const { settings, keys, hasher, outbox, runInBackground } = deps;
-  const { users, claims, locks, resetTokens } = deps.ports;
+  const { users, claims, locks, resetTokens, passkeys } = deps.ports;
   const { loginThrottle } = settings;
   // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
   // quiet day or at the next right password. Per-IP locks last to the window's end.
@@ -103,6 +109,19 @@ export function createUseCases(deps: {
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const stepUp = createStepUp({ attempts, hasher, secondFactor });
   const { activation, passwordReset, emailChange } = settings;
+  // Passkey failures have slots of their own (same limits): guessing passwords cannot lock
+  // an account's passkeys out, nor the reverse.
+  const passkeyAttempts = createLoginAttempts({
+    hasher,
+    outbox,
+    runInBackground,
+    checksPasswords: false,
+    throttles: {
+      account: throttle("passkey", loginThrottle.maxFailures, true),
+      ip: settings.http.trustProxy ? throttle("passkey-ip", loginThrottle.maxFailuresPerIp, false) : null,
+    },
+  });
+  const { webauthn } = settings;
 
   return {
     registerUser: createRegisterUser({
@@ -125,7 +144,7 @@ export function createUseCases(deps: {
     }),
     getUserById: createGetUserById({ users }),
     getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
+    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens, passkeys }),
     listUsers: createListUsers({ users }),
     updateProfile: createUpdateProfile({ users }),
     checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
@@ -171,5 +190,22 @@ export function createUseCases(deps: {
     }),
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
     importUsers: createImportUsers({ users, keys }),
+    passkeys: createPasskeyUseCases({
+      rp: {
+        id: webauthn.rpId,
+        name: webauthn.rpName,
+        origins: webauthn.origins,
+        timeoutSeconds: webauthn.timeoutSeconds,
+      },
+      users,
+      passkeys,
+      claims,
+      keys,
+      attempts: passkeyAttempts,
+      stepUp,
+      secondFactor,
+      outbox,
+      warn: deps.warn,
+    }),
   };
 }

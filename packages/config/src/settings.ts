@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { parseEnv } from "node:util";
 import type { z } from "zod";
-import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
+import {
+  crossFieldProblems,
+  type Env,
+  envSchema,
+  type PartialEnv,
+  splitKeys,
+  webauthnSettingsOf,
+} from "./schema";
 
 export type Environment = "development" | "test" | "production";
 
@@ -37,6 +44,11 @@ export type Settings = {
   };
   /** Issuer shown by authenticator apps. */
   mfa: { issuer: string };
+  /**
+   * Passkeys (WebAuthn): the relying party's id and name, the origins whose pages may run
+   * ceremonies, and how long a ceremony's challenge lives.
+   */
+  webauthn: { rpId: string; rpName: string; origins: readonly string[]; timeoutSeconds: number };
   /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
   passwordHashing: {
     memoryCost: number;
@@ -204,6 +216,11 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
     mfa: { issuer: env.MFA_ISSUER },
+    webauthn: {
+      ...webauthnSettingsOf(env),
+      rpName: env.WEBAUTHN_RP_NAME ?? env.MFA_ISSUER,
+      timeoutSeconds: env.WEBAUTHN_TIMEOUT_SECONDS,
+    },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,

@@ -78,6 +78,14 @@ export * from "./mfa/schemas";
 export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
 export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
+// Passkeys (WebAuthn)
+export type { ChallengeGrant } from "./passkeys/challenges";
+export type { ManagePasskeys } from "./passkeys/manage-passkeys";
+export type { PasskeySignIn, RecordEvent } from "./passkeys/passkey-sign-in";
+export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
+export type { RegisterPasskey } from "./passkeys/register-passkey";
+export type { PasskeyWarning, RelyingPartyOptions } from "./passkeys/relying-party";
+export * from "./passkeys/schemas";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
@@ -103,6 +111,7 @@ export {
   type ResealReport,
 } from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
+export { createPasskeyRepository } from "./persistence/passkey-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
 export { createThrottleLockStore } from "./persistence/throttle-lock-store";
 export { createUserRepository } from "./persistence/user-repository";
@@ -152,6 +161,7 @@ export type UseCases = {
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
   importUsers: import("./import/import-users").ImportUsers;
+  passkeys: import("./passkeys/passkeys").PasskeyUseCases;
 };
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";
