@@ -51,7 +51,7 @@ export function createPasskeyChallenges(deps: {
   lifetimeSeconds: number;
   now?: () => number;
 }): PasskeyChallenges {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? (() => Date.now());
   const group = (grant: ChallengeGrant) =>
     grant.userId ? claimKeys.userGroup(grant.userId) : claimKeys.passkeyGroup;
   return {
