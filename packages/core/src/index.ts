@@ -79,7 +79,7 @@ export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
 export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
 // Passkeys (WebAuthn)
-export type { ChallengeGrant } from "./passkeys/challenges";
+export { type ChallengeGrant, createPasskeyChallenges } from "./passkeys/challenges";
 export type { ManagePasskeys } from "./passkeys/manage-passkeys";
 export type { PasskeySignIn, RecordEvent } from "./passkeys/passkey-sign-in";
 export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
