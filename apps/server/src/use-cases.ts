@@ -113,7 +113,8 @@ export function createUseCases(deps: {
   // an account's passkeys out, nor the reverse.
   const passkeyAttempts = createLoginAttempts({
     hasher,
-    outbox,
+    // No "wrong password" notice: a failed passkey is no guess at a secret the owner must change.
+    outbox: { queue: async () => {} },
     runInBackground,
     checksPasswords: false,
     throttles: {
