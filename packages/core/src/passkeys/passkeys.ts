@@ -3,7 +3,7 @@ import type { Keyring } from "../keyring";
 import type { LoginAttempts } from "../login/login-attempts";
 import type { StepUp } from "../login/step-up";
 import type { SecondFactor } from "../mfa/second-factor";
-import type { ClaimStore, PasskeyStore, UserLookup } from "../ports";
+import type { ClaimStore, PasskeyStore, PublicUserLookup, UserLookup } from "../ports";
 import { createPasskeyChallenges } from "./challenges";
 import { createManagePasskeys, type ManagePasskeys } from "./manage-passkeys";
 import { createPasskeySignIn, type PasskeySignIn, type RecordEvent } from "./passkey-sign-in";
@@ -27,7 +27,7 @@ export type PasskeyUseCases = {
  */
 export function createPasskeyUseCases(deps: {
   rp: RelyingPartyOptions;
-  users: Pick<UserLookup, "findById" | "findByIdentifier">;
+  users: Pick<UserLookup, "findById"> & Pick<PublicUserLookup, "findPublicByIdentifier">;
   passkeys: PasskeyStore;
   claims: ClaimStore;
   keys: Keyring;

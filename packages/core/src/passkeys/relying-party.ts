@@ -107,7 +107,7 @@ export function createRelyingParty(deps: {
      */
     authenticationOptions(target: {
       identifier: string | null;
-      user: UserRecord | null;
+      user: Pick<UserRecord, "id"> | null;
       passkeys: readonly PasskeyRecord[];
     }): Promise<AuthenticationOptions> {
       const { identifier, user, passkeys } = target;
