@@ -4,6 +4,7 @@ import {
   createSoftwareAuthenticator,
   type SoftwareAuthenticator,
 } from "../../../packages/core/test/software-authenticator";
+import { createFaultInjector } from "./faults";
 import {
   codeAt,
   createActiveUser,
@@ -242,4 +243,33 @@ describe("passkeys: deleting", () => {
     expect((await server.api(`/api/users/id?id=${user.id}`, { method: "DELETE" })).status).toBe(200);
     expect(await storedCollection(server, "passkeys").countDocuments({ user_id: storedId(user.id) })).toBe(0);
   });
+});
+
+describe("passkeys: no stuck state when the write after the challenge's claim fails", () => {
+  it.each(["before", "after"] as const)(
+    "register/verify (insert fails %s writing): the same answer registers, with one notice",
+    async (mode) => {
+      const faults = createFaultInjector();
+      await using server = await startTestServer({}, { faults });
+      const user = await createActiveUser(server);
+      const authenticator = createSoftwareAuthenticator({ origin });
+      const options = await post(server, "/api/users/passkeys/register/options", {
+        id: user.id,
+        current_password: user.password,
+      });
+      const body = { id: user.id, response: authenticator.register(await json(options)) };
+      faults.failNext("passkeys.insert", mode);
+      const first = await post(server, "/api/users/passkeys/register/verify", body);
+      expect(faults.fired()).toEqual(["passkeys.insert"]);
+      if (mode === "before") {
+        expect(first.status).toBe(503);
+        expect((await post(server, "/api/users/passkeys/register/verify", body)).status).toBe(200);
+      } else expect(first.status).toBe(200);
+      const messages = await server.inbox.waitForMessages(user.email, { count: 2 });
+      expect(messages.filter((m) => m.subject === "A passkey was added to your account")).toHaveLength(1);
+      expect(
+        (await signIn(server, authenticator.assert(await signInOptions(server, user.email)))).status,
+      ).toBe(200);
+    },
+  );
 });
