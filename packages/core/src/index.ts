@@ -84,8 +84,9 @@ export type { ManagePasskeys } from "./passkeys/manage-passkeys";
 export type { PasskeySignIn, RecordEvent } from "./passkeys/passkey-sign-in";
 export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
 export type { RegisterPasskey } from "./passkeys/register-passkey";
-export type { PasskeyWarning, RelyingPartyOptions } from "./passkeys/relying-party";
+export type { RelyingPartyOptions } from "./passkeys/relying-party";
 export * from "./passkeys/schemas";
+export type { PasskeyWarning } from "./passkeys/verify-assertion";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";

@@ -6,7 +6,7 @@
 import type { SecurityEventInput } from "../src/events/catalogue";
 import { createLoginAttempts } from "../src/login/login-attempts";
 import { createPasskeyUseCases } from "../src/passkeys/passkeys";
-import type { PasskeyWarning } from "../src/passkeys/relying-party";
+import type { PasskeyWarning } from "../src/passkeys/verify-assertion";
 import { createThrottle } from "../src/throttle";
 import {
   createFakes,

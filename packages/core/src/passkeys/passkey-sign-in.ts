@@ -6,8 +6,9 @@ import type { PasskeyRecord, PasskeyStore, PublicUserLookup, UserLookup } from "
 import type { User } from "../users/schemas";
 import { toUser, type UserRecord } from "../users/user";
 import type { PasskeyChallenges } from "./challenges";
-import { invalidPasskey, type RelyingParty } from "./relying-party";
+import type { RelyingParty } from "./relying-party";
 import type { AuthenticationOptions, AuthenticationResponse } from "./schemas";
+import { invalidPasskey } from "./verify-assertion";
 
 /** Where a use case reports what happened (the audit trail and webhooks, when wired). */
 export type RecordEvent = (event: SecurityEventInput) => Promise<void>;

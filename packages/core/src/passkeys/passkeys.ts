@@ -9,7 +9,8 @@ import { createManagePasskeys, type ManagePasskeys } from "./manage-passkeys";
 import { createPasskeySignIn, type PasskeySignIn, type RecordEvent } from "./passkey-sign-in";
 import { createReauthenticate } from "./reauthenticate";
 import { createRegisterPasskey, type RegisterPasskey } from "./register-passkey";
-import { createRelyingParty, type PasskeyWarning, type RelyingPartyOptions } from "./relying-party";
+import { createRelyingParty, type RelyingPartyOptions } from "./relying-party";
+import type { PasskeyWarning } from "./verify-assertion";
 
 /** Every passkey use case: registration, sign-in, and the user's list. */
 export type PasskeyUseCases = {

@@ -1,8 +1,8 @@
 import type { StepUp } from "../login/step-up";
 import type { UserRecord } from "../users/user";
 import type { PasskeySignIn } from "./passkey-sign-in";
-import { invalidPasskey } from "./relying-party";
 import type { PasskeyReauthentication } from "./schemas";
+import { invalidPasskey } from "./verify-assertion";
 
 /** Proves, before a passkey is added or removed, that the user is at the keyboard. */
 export type Reauthenticate = (

@@ -1,22 +1,15 @@
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
-  verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
-import { claimKeys } from "../claim-keys";
-import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, PasskeyRecord, PasskeyStore } from "../ports";
 import { normalizeKey } from "../users/schemas";
 import type { UserRecord } from "../users/user";
 import { type ChallengeGrant, challengeInvalid, type PasskeyChallenges } from "./challenges";
-import type {
-  AuthenticationOptions,
-  AuthenticationResponse,
-  RegistrationOptions,
-  RegistrationResponse,
-} from "./schemas";
+import type { AuthenticationOptions, RegistrationOptions, RegistrationResponse } from "./schemas";
+import { createAssertionVerifier, invalidPasskey, type PasskeyWarning } from "./verify-assertion";
 
 /** The relying party (WEBAUTHN_*): its id, its name, the origins whose pages run ceremonies. */
 export type RelyingPartyOptions = {
@@ -26,16 +19,10 @@ export type RelyingPartyOptions = {
   timeoutSeconds: number;
 };
 
-/** Something the service refused that an operator should see (e.g. a cloned authenticator). */
-export type PasskeyWarning = { message: string; userId: string; credentialId: string; counter?: number };
-
 /** A verified registration: the new credential, not stored yet. */
 export type NewCredential = Omit<PasskeyRecord, "user_id" | "name" | "created_at" | "last_used_at"> & {
   grant: ChallengeGrant;
 };
-
-export const invalidPasskey = () =>
-  new DomainError("INVALID_PASSKEY", "The passkey could not be verified: start again with its options.");
 
 const transportsOf = (passkey: PasskeyRecord) => passkey.transports;
 
@@ -135,62 +122,7 @@ export function createRelyingParty(deps: {
       });
     },
 
-    /**
-     * Verifies an assertion and spends its challenge: the passkey must be registered, belong
-     * to the user the challenge was issued for (any user for a discoverable sign-in) and to
-     * the user handle, sign with its key, and count up from its stored counter when it
-     * counts (else: refused and reported, a possible clone). INVALID_PASSKEY or
-     * PASSKEY_CHALLENGE_INVALID otherwise.
-     */
-    async verifyAssertion(
-      response: AuthenticationResponse,
-      grant: ChallengeGrant,
-      passkey: PasskeyRecord | null,
-    ): Promise<{ passkey: PasskeyRecord; userVerified: boolean }> {
-      if (!passkey || passkey.id !== response.id) throw invalidPasskey();
-      const bound = grant.userId ?? (grant.discoverable ? passkey.user_id : null);
-      if (bound !== passkey.user_id) throw invalidPasskey();
-      const handle = response.response.userHandle;
-      if (handle !== undefined && Buffer.from(handle, "base64url").toString("utf8") !== passkey.user_id)
-        throw invalidPasskey();
-      const verification = await verifyAuthenticationResponse({
-        response,
-        expectedChallenge: grant.challenge,
-        ...expected,
-        // The counter rule is ours (below), so that a refusal can be told apart and reported.
-        credential: { id: passkey.id, publicKey: Buffer.from(passkey.public_key, "base64url"), counter: 0 },
-        requireUserVerification: false,
-      }).catch(() => null);
-      if (!verification?.verified) throw invalidPasskey();
-      if (!(await challenges.consume(grant))) throw challengeInvalid();
-      const info = verification.authenticationInfo;
-      const counter = info.newCounter;
-      const counts = counter > 0 || passkey.counter > 0;
-      const accepted =
-        !counts ||
-        (counter > passkey.counter &&
-          (await deps.claims.claim(
-            claimKeys.passkeyCounter(passkey.id, counter),
-            claimKeys.userGroup(passkey.user_id),
-            // Only races need it: once the counter is stored, the rule above refuses the value.
-            new Date(Date.now() + 86_400_000),
-          )));
-      if (!accepted) {
-        deps.warn({
-          message: "passkey refused: its signature counter did not grow (a cloned authenticator?)",
-          userId: passkey.user_id,
-          credentialId: passkey.id,
-          counter,
-        });
-        throw invalidPasskey();
-      }
-      await deps.passkeys.recordUse(passkey.id, {
-        counter,
-        backedUp: info.credentialBackedUp,
-        at: new Date(),
-      });
-      return { passkey, userVerified: info.userVerified };
-    },
+    verifyAssertion: createAssertionVerifier({ ...deps, expected }),
   };
 }
 
