@@ -65,7 +65,10 @@ export const envSchema = z
 
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+    /** Callers' keys: `<name>/<scopes>/sha256:<digest>` entries, or plain keys (full access). */
     API_KEYS: optionalText,
+    /** A JSON file of named, scoped keys: `{ "keys": [{ "name", "scopes", "sha256" }] }`. */
+    API_KEYS_FILE: optionalText,
     AUTH_DISABLED: flag(false),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -231,24 +234,13 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       message: "MAIL_USERNAME and MAIL_PASSWORD must be set together",
     });
   }
-  const keys = splitKeys(env.API_KEYS);
-  if (keys.some((key) => key.length < 16)) {
-    problems.push({ variable: "API_KEYS", message: "every key must be at least 16 characters" });
-  }
   if (env.AUTH_DISABLED && environment !== "development") {
     problems.push({ variable: "AUTH_DISABLED", message: "may only be true when APP_ENV=development" });
-  }
-  if (keys.length === 0 && !env.AUTH_DISABLED) {
-    problems.push({
-      variable: "API_KEYS",
-      message:
-        "is required: comma-separated keys that callers send as 'Authorization: Bearer <key>' (or AUTH_DISABLED=true in development)",
-    });
   }
   return problems;
 }
 
-/** Splits a comma-separated list (API_KEYS, SECRET_KEY_PREVIOUS), ignoring blanks around commas. */
+/** Splits a comma-separated list (SECRET_KEY_PREVIOUS, CORS_ORIGINS), ignoring blanks around commas. */
 export function splitKeys(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")

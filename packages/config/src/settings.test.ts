@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { digestApiKey } from "./api-keys";
 import { loadSettings, SettingsError } from "./settings";
 
 const valid = {
@@ -30,7 +31,10 @@ describe("loadSettings", () => {
     expect(settings.activation.codeLifetimeMinutes).toBe(60);
     expect(settings.passwordReset.expirationMinutes).toBe(15);
     expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
-    expect(settings.apiKeys.keys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
+    expect(settings.apiKeys.keys).toEqual([
+      { name: "legacy-1", scopes: "all", sha256: digestApiKey("key-one-0123456789"), legacy: true },
+      { name: "legacy-2", scopes: "all", sha256: digestApiKey("key-two-0123456789"), legacy: true },
+    ]);
     expect(settings.http.bodyLimitBytes).toBe(16_384);
     expect(settings.outbox.retentionDays).toBe(7);
   });
@@ -131,6 +135,71 @@ describe("loadSettings", () => {
     expect(problemsOf({ ...noKeys, AUTH_DISABLED: "true" })).toEqual(["AUTH_DISABLED"]);
     expect(problemsOf({ SECRET_KEY: "dev", APP_ENV: "development", AUTH_DISABLED: "true" })).toEqual([]);
     expect(problemsOf({ ...valid, API_KEYS: "short" })).toEqual(["API_KEYS"]);
+  });
+
+  it("reads named, scoped keys as digests from API_KEYS and API_KEYS_FILE, never the key itself", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "keys-"));
+    const file = path.join(dir, "keys.json");
+    const ops = { name: "ops", scopes: ["*"], sha256: digestApiKey("usk_ops-key-0123456789").toUpperCase() };
+    writeFileSync(file, JSON.stringify({ keys: [ops] }));
+    const settings = loadSettings({
+      env: {
+        ...valid,
+        API_KEYS: `billing/users:read+auth/sha256:${digest}, plain-key-0123456789`,
+        API_KEYS_FILE: file,
+      },
+      envFile: null,
+    });
+    expect(settings.apiKeys.keys).toEqual([
+      { name: "billing", scopes: ["users:read", "auth"], sha256: digest, legacy: false },
+      { name: "legacy-2", scopes: "all", sha256: digestApiKey("plain-key-0123456789"), legacy: true },
+      { name: "ops", scopes: "all", sha256: digestApiKey("usk_ops-key-0123456789"), legacy: false },
+    ]);
+    expect(JSON.stringify(settings)).not.toContain("plain-key-0123456789");
+    // A file alone is enough.
+    const { API_KEYS: _keys, ...noKeys } = valid;
+    expect(problemsOf({ ...noKeys, API_KEYS_FILE: file })).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("names what is wrong with a key entry or the keys file", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const refused = (env: Record<string, string>) => {
+      try {
+        loadSettings({ env: { ...valid, ...env }, envFile: null });
+      } catch (error) {
+        if (error instanceof SettingsError) return error.message;
+      }
+      return "accepted";
+    };
+    expect(refused({ API_KEYS: `bill ing/users:read/sha256:${digest}` })).toMatch(
+      /API_KEYS: entry 1: the name/,
+    );
+    expect(refused({ API_KEYS: "plain key 0123456789" })).toMatch(/API_KEYS: key 1 has a space/);
+    expect(refused({ API_KEYS: `bill*ing/users:read/sha256:${digest}` })).toMatch(
+      /API_KEYS: entry 1: the name/,
+    );
+    expect(refused({ API_KEYS: `billing/Users-Read/sha256:${digest}` })).toMatch(
+      /entry 1 \(billing\): scopes/,
+    );
+    expect(refused({ API_KEYS: "billing/users:read/sha256:abc" })).toMatch(/64 hex digits/);
+    expect(refused({ API_KEYS: `a/auth/sha256:${digest},b/admin/sha256:${digest}` })).toMatch(
+      /the key named b is configured twice/,
+    );
+    expect(refused({ API_KEYS: `a/auth/sha256:${digest},a/admin/sha256:${"0".repeat(64)}` })).toMatch(
+      /the name a is given to two keys/,
+    );
+    expect(refused({ API_KEYS_FILE: "/nonexistent/keys.json" })).toMatch(
+      /API_KEYS_FILE: cannot read .*ENOENT/,
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), "keys-"));
+    const file = path.join(dir, "keys.json");
+    writeFileSync(file, JSON.stringify({ keys: [{ name: "x", scopes: [], sha256: digest }] }));
+    expect(refused({ API_KEYS_FILE: file })).toMatch(/API_KEYS_FILE: .*keys\.0\.scopes/);
+    writeFileSync(file, "{ not json");
+    expect(refused({ API_KEYS_FILE: file })).toMatch(/API_KEYS_FILE: cannot read .*not valid JSON/);
+    rmSync(dir, { recursive: true });
   });
 
   it("requires the reset page's URL in production only", () => {

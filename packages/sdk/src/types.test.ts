@@ -155,5 +155,9 @@ describe("SDK types", () => {
     expectTypeOf<"USERNAME_TAKEN">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"PASSWORD_RESET_REQUIRED">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"NOT_A_CODE">().not.toExtend<UsersServiceErrorCode>();
+    if (isUsersServiceError(error, "INSUFFICIENT_SCOPE"))
+      expectTypeOf(error.requiredScope).toEqualTypeOf<
+        "users:read" | "users:write" | "auth" | "admin" | undefined
+      >();
   });
 });

@@ -22,6 +22,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
     auth: t.router({
       check: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/auth/check",
@@ -45,6 +46,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
     password: t.router({
       forgot: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/forgot",
@@ -61,6 +63,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
 
       reset: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/reset",
@@ -81,6 +84,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
 
       change: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/change",

@@ -43,7 +43,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
     passkeys: t.router({
       registrationOptions: apiProcedure
         .meta({
-          scope: "users:write",
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/passkeys/register/options",
@@ -63,7 +63,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
 
       register: apiProcedure
         .meta({
-          scope: "users:write",
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/passkeys/register/verify",
@@ -124,7 +124,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
 
       list: apiProcedure
         .meta({
-          scope: "users:read",
+          scope: "auth",
           openapi: {
             method: "GET",
             path: "/users/passkeys",
@@ -140,7 +140,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
 
       rename: apiProcedure
         .meta({
-          scope: "users:write",
+          scope: "auth",
           openapi: {
             method: "PATCH",
             path: "/users/passkeys/name",
@@ -159,7 +159,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
 
       remove: apiProcedure
         .meta({
-          scope: "users:write",
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/passkeys/delete",

@@ -24,6 +24,9 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
   return {
     create: apiProcedure
       .meta({
+        scope: "users:write",
+        // Registering an admin is a role change: it needs the admin scope too.
+        fieldScopes: { role: { scope: "admin", values: ["admin"] } },
         successStatus: 201,
         openapi: {
           method: "POST",
@@ -47,6 +50,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     activate: apiProcedure
       .meta({
+        scope: "users:write",
         openapi: {
           method: "PATCH",
           path: "/users/activation",
@@ -66,6 +70,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     resendActivation: apiProcedure
       .meta({
+        scope: "users:write",
         openapi: {
           method: "GET",
           path: "/users/activation/resend",
@@ -82,6 +87,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     byIdentifier: apiProcedure
       .meta({
+        scope: "users:read",
         openapi: {
           method: "GET",
           path: "/users/identifier",
@@ -100,6 +106,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     byId: apiProcedure
       .meta({
+        scope: "users:read",
         openapi: {
           method: "GET",
           path: "/users/id",
@@ -118,6 +125,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     deleteById: apiProcedure
       .meta({
+        scope: "admin",
         openapi: {
           method: "DELETE",
           path: "/users/id",
@@ -136,6 +144,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     deleteByIdentifier: apiProcedure
       .meta({
+        scope: "admin",
         openapi: {
           method: "DELETE",
           path: "/users/identifier",
