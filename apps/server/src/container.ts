@@ -7,6 +7,7 @@ import {
   createKeyring,
   createOutboxRepository,
   createOutboxWorker,
+  createPasskeyRepository,
   createPasswordHasher,
   createResetTokenRepository,
   createSmtpMailer,
@@ -25,7 +26,7 @@ import { createUseCases } from "./use-cases";
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
 /** The ports a test may wrap (fault injection): the container's MongoDB adapters. */
-export type PortName = "users" | "claims" | "outbox" | "resetTokens";
+export type PortName = "users" | "claims" | "outbox" | "resetTokens" | "passkeys";
 
 export type ContainerOptions = {
   /** Tests only: wraps each MongoDB adapter before anything uses it. */
@@ -58,9 +59,12 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const locks = createThrottleLockStore(connection, { writeConcern });
   const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
+  const passkeys = decorate("passkeys", createPasskeyRepository(connection));
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
-    Promise.all([users, store, claims, locks, resetTokens].map((repository) => repository.ensureIndexes())),
+    Promise.all(
+      [users, store, claims, locks, resetTokens, passkeys].map((repository) => repository.ensureIndexes()),
+    ),
   );
   if (settings.mail.credentialsMayGoInClear) {
     logger.warn(
@@ -89,12 +93,13 @@ export async function createContainer(settings: Settings, logger: Logger, option
   };
   const useCases = createUseCases({
     settings,
-    ports: { users, claims, locks, resetTokens },
+    ports: { users, claims, locks, resetTokens, passkeys },
     keys,
     hasher,
     strength,
     outbox,
     runInBackground,
+    warn: ({ message, ...details }) => logger.warn(details, message),
   });
 
   const worker = createOutboxWorker({

@@ -4,6 +4,7 @@ import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createImportProcedures } from "./routers/import";
 import { createManagementProcedures } from "./routers/management";
 import { createMfaProcedures } from "./routers/mfa";
+import { createPasskeyProcedures } from "./routers/passkeys";
 import { createUserProcedures } from "./routers/users";
 import { assertScopesDeclared, createApiProcedure, t } from "./trpc";
 
@@ -26,6 +27,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createUserProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createAuthProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createMfaProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createPasskeyProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createImportProcedures({ apiProcedure, useCases: deps.useCases }),
     }),

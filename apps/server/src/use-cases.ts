@@ -17,6 +17,7 @@ import {
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
+  createPasskeyUseCases,
   createPasswordPolicy,
   createRegisterUser,
   createReplacePassword,
@@ -32,6 +33,8 @@ import {
   type Keyring,
   maxCodeTriesPerDay,
   maxLockSeconds,
+  type PasskeyStore,
+  type PasskeyWarning,
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
@@ -54,6 +57,7 @@ export function createUseCases(deps: {
     claims: ClaimStore;
     locks: ThrottleLockStore;
     resetTokens: ResetTokenStore;
+    passkeys: PasskeyStore;
   };
   keys: Keyring;
   hasher: PasswordHasher;
@@ -61,9 +65,11 @@ export function createUseCases(deps: {
   strength: StrengthEstimator;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
+  /** Hears passkey refusals an operator should see (a signature counter that went backwards). */
+  warn: (warning: PasskeyWarning) => void;
 }): UseCases {
   const { settings, keys, hasher, outbox, runInBackground } = deps;
-  const { users, claims, locks, resetTokens } = deps.ports;
+  const { users, claims, locks, resetTokens, passkeys } = deps.ports;
   const { loginThrottle } = settings;
   // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
   // quiet day or at the next right password. Per-IP locks last to the window's end.
@@ -112,6 +118,20 @@ export function createUseCases(deps: {
     minScore: settings.passwordPolicy.minScore,
     estimator: deps.strength,
   });
+  // Passkey failures have slots of their own (same limits): guessing passwords cannot lock
+  // an account's passkeys out, nor the reverse.
+  const passkeyAttempts = createLoginAttempts({
+    hasher,
+    // No "wrong password" notice: a failed passkey is no guess at a secret the owner must change.
+    outbox: { queue: async () => {} },
+    runInBackground,
+    checksPasswords: false,
+    throttles: {
+      account: throttle("passkey", loginThrottle.maxFailures, true),
+      ip: settings.http.trustProxy ? throttle("passkey-ip", loginThrottle.maxFailuresPerIp, false) : null,
+    },
+  });
+  const { webauthn } = settings;
 
   return {
     registerUser: createRegisterUser({
@@ -135,7 +155,7 @@ export function createUseCases(deps: {
     }),
     getUserById: createGetUserById({ users }),
     getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
+    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens, passkeys }),
     listUsers: createListUsers({ users }),
     updateProfile: createUpdateProfile({ users }),
     checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
@@ -191,6 +211,23 @@ export function createUseCases(deps: {
       secondFactor,
       policy,
       runInBackground,
+    }),
+    passkeys: createPasskeyUseCases({
+      rp: {
+        id: webauthn.rpId,
+        name: webauthn.rpName,
+        origins: webauthn.origins,
+        timeoutSeconds: webauthn.timeoutSeconds,
+      },
+      users,
+      passkeys,
+      claims,
+      keys,
+      attempts: passkeyAttempts,
+      stepUp,
+      secondFactor,
+      outbox,
+      warn: deps.warn,
     }),
   };
 }

@@ -181,7 +181,7 @@ export function activate(server: TestServer, identifier: string, code: string): 
 /** The stored documents of a collection as the database holds them, to arrange or check stored state. */
 export function storedCollection(
   server: TestServer,
-  name: "users" | "outbox" | "claims" | "password_resets" | "throttle_locks",
+  name: "users" | "outbox" | "claims" | "password_resets" | "throttle_locks" | "passkeys",
 ): Collection {
   return server.app.connection.collection(name);
 }

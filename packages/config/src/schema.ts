@@ -110,6 +110,22 @@ export const envSchema = z
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
     MFA_ISSUER: z.string().trim().min(1).max(64).default("Users Service"),
     MFA_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    /** The WebAuthn relying party: a registrable domain (no scheme, no port). Unset: ACTIVATION_URL's host. */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/,
+        "must be a domain name, e.g. example.com (no scheme, no port)",
+      )
+      .optional(),
+    /** The name passkey prompts show. Unset: MFA_ISSUER. */
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).optional(),
+    /** Origins whose pages may run passkey ceremonies, comma-separated. Unset: ACTIVATION_URL's origin. */
+    WEBAUTHN_ORIGINS: optionalText,
+    /** How long a passkey ceremony's challenge lives (options to verify). */
+    WEBAUTHN_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
@@ -201,6 +217,7 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       });
     }
   }
+  problems.push(...webauthnProblems(env));
   if (env.MAIL_USE_TLS && env.MAIL_USE_SSL) {
     problems.push({
       variable: "MAIL_USE_SSL",
@@ -246,4 +263,49 @@ export function splitKeys(value: string | undefined): string[] {
     .split(",")
     .map((key) => key.trim())
     .filter((key) => key.length > 0);
+}
+
+/** The page every link of ours opens, whose host and origin passkeys default to. */
+const defaultAppUrl = "http://localhost:3000/activate";
+
+/**
+ * The WebAuthn relying party: WEBAUTHN_RP_ID (default ACTIVATION_URL's host, which
+ * production requires) and WEBAUTHN_ORIGINS (default ACTIVATION_URL's origin).
+ */
+export function webauthnSettingsOf(env: PartialEnv): { rpId: string; origins: string[] } {
+  const app = new URL(env.ACTIVATION_URL ?? defaultAppUrl);
+  const rpId = env.WEBAUTHN_RP_ID ?? app.hostname;
+  const listed = splitKeys(env.WEBAUTHN_ORIGINS);
+  return { rpId, origins: listed.length > 0 ? listed : [app.origin] };
+}
+
+/** Each origin is http(s) with no path, on the RP ID or a subdomain; https unless on localhost. */
+function webauthnProblems(env: PartialEnv): { variable: string; message: string }[] {
+  const { rpId, origins } = webauthnSettingsOf(env);
+  const problems: { variable: string; message: string }[] = [];
+  for (const origin of origins) {
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {}
+    const host = url?.hostname ?? "";
+    const local = host === "localhost" || host.endsWith(".localhost");
+    if (!url || url.origin !== origin) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} is not an origin: scheme, host and port only (e.g. https://app.example.com)`,
+      });
+    } else if (url.protocol !== "https:" && !local) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} must be https (browsers run passkeys only in secure contexts; http only on localhost)`,
+      });
+    } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} is not on the relying party ${rpId} (WEBAUTHN_RP_ID) or one of its subdomains`,
+      });
+    }
+  }
+  return problems;
 }

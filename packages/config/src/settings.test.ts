@@ -282,6 +282,37 @@ describe("loadSettings", () => {
     });
   });
 
+  it("derives the passkeys' relying party from ACTIVATION_URL unless told, and checks the origins", () => {
+    const derived = loadSettings({ env: valid, envFile: null }).webauthn;
+    expect(derived).toEqual({
+      rpId: "app.example.com",
+      rpName: "Users Service",
+      origins: ["https://app.example.com"],
+      timeoutSeconds: 300,
+    });
+    const told = loadSettings({
+      env: {
+        ...valid,
+        WEBAUTHN_RP_ID: "Example.com",
+        WEBAUTHN_RP_NAME: "Example",
+        WEBAUTHN_ORIGINS: "https://example.com, https://app.example.com",
+      },
+      envFile: null,
+    }).webauthn;
+    expect(told).toMatchObject({
+      rpId: "example.com",
+      rpName: "Example",
+      origins: ["https://example.com", "https://app.example.com"],
+    });
+    expect(problemsOf({ ...valid, WEBAUTHN_RP_ID: "https://example.com" })).toEqual(["WEBAUTHN_RP_ID"]);
+    for (const origins of ["http://app.example.com", "https://evil.test", "https://app.example.com/path"]) {
+      expect(problemsOf({ ...valid, WEBAUTHN_ORIGINS: origins })).toEqual(["WEBAUTHN_ORIGINS"]);
+    }
+    expect(
+      problemsOf({ ...valid, WEBAUTHN_RP_ID: "localhost", WEBAUTHN_ORIGINS: "http://localhost:5173" }),
+    ).toEqual([]);
+  });
+
   it("wants mail credentials in pairs", () => {
     expect(problemsOf({ ...valid, MAIL_USERNAME: "me" })).toEqual(["MAIL_PASSWORD"]);
   });

@@ -3,7 +3,14 @@ import os from "node:os";
 import { parseEnv } from "node:util";
 import type { z } from "zod";
 import { type ApiKeyEntry, readApiKeys } from "./api-keys";
-import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
+import {
+  crossFieldProblems,
+  type Env,
+  envSchema,
+  type PartialEnv,
+  splitKeys,
+  webauthnSettingsOf,
+} from "./schema";
 
 export type Environment = "development" | "test" | "production";
 
@@ -51,6 +58,11 @@ export type Settings = {
   loginCodes: { enabled: boolean; expirationMinutes: number; resendCooldownSeconds: number; url: string };
   /** Issuer shown by authenticator apps. */
   mfa: { issuer: string };
+  /**
+   * Passkeys (WebAuthn): the relying party's id and name, the origins whose pages may run
+   * ceremonies, and how long a ceremony's challenge lives.
+   */
+  webauthn: { rpId: string; rpName: string; origins: readonly string[]; timeoutSeconds: number };
   /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
   passwordHashing: {
     memoryCost: number;
@@ -235,6 +247,11 @@ function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntr
       expirationMinutes: env.LOGIN_CODE_EXPIRATION_MINUTES,
       resendCooldownSeconds: env.LOGIN_CODE_RESEND_COOLDOWN_SECONDS,
       url: env.LOGIN_CODE_URL ?? "http://localhost:3000/login-code",
+    },
+    webauthn: {
+      ...webauthnSettingsOf(env),
+      rpName: env.WEBAUTHN_RP_NAME ?? env.MFA_ISSUER,
+      timeoutSeconds: env.WEBAUTHN_TIMEOUT_SECONDS,
     },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,

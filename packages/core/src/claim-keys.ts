@@ -43,6 +43,12 @@ export const claimKeys = {
   totpStep: (userId: string, step: number) => `totp:${userId}:${step}`,
   /** The single use of a recovery code. */
   recoveryCode: (userId: string, codeHash: string) => `recovery:${userId}:${codeHash}`,
+  /** The single use of a passkey ceremony's challenge (by its random part). */
+  passkeyChallenge: (nonce: string) => `passkey-challenge:${nonce}`,
+  /** One accepted signature counter of a passkey (two assertions cannot both take one value). */
+  passkeyCounter: (credentialId: string, counter: number) => `passkey-counter:${credentialId}:${counter}`,
+  /** The group of the challenge claims of ceremonies bound to no user (discoverable sign-in). */
+  passkeyGroup: "passkeys",
   /** The leases of one outbox message generation; lease n is `<group>:<n>`. */
   outboxLeases: (messageId: string, generation: number) => `outbox:${messageId}:${generation}`,
 } as const;

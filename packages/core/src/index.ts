@@ -87,6 +87,15 @@ export * from "./mfa/schemas";
 export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
 export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
+// Passkeys (WebAuthn)
+export { type ChallengeGrant, createPasskeyChallenges } from "./passkeys/challenges";
+export type { ManagePasskeys } from "./passkeys/manage-passkeys";
+export type { PasskeySignIn, RecordEvent } from "./passkeys/passkey-sign-in";
+export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
+export type { RegisterPasskey } from "./passkeys/register-passkey";
+export type { RelyingPartyOptions } from "./passkeys/relying-party";
+export * from "./passkeys/schemas";
+export type { PasskeyWarning } from "./passkeys/verify-assertion";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
@@ -115,6 +124,7 @@ export {
   type ResealReport,
 } from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
+export { createPasskeyRepository } from "./persistence/passkey-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
 export { createThrottleLockStore } from "./persistence/throttle-lock-store";
 export { createUserRepository } from "./persistence/user-repository";
@@ -167,6 +177,7 @@ export type UseCases = {
   requestLoginCode: import("./login-codes/request-login-code").RequestLoginCode;
   verifyLoginCode: import("./login-codes/verify-login-code").VerifyLoginCode;
   checkPasswordStrength: import("./password/password-strength").CheckPasswordStrength;
+  passkeys: import("./passkeys/passkeys").PasskeyUseCases;
 };
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";

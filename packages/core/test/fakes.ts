@@ -29,6 +29,8 @@ import { createPasswordPolicy } from "../src/password/password-policy";
 import { type StrengthEstimator, strengthOptions } from "../src/password/strength-estimator";
 import type {
   ClaimStore,
+  PasskeyRecord,
+  PasskeyStore,
   ResetTokenRecord,
   ResetTokenStore,
   RunInBackground,
@@ -462,6 +464,69 @@ export const currentKeyOnly = (keys: Keyring): Keyring => keyringOf(secretBehind
 /** A keyring of a key no one else holds. */
 export const strangerKeyring = (): Keyring => keyringOf(randomSecretKey());
 
+/** Passkeys in memory: unique credential ids, the counter only grows (like `$max`). */
+export function fakePasskeys(): PasskeyStore & { all(): PasskeyRecord[] } {
+  const byId = new Map<string, PasskeyRecord>();
+  const copy = (p: PasskeyRecord): PasskeyRecord => ({ ...p, transports: [...p.transports] });
+  const ofUser = (userId: string, id: string) => {
+    const found = byId.get(id);
+    return found?.user_id === userId ? found : undefined;
+  };
+  return {
+    async insert(passkey) {
+      if (byId.has(passkey.id)) return false;
+      byId.set(passkey.id, copy(passkey));
+      return true;
+    },
+    findById: async (id) => {
+      const found = byId.get(id);
+      return found ? copy(found) : null;
+    },
+    listForUser: async (userId) =>
+      [...byId.values()]
+        .filter((p) => p.user_id === userId)
+        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+        .map(copy),
+    async rename(userId, id, name) {
+      const found = ofUser(userId, id);
+      if (!found) return null;
+      found.name = name;
+      return copy(found);
+    },
+    async recordUse(id, use) {
+      const found = byId.get(id);
+      if (!found) return;
+      found.counter = Math.max(found.counter, use.counter);
+      found.backed_up = use.backedUp;
+      found.last_used_at = use.at;
+    },
+    remove: async (userId, id) => (ofUser(userId, id) ? byId.delete(id) : false),
+    async removeForUser(userId) {
+      for (const [id, p] of byId) if (p.user_id === userId) byId.delete(id);
+    },
+    all: () => [...byId.values()].map(copy),
+  };
+}
+
+/** A stored passkey of `userId` (not a real key: for tests that do not verify signatures). */
+export const passkeyOf = (
+  userId: string,
+  id: string,
+  overrides: Partial<PasskeyRecord> = {},
+): PasskeyRecord => ({
+  id,
+  user_id: userId,
+  public_key: "pQECAyYgASFYIA",
+  counter: 0,
+  transports: ["internal"],
+  device_type: "singleDevice",
+  backed_up: false,
+  name: "Passkey",
+  created_at: new Date(),
+  last_used_at: null,
+  ...overrides,
+});
+
 /** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
 let zxcvbn: ZxcvbnFactory | undefined;
 
@@ -500,6 +565,7 @@ export function createFakes() {
     locks: fakeThrottleLocks(),
     users: fakeUsers(),
     resetTokens: fakeResetTokens(),
+    passkeys: fakePasskeys(),
     store,
     outbox: createEmailOutbox(store),
     hasher: fakeHasher(),

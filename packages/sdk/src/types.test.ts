@@ -27,6 +27,7 @@ describe("SDK types", () => {
       | "auth"
       | "password"
       | "mfa"
+      | "passkeys"
       | "import"
     >();
     expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check" | "code">();
@@ -37,6 +38,34 @@ describe("SDK types", () => {
     expectTypeOf<keyof RouterInputs["users"]["mfa"]>().toEqualTypeOf<
       "enable" | "confirm" | "qr" | "disable"
     >();
+    expectTypeOf<keyof RouterInputs["users"]["passkeys"]>().toEqualTypeOf<
+      | "registrationOptions"
+      | "register"
+      | "authenticationOptions"
+      | "authenticate"
+      | "list"
+      | "rename"
+      | "remove"
+    >();
+  });
+
+  it("types the passkey ceremonies: the browser's JSON in, the user out like auth.check", () => {
+    expectTypeOf<RouterOutputs["users"]["passkeys"]["authenticate"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterInputs["users"]["passkeys"]["authenticate"]["response"]["response"]>().toEqualTypeOf<{
+      clientDataJSON: string;
+      authenticatorData: string;
+      signature: string;
+      userHandle?: string | undefined;
+    }>();
+    expectTypeOf<RouterOutputs["users"]["passkeys"]["list"]["passkeys"][number]>().toEqualTypeOf<{
+      id: string;
+      name: string;
+      created_at: string;
+      last_used_at: string | null;
+      transports: string[];
+      device_type: "singleDevice" | "multiDevice";
+      backed_up: boolean;
+    }>();
   });
 
   it("types the login-code and password-strength procedures (issue 18)", () => {

@@ -172,6 +172,11 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       const message = `The request body is not valid JSON: ${body.message}`;
       return fail(res, describeTransportError("MALFORMED_JSON", message));
     }
+    // trpc-to-openapi spreads the body into the input: `null` or `[]` would become `{}`.
+    const { method = "GET" } = req;
+    if (body.kind === "json" && method !== "GET" && method !== "DELETE" && !isJsonObject(body.value)) {
+      return fail(res, describeTransportError("VALIDATION_ERROR", "The request body must be a JSON object."));
+    }
     if (body.kind === "json") req.body = body.value;
     else if (body.kind === "none") req.body = undefined;
     Object.assign(req, { originalUrl: url }); // keeps the full path in the request log
@@ -199,3 +204,5 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       });
   };
 }
+
+const isJsonObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -39,6 +39,7 @@ export type EmailChangedVars = BaseEmailVars & { newEmail: string; revertLink: s
 export type LoginLockedVars = BaseEmailVars & { failures: number; lockedMinutes: number };
 export type MfaLockedVars = BaseEmailVars & { failures: number };
 export type LoginCodeVars = BaseEmailVars & { code: string; link: string; expiresInMinutes: number };
+export type PasskeyNoticeVars = BaseEmailVars & { passkeyName: string };
 
 /**
  * A code (activation, email change) is sent while it is the user's live code. A message
@@ -136,6 +137,18 @@ export const mfaEnabledEmail = define({ kind: "mfa-enabled", sample: base });
 /** The notice that MFA was turned off. */
 export const mfaDisabledEmail = define({ kind: "mfa-disabled", sample: base });
 
+/** The notice that a passkey was added to the account. */
+export const passkeyAddedEmail = define({
+  kind: "passkey-added",
+  sample: vars<PasskeyNoticeVars>({ ...base, passkeyName: "MacBook Touch ID" }),
+});
+
+/** The notice that a passkey was removed from the account. */
+export const passkeyRemovedEmail = define({
+  kind: "passkey-removed",
+  sample: vars<PasskeyNoticeVars>({ ...base, passkeyName: "MacBook Touch ID" }),
+});
+
 /** Every kind of email the service sends. */
 export const emailKinds = [
   activationEmail,
@@ -148,6 +161,8 @@ export const emailKinds = [
   mfaEnabledEmail,
   mfaDisabledEmail,
   loginCodeEmail,
+  passkeyAddedEmail,
+  passkeyRemovedEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

@@ -52,8 +52,11 @@ export function createLoginAttempts(deps: {
   throttles: { account: Throttle; ip: Throttle | null };
   outbox: Pick<EmailOutbox, "queue">;
   runInBackground: RunInBackground;
+  /** False for attempts that check no password (passkeys): no dummy hash, no wait for the hasher. */
+  checksPasswords?: boolean;
 }): LoginAttempts {
   const { hasher, throttles } = deps;
+  const checksPasswords = deps.checksPasswords ?? true;
   // Unknown identifiers are checked against this, so they cost the same argon2 work. Made
   // at once (the queue is empty at startup); made again on a later call if that failed.
   let dummyHash: Promise<string> | undefined;
@@ -65,7 +68,7 @@ export function createLoginAttempts(deps: {
     });
     return made;
   };
-  makeDummyHash();
+  if (checksPasswords) makeDummyHash();
 
   /** Tells the owner when this failure started a lock series (the first lock, not the next). */
   const noticeLock = (user: UserRecord | null, ticket: ThrottleTicket) => {
@@ -90,7 +93,7 @@ export function createLoginAttempts(deps: {
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
-      if (hasher.full()) throw hasherBusyError();
+      if (checksPasswords && hasher.full()) throw hasherBusyError();
       const key = user ? claimKeys.account(user.id) : claimKeys.unknownAccount(identifier);
       const network = clientNetwork(clientIp);
       // Locks first, one read each: a refusal takes no slot and gives none back.
