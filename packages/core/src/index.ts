@@ -75,7 +75,6 @@ export { createStepUp, type StepUp } from "./login/step-up";
 export {
   createRequestLoginCode,
   type LoginCodeOptions,
-  type RecordEvent,
   type RequestLoginCode,
 } from "./login-codes/request-login-code";
 export * from "./login-codes/schemas";
@@ -90,7 +89,7 @@ export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-t
 // Passkeys (WebAuthn)
 export { type ChallengeGrant, createPasskeyChallenges } from "./passkeys/challenges";
 export type { ManagePasskeys } from "./passkeys/manage-passkeys";
-export type { PasskeySignIn, RecordEvent } from "./passkeys/passkey-sign-in";
+export type { PasskeySignIn } from "./passkeys/passkey-sign-in";
 export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
 export type { RegisterPasskey } from "./passkeys/register-passkey";
 export type { RelyingPartyOptions } from "./passkeys/relying-party";
