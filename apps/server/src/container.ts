@@ -1,6 +1,7 @@
 import type { Settings } from "@usersvc/config";
 import {
   connectDatabase,
+  createAuditRepository,
   createClaimStore,
   createEmailOutbox,
   createHealthService,
@@ -9,6 +10,7 @@ import {
   createOutboxWorker,
   createPasswordHasher,
   createResetTokenRepository,
+  createSecurityEventRecorder,
   createSmtpMailer,
   createThrottleLockStore,
   createUserRepository,
@@ -19,12 +21,13 @@ import {
 } from "@usersvc/core";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import { eventContextOf } from "./request-scope";
 import { createUseCases } from "./use-cases";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
 /** The ports a test may wrap (fault injection): the container's MongoDB adapters. */
-export type PortName = "users" | "claims" | "outbox" | "resetTokens";
+export type PortName = "users" | "claims" | "outbox" | "resetTokens" | "audit";
 
 export type ContainerOptions = {
   /** Tests only: wraps each MongoDB adapter before anything uses it. */
@@ -57,9 +60,12 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const locks = createThrottleLockStore(connection, { writeConcern });
   const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
+  const audit = decorate("audit", createAuditRepository(connection));
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
-    Promise.all([users, store, claims, locks, resetTokens].map((repository) => repository.ensureIndexes())),
+    Promise.all(
+      [users, store, claims, locks, resetTokens, audit].map((repository) => repository.ensureIndexes()),
+    ),
   );
   if (settings.mail.credentialsMayGoInClear) {
     logger.warn(
@@ -84,9 +90,28 @@ export async function createContainer(settings: Settings, logger: Logger, option
       .finally(() => background.delete(running));
     background.add(running);
   };
+  // Security events: stored once the action is complete; one the database refuses is retried
+  // from memory (same id) instead of failing an action that already happened.
+  const events = createSecurityEventRecorder({
+    store: audit,
+    newId: () => audit.newId(),
+    context: eventContextOf({ trustProxy: settings.http.trustProxy }),
+    retry: { baseMs: 1_000, maxMs: 60_000 },
+    onError: (error, event, dropped) =>
+      dropped
+        ? logger.error(
+            { err: error, event_id: event.id, type: event.type },
+            "audit: event dropped (too many waiting)",
+          )
+        : logger.warn(
+            { err: error, event_id: event.id, type: event.type },
+            "audit: cannot store event, will retry",
+          ),
+  });
   const useCases = createUseCases({
     settings,
-    ports: { users, claims, locks, resetTokens },
+    events,
+    ports: { users, claims, locks, resetTokens, audit },
     keys,
     hasher,
     outbox,
@@ -118,6 +143,9 @@ export async function createContainer(settings: Settings, logger: Logger, option
       resetTokens
         .purgeExpired(new Date())
         .catch((error: unknown) => logger.warn({ err: error }, "reset link purge failed")),
+      audit
+        .purgeBefore(new Date(Date.now() - settings.audit.retentionDays * 86_400_000))
+        .catch((error: unknown) => logger.warn({ err: error }, "audit purge failed")),
     ]).then(() => {});
 
   return {
@@ -126,6 +154,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
     emailPreview: (locale: string | null) => previewEmails(templates, locale),
     metrics,
     useCases,
+    /** The audit trail's recorder (its `unrecorded()` count is a metric). */
+    events,
     health: createHealthService({ connection, outbox: store, timeoutMs: settings.mongodb.timeoutMs }),
     /**
      * One pass of the minutely housekeeping: the claims sweep, the purge of finished outbox
@@ -142,6 +172,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     async close() {
       clearInterval(sweeper);
       await Promise.all(background);
+      await events.flush();
       await worker.stop();
       mailer.close();
       await connection.close();

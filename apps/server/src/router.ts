@@ -1,4 +1,5 @@
 import type { UseCases } from "@usersvc/core";
+import { createAuditProcedures } from "./routers/audit";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createImportProcedures } from "./routers/import";
@@ -26,6 +27,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createMfaProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createImportProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createAuditProcedures({ apiProcedure, useCases: deps.useCases }),
     }),
   });
 }

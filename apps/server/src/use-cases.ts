@@ -1,5 +1,6 @@
 import type { Settings } from "@usersvc/config";
 import {
+  type AuditStore,
   type ClaimStore,
   claimKeys,
   createActivateUser,
@@ -14,6 +15,7 @@ import {
   createGetUserById,
   createHashSuccession,
   createImportUsers,
+  createListEvents,
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
@@ -34,6 +36,7 @@ import {
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
+  type SecurityEvents,
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
@@ -51,14 +54,17 @@ export function createUseCases(deps: {
     claims: ClaimStore;
     locks: ThrottleLockStore;
     resetTokens: ResetTokenStore;
+    audit: AuditStore;
   };
   keys: Keyring;
   hasher: PasswordHasher;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
+  /** Where use cases report security events (the audit trail, then webhooks). */
+  events: SecurityEvents;
 }): UseCases {
-  const { settings, keys, hasher, outbox, runInBackground } = deps;
-  const { users, claims, locks, resetTokens } = deps.ports;
+  const { settings, keys, hasher, outbox, runInBackground, events } = deps;
+  const { users, claims, locks, resetTokens, audit } = deps.ports;
   const { loginThrottle } = settings;
   // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
   // quiet day or at the next right password. Per-IP locks last to the window's end.
@@ -86,6 +92,7 @@ export function createUseCases(deps: {
     hasher,
     outbox,
     runInBackground,
+    events,
     throttles: {
       account: throttle("password", loginThrottle.maxFailures, true),
       // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
@@ -98,6 +105,7 @@ export function createUseCases(deps: {
     outbox,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
     keys,
+    events,
   });
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
@@ -113,8 +121,9 @@ export function createUseCases(deps: {
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       activationUrl: activation.url,
+      events,
     }),
-    activateUser: createActivateUser({ users, codes: activationCodes }),
+    activateUser: createActivateUser({ users, codes: activationCodes, events }),
     resendActivation: createResendActivation({
       users,
       outbox,
@@ -125,10 +134,10 @@ export function createUseCases(deps: {
     }),
     getUserById: createGetUserById({ users }),
     getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
+    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens, events }),
     listUsers: createListUsers({ users }),
-    updateProfile: createUpdateProfile({ users }),
-    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
+    updateProfile: createUpdateProfile({ users, events }),
+    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession, events }),
     forgotPassword: createForgotPassword({
       users,
       resetTokens,
@@ -137,9 +146,10 @@ export function createUseCases(deps: {
       keys,
       reset: passwordReset,
       runInBackground,
+      events,
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
-    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
+    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword, events }),
+    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword, events }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
@@ -148,8 +158,9 @@ export function createUseCases(deps: {
       stepUp,
       outbox,
       issuer: settings.mfa.issuer,
+      events,
     }),
-    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
+    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox, events }),
     requestEmailChange: createRequestEmailChange({
       users,
       claims,
@@ -159,6 +170,7 @@ export function createUseCases(deps: {
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       confirmUrl: emailChange.confirmUrl,
       cooldownSeconds: activation.resendCooldownSeconds,
+      events,
     }),
     confirmEmailChange: createConfirmEmailChange({
       users,
@@ -168,8 +180,10 @@ export function createUseCases(deps: {
       resetTokens,
       keys,
       revertUrl: emailChange.revertUrl,
+      events,
     }),
-    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
-    importUsers: createImportUsers({ users, keys }),
+    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys, events }),
+    importUsers: createImportUsers({ users, keys, events }),
+    listEvents: createListEvents({ events: audit }),
   };
 }

@@ -152,7 +152,18 @@ export type UseCases = {
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
   importUsers: import("./import/import-users").ImportUsers;
+  listEvents: import("./events/list-events").ListEvents;
 };
+// Audit trail
+export type { AuditEvent, AuditQuery, AuditStore } from "./events/audit-store";
+export { createListEvents, type ListEvents, toAuditEventView } from "./events/list-events";
+export {
+  createSecurityEventRecorder,
+  type EventContext,
+  type SecurityEventRecorder,
+  type SecurityEventRecorderOptions,
+} from "./events/recorder";
+export * from "./events/schemas";
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";
 export {
@@ -165,3 +176,4 @@ export {
 export { createLegacyUserSource, createMigrationTarget } from "./migration/mongo";
 export { type Candidate, type Conflict, planMigration } from "./migration/plan";
 export type { LegacyRow, LegacyUserSource, MigratedUser, MigrationTarget } from "./migration/ports";
+export { createAuditRepository } from "./persistence/audit-repository";

@@ -13,6 +13,8 @@ import { createConfirmEmailChange } from "../src/email-change/confirm-email-chan
 import { createRequestEmailChange } from "../src/email-change/request-email-change";
 import { createRevertEmailChange } from "../src/email-change/revert-email-change";
 import { DomainError, takenError } from "../src/errors";
+import type { SecurityEventInput } from "../src/events/catalogue";
+import type { SecurityEvents } from "../src/events/recorder";
 import { createKeyring, type Keyring } from "../src/keyring";
 import { createLoginAttempts } from "../src/login/login-attempts";
 import { createStepUp } from "../src/login/step-up";
@@ -451,6 +453,18 @@ export const currentKeyOnly = (keys: Keyring): Keyring => keyringOf(secretBehind
 /** A keyring of a key no one else holds. */
 export const strangerKeyring = (): Keyring => keyringOf(randomSecretKey());
 
+/** Security events as reported by the use cases, in order (the fake of the SecurityEvents port). */
+export function fakeSecurityEvents(): SecurityEvents & { recorded: SecurityEventInput[]; types(): string[] } {
+  const recorded: SecurityEventInput[] = [];
+  return {
+    recorded,
+    types: () => recorded.map((event) => event.type),
+    async record(input) {
+      recorded.push(input);
+    },
+  };
+}
+
 /** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
 export function createFakes() {
   const keys = keyringOf(randomSecretKey());
@@ -465,6 +479,7 @@ export function createFakes() {
     outbox: createEmailOutbox(store),
     hasher: fakeHasher(),
     mailer: fakeMailer(),
+    events: fakeSecurityEvents(),
     /** Runs background work inline, remembering it so tests can await it. */
     background: [] as Promise<void>[],
   };
@@ -613,6 +628,7 @@ export const loginAttemptsFor = (
     hasher: fakes.hasher,
     outbox: fakes.outbox,
     runInBackground: runInBackgroundOf(fakes),
+    events: fakes.events,
     throttles: {
       account: createThrottle({
         claims: fakes.claims,
@@ -652,6 +668,7 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
       windowSeconds: limits.windowSeconds,
     }),
     keys: fakes.keys,
+    events: fakes.events,
   });
 
 /** The re-authentication of sensitive changes over the fakes, as on the server. */
@@ -716,6 +733,7 @@ export function emailChangeFor(
 ) {
   const codes = emailChangeCodes(fakes);
   const request = createRequestEmailChange({
+    events: fakes.events,
     claims: fakes.claims,
     users: fakes.users,
     outbox: fakes.outbox,
@@ -733,9 +751,11 @@ export function emailChangeFor(
     resetTokens: fakes.resetTokens,
     keys: fakes.keys,
     revertUrl: "https://app.example.com/revert-email",
+    events: fakes.events,
   };
   const confirm = createConfirmEmailChange(confirmDeps);
   const revert = createRevertEmailChange({
+    events: fakes.events,
     users: fakes.users,
     claims: fakes.claims,
     resetTokens: fakes.resetTokens,

@@ -31,7 +31,7 @@ const row = (n: number, fields: Record<string, unknown> = {}) => ({
 
 function setup() {
   const f = createFakes();
-  const importUsers = createImportUsers({ users: f.users, keys: f.keys });
+  const importUsers = createImportUsers({ events: f.events, users: f.users, keys: f.keys });
   return { f, importUsers };
 }
 
@@ -132,6 +132,7 @@ describe("importUsers", () => {
     const { f, importUsers } = setup();
     const hasher = createPasswordHasher();
     const check = createCheckCredentials({
+      events: f.events,
       users: f.users,
       attempts: loginAttemptsFor(f),
       hasher,

@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { UserLookup, UserRegistry } from "../ports";
 import type { NewUser } from "../users/user";
@@ -14,6 +15,7 @@ export type ImportUsersDeps = {
   users: Pick<UserRegistry, "newId" | "insert"> & Pick<UserLookup, "findById">;
   /** Seals imported TOTP secrets, as enrolment does. */
   keys: Pick<Keyring, "seal">;
+  events: SecurityEvents;
 };
 
 export type ImportUsers = (input: ImportUsersInput) => Promise<ImportUsersOutput>;
@@ -73,6 +75,7 @@ export function createImportUsers(deps: ImportUsersDeps): ImportUsers {
     if (parsed.data.id && (await users.findById(user.id))) return idTaken;
     try {
       await users.insert(user);
+      await deps.events.record({ type: "user.imported", userId: user.id });
       return { index, id: user.id, status: "created" };
     } catch (error) {
       if (

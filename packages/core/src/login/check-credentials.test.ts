@@ -22,6 +22,7 @@ async function setup() {
   const attempts = loginAttemptsFor(f);
   const secondFactor = secondFactorFor(f);
   const check = createCheckCredentials({
+    events: f.events,
     succession: successionFor(f),
     users: f.users,
     attempts,
@@ -199,6 +200,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, full: () => false }; // the hasher filled up after the early check
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor({ ...f, hasher }),
@@ -234,6 +236,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, hash: () => Promise.reject(hasherBusyError()) };
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor(f),
@@ -253,6 +256,7 @@ describe("checkCredentials", () => {
       const { user } = await seedUser(f, { username: "old" });
       f.users.set(user.id, { password_hash: "weak:old-password" });
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: {
           ...f.users,

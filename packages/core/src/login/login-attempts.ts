@@ -3,6 +3,7 @@ import { claimKeys } from "../claim-keys";
 import { loginLockedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { RunInBackground } from "../ports";
 import type { Throttle, ThrottleTicket } from "../throttle";
@@ -52,6 +53,7 @@ export function createLoginAttempts(deps: {
   throttles: { account: Throttle; ip: Throttle | null };
   outbox: Pick<EmailOutbox, "queue">;
   runInBackground: RunInBackground;
+  events: SecurityEvents;
 }): LoginAttempts {
   const { hasher, throttles } = deps;
   // Unknown identifiers are checked against this, so they cost the same argon2 work. Made
@@ -87,6 +89,21 @@ export function createLoginAttempts(deps: {
     );
   };
 
+  /** A wrong password (or unknown identifier): login.failed, and login.locked when it took the last slot. */
+  const recordFailure = async (user: UserRecord | null, ticket: ThrottleTicket) => {
+    const userId = user?.id ?? null;
+    const reason = user ? "password" : "unknown_identifier";
+    await deps.events.record({ type: "login.failed", userId, details: { reason } });
+    const locked = ticket.locked;
+    if (locked) {
+      await deps.events.record({
+        type: "login.locked",
+        userId,
+        details: { factor: "password", failures: locked.attempts, locked_seconds: locked.seconds },
+      });
+    }
+  };
+
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
@@ -119,7 +136,10 @@ export function createLoginAttempts(deps: {
             if (isHasherBusy(error)) await giveBack().catch(() => {});
             throw error;
           }
-          if (!right) noticeLock(user, account);
+          if (!right) {
+            noticeLock(user, account);
+            await recordFailure(user, account);
+          }
           return right;
         },
         async succeeded() {

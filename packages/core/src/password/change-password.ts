@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { LoginAttempts } from "../login/login-attempts";
 import { passwordResetRequired } from "../login/step-up";
 import type { SecondFactor } from "../mfa/second-factor";
@@ -13,6 +14,7 @@ export type ChangePasswordDeps = {
   hasher: PasswordHasher;
   secondFactor: Pick<SecondFactor, "require">;
   replacePassword: ReplacePassword;
+  events: SecurityEvents;
 };
 
 export type ChangePassword = (
@@ -36,6 +38,7 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     await deps.secondFactor.require(user, input.totp_code);
     assertPasswordPolicy(user, input.password);
     await deps.replacePassword(user, await deps.hasher.hash(input.password), { unlock: false });
+    await deps.events.record({ type: "password.changed", userId: user.id });
     return { message: "Your password has been changed." };
   };
 }

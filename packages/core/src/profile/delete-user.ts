@@ -1,5 +1,6 @@
 import { claimKeys } from "../claim-keys";
 import type { EmailOutbox } from "../email/outbox";
+import type { SecurityEvents } from "../events/recorder";
 import type { ClaimStore, ResetTokenStore, UserLookup, UserRemoval } from "../ports";
 import { userNotFound } from "./lookup";
 
@@ -11,6 +12,7 @@ export function createDeleteUser(deps: {
   outbox: Pick<EmailOutbox, "discardForUser">;
   claims: Pick<ClaimStore, "releaseGroup">;
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
+  events: SecurityEvents;
 }): DeleteUser {
   return async (by) => {
     const user =
@@ -18,6 +20,7 @@ export function createDeleteUser(deps: {
     if (!user || !(await deps.users.deleteById(user.id))) {
       throw userNotFound("id" in by ? `the id ${by.id}` : "this identifier");
     }
+    await deps.events.record({ type: "user.deleted", userId: user.id });
     await deps.outbox.discardForUser(user.id);
     await deps.resetTokens.deleteForUser(user.id);
     await deps.claims.releaseGroup(claimKeys.userGroup(user.id));

@@ -4,7 +4,7 @@ import { createUpdateProfile } from "./update-profile";
 
 async function setup() {
   const f = createFakes();
-  const update = createUpdateProfile({ users: f.users });
+  const update = createUpdateProfile({ events: f.events, users: f.users });
   const { user } = await seedUser(f, { first_name: "Alice", last_name: "Smith", gender: "Female" });
   return { f, update, user };
 }

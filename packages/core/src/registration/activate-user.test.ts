@@ -15,7 +15,7 @@ import { createActivateUser } from "./activate-user";
 async function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
-  const activate = createActivateUser({ users: f.users, codes });
+  const activate = createActivateUser({ events: f.events, users: f.users, codes });
   const id = f.users.newId();
   const { code, token, state } = codes.newCode({ lifetimeMinutes: 60, userId: id });
   await f.users.insert({
@@ -168,6 +168,7 @@ describe("activateUser", () => {
     const { f, codes, user, code } = await setup();
     const replacement = codes.newCode({ lifetimeMinutes: 60, userId: user.id }).state;
     const activate = createActivateUser({
+      events: f.events,
       users: {
         ...f.users,
         async findByIdentifier(identifier) {

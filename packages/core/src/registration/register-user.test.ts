@@ -34,6 +34,7 @@ function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    events: f.events,
     claims: f.claims,
     users: f.users,
     outbox: f.outbox,
@@ -98,7 +99,10 @@ describe("registerUser", () => {
     const { f, codes, register } = setup();
     const user = await register(input());
     const code = codeIn(single(queuedFor(f, user.id)).email);
-    const activated = await createActivateUser({ users: f.users, codes })({ identifier: "johndoe", code });
+    const activated = await createActivateUser({ events: f.events, users: f.users, codes })({
+      identifier: "johndoe",
+      code,
+    });
     expect(activated.is_active).toBe(true);
   });
 

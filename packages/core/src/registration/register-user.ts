@@ -2,6 +2,7 @@ import { claimKeys } from "../claim-keys";
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { takenError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
@@ -16,6 +17,7 @@ export type RegisterUserDeps = {
   outbox: EmailOutbox;
   hasher: PasswordHasher;
   codes: CodeChecker;
+  events: SecurityEvents;
   /** How long an activation code (and its link) works. */
   codeLifetimeMinutes: number;
   /** The email's one-click link: `<activationUrl>?token=...`. */
@@ -79,6 +81,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
       // An insert that landed despite the error: the user exists, the email goes out.
       () => deps.users.findById(id),
     );
+    await deps.events.record({ type: "user.registered", userId: created.id });
     return toUser(created);
   };
 }
