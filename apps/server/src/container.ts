@@ -5,6 +5,7 @@ import {
   createClaimStore,
   createEmailOutbox,
   createHealthService,
+  createHttpWebhookSender,
   createKeyring,
   createOutboxRepository,
   createOutboxWorker,
@@ -14,6 +15,10 @@ import {
   createSmtpMailer,
   createThrottleLockStore,
   createUserRepository,
+  createWebhookFanout,
+  createWebhookManagement,
+  createWebhookRepository,
+  createWebhookWorker,
   emailKinds,
   loadEmailTemplates,
   previewEmails,
@@ -23,11 +28,12 @@ import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import { eventContextOf } from "./request-scope";
 import { createUseCases } from "./use-cases";
+import { version } from "./version";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
 /** The ports a test may wrap (fault injection): the container's MongoDB adapters. */
-export type PortName = "users" | "claims" | "outbox" | "resetTokens" | "audit";
+export type PortName = "users" | "claims" | "outbox" | "resetTokens" | "audit" | "webhookDeliveries";
 
 export type ContainerOptions = {
   /** Tests only: wraps each MongoDB adapter before anything uses it. */
@@ -61,10 +67,14 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
   const audit = decorate("audit", createAuditRepository(connection));
+  const webhookStore = createWebhookRepository({ connection, claims, keys });
+  const webhookDeliveries = decorate("webhookDeliveries", webhookStore.deliveries);
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
     Promise.all(
-      [users, store, claims, locks, resetTokens, audit].map((repository) => repository.ensureIndexes()),
+      [users, store, claims, locks, resetTokens, audit, webhookStore].map((repository) =>
+        repository.ensureIndexes(),
+      ),
     ),
   );
   if (settings.mail.credentialsMayGoInClear) {
@@ -75,7 +85,10 @@ export async function createContainer(settings: Settings, logger: Logger, option
   }
   const mailer = createSmtpMailer(settings.mail);
   const outbox = createEmailOutbox(store, templates);
-  const metrics = createMetrics({ outboxStats: () => store.stats() });
+  const metrics = createMetrics({
+    outboxStats: () => store.stats(),
+    webhookStats: () => webhookDeliveries.stats(),
+  });
   const { memoryCost, timeCost, parallelism, concurrency, queueLimit } = settings.passwordHashing;
   const hasher = metrics.timeHasher(
     createPasswordHasher(
@@ -108,9 +121,41 @@ export async function createContainer(settings: Settings, logger: Logger, option
             "audit: cannot store event, will retry",
           ),
   });
+  const { webhooks: webhookSettings } = settings;
+  const webhookWorker = createWebhookWorker({
+    fanout: createWebhookFanout({
+      events: audit,
+      subscriptions: webhookStore.subscriptions,
+      deliveries: webhookDeliveries,
+      users,
+    }),
+    deliveries: webhookDeliveries,
+    subscriptions: webhookStore.subscriptions,
+    send: createHttpWebhookSender({ ...webhookSettings, userAgent: `usersvc-webhooks/${version}` }),
+    keys,
+    ...webhookSettings,
+    onEvent: (event) => {
+      metrics.observeWebhook(event);
+      if (event.type === "error") logger.warn({ err: event.error }, "webhooks: cannot reach the database");
+      else if (event.type === "retry") logger.warn(event, "webhooks: delivery failed, will retry");
+      else if (event.type === "failed") logger.error(event, "webhooks: giving up on a delivery");
+      else if (event.type === "disabled") logger.error(event, "webhooks: subscription disabled");
+      else logger.debug(event, `webhooks: ${event.type}`);
+    },
+  });
+  events.onRecorded(() => webhookWorker.wake());
+  const webhooks = createWebhookManagement({
+    subscriptions: webhookStore.subscriptions,
+    deliveries: webhookDeliveries,
+    keys,
+    policy: webhookSettings,
+    newEventId: () => audit.newId(),
+    wake: () => webhookWorker.wake(),
+  });
   const useCases = createUseCases({
     settings,
     events,
+    webhooks,
     ports: { users, claims, locks, resetTokens, audit },
     keys,
     hasher,
@@ -146,6 +191,9 @@ export async function createContainer(settings: Settings, logger: Logger, option
       audit
         .purgeBefore(new Date(Date.now() - settings.audit.retentionDays * 86_400_000))
         .catch((error: unknown) => logger.warn({ err: error }, "audit purge failed")),
+      webhookDeliveries
+        .purgeFinished(new Date(Date.now() - settings.audit.retentionDays * 86_400_000))
+        .catch((error: unknown) => logger.warn({ err: error }, "webhook delivery purge failed")),
     ]).then(() => {});
 
   return {
@@ -165,6 +213,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     /** Starts the background work of this process: email delivery, and `sweep` every minute. */
     startBackgroundWork() {
       worker.start();
+      webhookWorker.start();
       sweeper ??= setInterval(() => void sweep(), 60_000);
       sweeper.unref();
     },
@@ -174,6 +223,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       await Promise.all(background);
       await events.flush();
       await worker.stop();
+      await webhookWorker.stop();
       mailer.close();
       await connection.close();
     },

@@ -6,6 +6,7 @@ import { createImportProcedures } from "./routers/import";
 import { createManagementProcedures } from "./routers/management";
 import { createMfaProcedures } from "./routers/mfa";
 import { createUserProcedures } from "./routers/users";
+import { createWebhookProcedures } from "./routers/webhooks";
 import { createApiProcedure, t } from "./trpc";
 
 /** What the router needs. (The SDK takes the router's type from its client, not from here.) */
@@ -28,6 +29,7 @@ export function createAppRouter(deps: RouterDeps) {
       ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createImportProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createAuditProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createWebhookProcedures({ apiProcedure, useCases: deps.useCases }),
     }),
   });
 }

@@ -40,6 +40,7 @@ import {
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
+  type WebhookManagement,
 } from "@usersvc/core";
 
 /**
@@ -62,6 +63,8 @@ export function createUseCases(deps: {
   runInBackground: RunInBackground;
   /** Where use cases report security events (the audit trail, then webhooks). */
   events: SecurityEvents;
+  /** Webhook subscriptions' management (built by the container beside the delivery worker). */
+  webhooks: WebhookManagement;
 }): UseCases {
   const { settings, keys, hasher, outbox, runInBackground, events } = deps;
   const { users, claims, locks, resetTokens, audit } = deps.ports;
@@ -185,5 +188,6 @@ export function createUseCases(deps: {
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys, events }),
     importUsers: createImportUsers({ users, keys, events }),
     listEvents: createListEvents({ events: audit }),
+    webhooks: deps.webhooks,
   };
 }

@@ -27,6 +27,7 @@ export const domainErrorCodes = [
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
   "SERVICE_BUSY",
+  "WEBHOOK_NOT_FOUND",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];

@@ -153,6 +153,7 @@ export type UseCases = {
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
   importUsers: import("./import/import-users").ImportUsers;
   listEvents: import("./events/list-events").ListEvents;
+  webhooks: import("./webhooks/manage").WebhookManagement;
 };
 // Audit trail
 export type { AuditEvent, AuditQuery, AuditStore } from "./events/audit-store";
@@ -177,3 +178,19 @@ export { createLegacyUserSource, createMigrationTarget } from "./migration/mongo
 export { type Candidate, type Conflict, planMigration } from "./migration/plan";
 export type { LegacyRow, LegacyUserSource, MigratedUser, MigrationTarget } from "./migration/ports";
 export { createAuditRepository } from "./persistence/audit-repository";
+// Webhooks
+export { createWebhookRepository } from "./persistence/webhook-repository";
+export { createWebhookFanout, webhookEventOf } from "./webhooks/fanout";
+export {
+  createHttpWebhookSender,
+  type WebhookRequest,
+  type WebhookResponse,
+  WebhookSendError,
+  type WebhookSender,
+} from "./webhooks/http-sender";
+export { createWebhookManagement, type WebhookManagement } from "./webhooks/manage";
+export * from "./webhooks/schemas";
+export { newWebhookSecret, signWebhook } from "./webhooks/signing";
+export type * from "./webhooks/store";
+export { addressProblem, type TargetPolicy, urlProblem } from "./webhooks/target-policy";
+export { createWebhookWorker, type WebhookWorker, type WebhookWorkerEvent } from "./webhooks/worker";
