@@ -22,6 +22,13 @@ const eventTypesSchema = z
     example: ["user.registered", "user.deleted"],
   });
 
+/**
+ * Body booleans and numbers behind a pipe: trpc-to-openapi 3.3 switches `coerce` on for every
+ * top-level boolean and number of an input, bodies included (so `{}` would pass as true and
+ * "12" as 12); it does not look inside a pipe.
+ */
+const strictBoolean = () => z.boolean().pipe(z.boolean());
+
 const descriptionSchema = z.string().trim().max(200, "must be at most 200 characters").nullable();
 
 /** POST /api/users/webhooks */
@@ -30,7 +37,7 @@ export const createWebhookInputSchema = z
     url: urlSchema,
     event_types: eventTypesSchema,
     description: descriptionSchema.optional(),
-    enabled: z.boolean().default(true),
+    enabled: strictBoolean().default(true),
   })
   .meta({ id: "CreateWebhook" });
 
@@ -58,7 +65,7 @@ export const webhookIdInputSchema = z.strictObject({ id: objectIdSchema });
 export const rotateWebhookSecretInputSchema = z
   .strictObject({
     id: objectIdSchema,
-    keep_previous_hours: z.number().min(0).max(168).default(24).meta({
+    keep_previous_hours: z.number().min(0).max(168).pipe(z.number()).default(24).meta({
       description: "How long deliveries are signed with the old secret too (0: at once only the new one)",
     }),
   })

@@ -143,20 +143,23 @@ export function createWebhookWorker(options: WebhookWorkerOptions) {
     return handled;
   };
 
+  /** One unit of work: a fan-out batch (when due) and one delivery; true when there may be more. */
+  const step = async () => {
+    const fannedOut = await fanOut();
+    const delivery = await deliveries.claimNext(owner, options.leaseMs);
+    if (delivery) await handle(delivery);
+    return delivery !== null || fannedOut > 0;
+  };
   const loop = createWorkerLoop({
     pollIntervalMs: options.pollIntervalMs,
     onError: (error) => {
       fanoutWanted = true;
       emit({ type: "error", error });
     },
-    async step() {
-      const fannedOut = await fanOut();
-      const delivery = await deliveries.claimNext(owner, options.leaseMs);
-      if (delivery) await handle(delivery);
-      return delivery !== null || fannedOut > 0;
-    },
+    step,
   });
   return {
+    step,
     start: () => loop.start(),
     stop: () => loop.stop(),
     /** An event was recorded, or a delivery queued: fan out and deliver without waiting for the poll. */
