@@ -217,6 +217,21 @@ describe("webhooks: signed deliveries a consumer verifies", () => {
     expect((await json<{ issues: { path: string }[] }>(bad)).issues.map((i) => i.path).sort()).toEqual([
       "event_types",
     ]);
+    // Body types are not coerced: {} is not a boolean, "5" is not a number.
+    const notBoolean = await post(server, "/api/users/webhooks", {
+      url: receiver.url(),
+      event_types: ["user.deleted"],
+      enabled: {},
+    });
+    expect(await json(notBoolean)).toMatchObject({ code: "VALIDATION_ERROR", issues: [{ path: "enabled" }] });
+    const notNumber = await post(server, "/api/users/webhooks/secret/rotate", {
+      id: webhook.id,
+      keep_previous_hours: "5",
+    });
+    expect(await json(notNumber)).toMatchObject({
+      code: "VALIDATION_ERROR",
+      issues: [{ path: "keep_previous_hours" }],
+    });
     const badUrl = await post(server, "/api/users/webhooks", {
       url: "ftp://example.com/x",
       event_types: ["user.deleted"],
