@@ -217,7 +217,11 @@ export function createWebhookRepository(deps: {
     },
     async update(id, changes) {
       if (!isObjectId(id)) return null;
-      const doc = await Subscriptions.findByIdAndUpdate(id, { $set: changesToSet(changes) }, { new: true })
+      const doc = await Subscriptions.findByIdAndUpdate(
+        id,
+        { $set: changesToSet(changes) },
+        { returnDocument: "after" },
+      )
         .lean<SubscriptionDocument>()
         .exec();
       return doc ? toSubscription(doc) : null;
@@ -232,7 +236,7 @@ export function createWebhookRepository(deps: {
       const update = ok
         ? { $set: { failure_streak: 0, failing_since: null, last_success_at: at } }
         : { $inc: { failure_streak: 1 } };
-      const doc = await Subscriptions.findByIdAndUpdate(id, update, { new: true })
+      const doc = await Subscriptions.findByIdAndUpdate(id, update, { returnDocument: "after" })
         .lean<SubscriptionDocument>()
         .exec();
       if (doc && !ok && doc.failing_since === null) {
