@@ -1,5 +1,7 @@
+import { randomBytes } from "node:crypto";
 import { webhookEventSchema } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
+import { rotateKeys } from "../scripts/rotate-keys";
 import {
   activate,
   activationCode,
@@ -245,6 +247,32 @@ describe("webhooks: signed deliveries a consumer verifies", () => {
         (w) => w.id,
       ),
     ).not.toContain(webhook.id);
+  });
+});
+
+describe("webhooks: SECRET_KEY rotation", () => {
+  it("a secret sealed under the old key keeps signing; rotate-keys re-seals it, and the new key alone then signs", async () => {
+    const keyA = randomBytes(32).toString("base64url");
+    const keyB = randomBytes(32).toString("base64url");
+    let secret = "";
+    await using receiver = await startReceiver(() => secret);
+    await using a = await startTestServer({ ...webhookEnv, SECRET_KEY: keyA }, { worker: false });
+    const webhook = await subscribe(a, { url: receiver.url(), event_types: ["user.registered"] });
+    secret = webhook.secret;
+    const rotated = await rotateKeys({
+      settings: { ...a.settings, secretKey: keyB, previousSecretKeys: [keyA] },
+      print: () => {},
+    });
+    expect(rotated.report.webhooks.resealed).toBe(1);
+    expect(rotated.remaining.webhooks).toBe(0);
+    await using b = await startTestServer({
+      ...webhookEnv,
+      SECRET_KEY: keyB,
+      MONGODB_DB: a.settings.mongodb.dbName,
+    });
+    await post(b, "/api/users/webhooks/test", { id: webhook.id });
+    await receiver.waitFor((r) => r.length === 1);
+    expect(receiver.rejected).toEqual([]);
   });
 });
 

@@ -154,6 +154,19 @@ const changesToSet = (changes: SubscriptionChanges): Partial<SubscriptionDocumen
 
 const isObjectId = (id: string) => /^[0-9a-fA-F]{24}$/.test(id);
 
+/** The webhook models of a connection (also used by key rotation). */
+export function webhookModels(connection: Connection) {
+  const existingS: mongoose.Model<SubscriptionDocument> | undefined = connection.models.WebhookSubscription;
+  const existingD: mongoose.Model<DeliveryDocument> | undefined = connection.models.WebhookDelivery;
+  return {
+    Subscriptions:
+      existingS ?? connection.model<SubscriptionDocument>("WebhookSubscription", subscriptionSchema),
+    Deliveries: existingD ?? connection.model<DeliveryDocument>("WebhookDelivery", deliverySchema),
+  };
+}
+
+export type { DeliveryDocument, SubscriptionDocument };
+
 /**
  * The MongoDB adapters of webhooks: subscriptions (`webhook_subscriptions`, secrets sealed
  * with the keyring by the use cases) and the delivery outbox (`webhook_deliveries`, bodies
@@ -169,11 +182,7 @@ export function createWebhookRepository(deps: {
   ensureIndexes(): Promise<void>;
 } {
   const { connection, keys } = deps;
-  const existingS: mongoose.Model<SubscriptionDocument> | undefined = connection.models.WebhookSubscription;
-  const Subscriptions =
-    existingS ?? connection.model<SubscriptionDocument>("WebhookSubscription", subscriptionSchema);
-  const existingD: mongoose.Model<DeliveryDocument> | undefined = connection.models.WebhookDelivery;
-  const Deliveries = existingD ?? connection.model<DeliveryDocument>("WebhookDelivery", deliverySchema);
+  const { Subscriptions, Deliveries } = webhookModels(connection);
   const { trusted } = mongoose; // operators we mean, under sanitizeFilter
   const leases = createLeases(deps.claims);
   const leaseGroup = (id: string, gen: number) => claimKeys.webhookLeases(id, gen);
