@@ -274,4 +274,29 @@ describe("checkCredentials", () => {
       expect((await storedUser(f, user.id)).password_hash).toBe("hash:changed meanwhile");
     });
   });
+
+  it("records login.failed per wrong password (user null for unknown identifiers), login.locked at the limit, login.succeeded", async () => {
+    const { f, check, user, password } = await setup();
+    await domainErrorOf(check({ identifier: "nobody", password: "wrong" }, request));
+    expect(f.events.recorded).toEqual([
+      { type: "login.failed", userId: null, details: { reason: "unknown_identifier" } },
+    ]);
+    f.events.recorded.length = 0;
+    await check({ identifier: "alice", password }, request);
+    expect(f.events.types()).toEqual(["login.succeeded"]);
+    f.events.recorded.length = 0;
+    for (let i = 0; i < testLimits.account; i++)
+      await domainErrorOf(check({ identifier: "alice", password: "wrong" }, request));
+    expect(f.events.types()).toEqual([...Array(testLimits.account).fill("login.failed"), "login.locked"]);
+    expect(f.events.recorded.at(-1)).toMatchObject({
+      userId: user.id,
+      details: { factor: "password", failures: testLimits.account },
+    });
+    f.events.recorded.length = 0;
+    // While locked nothing is checked, so nothing is recorded.
+    expect((await domainErrorOf(check({ identifier: "alice", password }, request))).code).toBe(
+      "TOO_MANY_ATTEMPTS",
+    );
+    expect(f.events.recorded).toEqual([]);
+  });
 });

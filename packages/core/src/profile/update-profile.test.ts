@@ -37,4 +37,17 @@ describe("updateProfile", () => {
     );
     expect((await domainErrorOf(update({ id: "not-an-id", first_name: "X" }))).code).toBe("USER_NOT_FOUND");
   });
+
+  it("records profile.updated with the fields whose value changed (never the values), role.changed with from and to", async () => {
+    const { f, update, user } = await setup();
+    await update({ id: user.id, first_name: "Alice", last_name: "Jones", role: "admin" });
+    expect(f.events.recorded).toEqual([
+      { type: "profile.updated", userId: user.id, details: { fields: ["last_name", "role"] } },
+      { type: "role.changed", userId: user.id, details: { from: "user", to: "admin" } },
+    ]);
+    f.events.recorded.length = 0;
+    await update({ id: user.id, first_name: "Alice" }); // no change: no event
+    await domainErrorOf(update({ id: f.users.newId(), first_name: "X" }));
+    expect(f.events.recorded).toEqual([]);
+  });
 });

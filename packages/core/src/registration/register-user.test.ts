@@ -144,9 +144,11 @@ describe("registerUser", () => {
     expect(f.users.all()).toEqual([]);
     expect(f.store.messages()).toEqual([]);
     expect(woken).not.toHaveBeenCalled();
+    expect(f.events.recorded).toEqual([]); // no event for what did not happen
     // and the next try goes through
-    await register(input());
+    const created = await register(input());
     expect(f.store.messages()).toHaveLength(1);
+    expect(f.events.recorded).toEqual([{ type: "user.registered", userId: created.id }]);
   });
 
   it("leaves no queued email when a concurrent registration takes the username at insert", async () => {
