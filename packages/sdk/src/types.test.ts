@@ -28,12 +28,28 @@ describe("SDK types", () => {
       | "password"
       | "mfa"
       | "import"
+      | "events"
+      | "webhooks"
     >();
     expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check">();
     expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<"forgot" | "reset" | "change">();
     expectTypeOf<keyof RouterInputs["users"]["mfa"]>().toEqualTypeOf<
       "enable" | "confirm" | "qr" | "disable"
     >();
+    expectTypeOf<keyof RouterInputs["users"]["events"]>().toEqualTypeOf<"list">();
+    expectTypeOf<keyof RouterInputs["users"]["webhooks"]>().toEqualTypeOf<
+      "create" | "list" | "byId" | "update" | "delete" | "rotateSecret" | "test" | "deliveries"
+    >();
+  });
+
+  it("types the audit trail and webhook management from the catalogue", () => {
+    type Event = RouterOutputs["users"]["events"]["list"]["items"][number];
+    expectTypeOf<Event["type"]>().toEqualTypeOf<
+      RouterInputs["users"]["webhooks"]["create"]["event_types"][number] | "webhook.test"
+    >();
+    expectTypeOf<Event["actor"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["create"]["secret"]>().toEqualTypeOf<string>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["byId"]>().not.toHaveProperty("secret");
   });
 
   it("infers inputs and outputs from the server's schemas", () => {
