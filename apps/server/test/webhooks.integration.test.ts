@@ -111,6 +111,10 @@ describe("webhooks: signed deliveries a consumer verifies", () => {
       "user.registered",
     ]);
     expect(log.every((d) => d.status === "delivered" && d.attempts === 0)).toBe(true);
+    const metrics = await (await server.api("/metrics")).text();
+    expect(metrics).toMatch(/^users_webhook_attempts_total\{outcome="delivered"\} 4$/m);
+    expect(metrics).toMatch(/^users_webhook_delivery_duration_seconds_count 4$/m);
+    expect(metrics).toMatch(/^users_webhook_deliveries\{status="pending"\} 0$/m);
     const after = await json<Webhook>(await server.api(`/api/users/webhooks/id?id=${webhook.id}`));
     expect(after).toMatchObject({ failure_streak: 0, enabled: true });
     expect(after.last_success_at).not.toBeNull();
@@ -151,6 +155,8 @@ describe("webhooks: signed deliveries a consumer verifies", () => {
       expect(r.body).toBe(first?.body);
     }
     expect(receiver.rejected).toEqual([]);
+    const metrics = await (await server.api("/metrics")).text();
+    expect(metrics).toMatch(/^users_webhook_attempts_total\{outcome="retry"\} ([89]|\d\d+)$/m);
   });
 
   it("rotation: the new secret verifies at once and the old one during the grace period; without grace only the new one", async () => {
