@@ -469,6 +469,9 @@ export function fakeSecurityEvents(): SecurityEvents & { recorded: SecurityEvent
     async record(input) {
       recorded.push(input);
     },
+    async recordAll(inputs) {
+      recorded.push(...inputs);
+    },
   };
 }
 
@@ -785,6 +788,10 @@ export function fakeAuditStore(): AuditStore & { all(): AuditEvent[]; failing: b
     async insert(event: AuditEvent) {
       if (store.failing) throw new DomainError("DATABASE_UNAVAILABLE", "fake outage");
       if (!events.has(event.id)) events.set(event.id, { ...event, fanout: true });
+    },
+    async insertMany(list: readonly AuditEvent[]) {
+      if (store.failing) throw new DomainError("DATABASE_UNAVAILABLE", "fake outage");
+      for (const event of list) if (!events.has(event.id)) events.set(event.id, { ...event, fanout: true });
     },
     async list(query: AuditQuery) {
       return [...events.values()]

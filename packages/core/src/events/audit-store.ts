@@ -31,6 +31,8 @@ export interface AuditStore {
   newId(): string;
   /** Stores an event; an id stored before (a retried insert that had landed) is not an error. */
   insert(event: AuditEvent): Promise<void>;
+  /** Stores several events; ids stored before are skipped, the others stored. */
+  insertMany(events: readonly AuditEvent[]): Promise<void>;
   /** Newest first (timestamp, then id); up to `limit + 1` so the caller knows if more exist. */
   list(query: AuditQuery): Promise<AuditEvent[]>;
   /** Events not yet turned into webhook deliveries, oldest first. */

@@ -64,4 +64,20 @@ describe("security event recorder", () => {
     await recorder.flush();
     expect(store.all().map((e) => e.userId)).toEqual(["u1", "u2"]);
   });
+
+  it("records a batch in one write, in order, and retries the whole batch when it is refused", async () => {
+    const { store, recorder } = recorderOver();
+    store.failing = true;
+    await recorder.recordAll([
+      { type: "user.imported", userId: "a" },
+      { type: "user.imported", userId: "b" },
+    ]);
+    expect(recorder.unrecorded()).toBe(2);
+    store.failing = false;
+    await recorder.flush();
+    expect(store.all().map((e) => [e.type, e.userId, e.actor])).toEqual([
+      ["user.imported", "a", "billing"],
+      ["user.imported", "b", "billing"],
+    ]);
+  });
 });

@@ -9,6 +9,8 @@ export interface SecurityEvents {
    * landed adds nothing), so the action's answer never depends on the audit trail.
    */
   record(input: SecurityEventInput): Promise<void>;
+  /** Records several events in one write (a batch's), in order; never rejects either. */
+  recordAll(inputs: readonly SecurityEventInput[]): Promise<void>;
 }
 
 /** Who asked, as the server knows it when the event is recorded. */
@@ -24,7 +26,7 @@ export type SecurityEventRecorder = SecurityEvents & {
 };
 
 export type SecurityEventRecorderOptions = {
-  store: Pick<AuditStore, "insert">;
+  store: Pick<AuditStore, "insert" | "insertMany">;
   /** The request's actor, client IP and request id (AsyncLocalStorage on the server). */
   context: () => EventContext;
   newId: () => string;
@@ -72,31 +74,40 @@ export function createSecurityEventRecorder(options: SecurityEventRecorderOption
     }
   };
 
-  return {
-    async record(input) {
-      const context = options.context();
-      const event: AuditEvent = {
-        id: options.newId(),
-        type: input.type,
-        userId: input.userId,
-        actor: context.actor,
-        clientIp: context.clientIp,
-        requestId: context.requestId,
-        details: input.details ?? {},
-        timestamp: now(),
-      };
-      try {
-        await options.store.insert(event);
-        stored();
-      } catch (error) {
+  const build = (input: SecurityEventInput, context: EventContext): AuditEvent => ({
+    id: options.newId(),
+    type: input.type,
+    userId: input.userId,
+    actor: context.actor,
+    clientIp: context.clientIp,
+    requestId: context.requestId,
+    details: input.details ?? {},
+    timestamp: now(),
+  });
+  const store = async (events: AuditEvent[]) => {
+    try {
+      if (events.length === 1 && events[0]) await options.store.insert(events[0]);
+      else await options.store.insertMany(events);
+      stored();
+    } catch (error) {
+      for (const event of events) {
         waiting.push({ event, tries: 1 });
-        while (waiting.length > maxWaiting) {
-          const dropped = waiting.shift();
-          if (dropped) options.onError?.(error, dropped.event, true);
-        }
         options.onError?.(error, event, false);
-        schedule();
       }
+      while (waiting.length > maxWaiting) {
+        const dropped = waiting.shift();
+        if (dropped) options.onError?.(error, dropped.event, true);
+      }
+      schedule();
+    }
+  };
+
+  return {
+    record: (input) => store([build(input, options.context())]),
+    async recordAll(inputs) {
+      if (inputs.length === 0) return;
+      const context = options.context();
+      await store(inputs.map((input) => build(input, context)));
     },
     unrecorded: () => waiting.length,
     async flush() {

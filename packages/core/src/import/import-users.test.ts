@@ -56,6 +56,10 @@ describe("importUsers", () => {
     const second = await storedUser(f, String(result.results[1]?.id));
     expect(second).toMatchObject({ role: "user", is_active: true });
     expect(f.store.messages()).toEqual([]);
+    expect(f.events.recorded).toEqual([
+      { type: "user.imported", userId: id },
+      { type: "user.imported", userId: second.id },
+    ]);
   });
 
   it("skips a row whose id, username or email is taken, ignoring case (also by an earlier row)", async () => {

@@ -75,7 +75,6 @@ export function createImportUsers(deps: ImportUsersDeps): ImportUsers {
     if (parsed.data.id && (await users.findById(user.id))) return idTaken;
     try {
       await users.insert(user);
-      await deps.events.record({ type: "user.imported", userId: user.id });
       return { index, id: user.id, status: "created" };
     } catch (error) {
       if (
@@ -91,7 +90,15 @@ export function createImportUsers(deps: ImportUsersDeps): ImportUsers {
   };
   return async (input) => {
     const results: ImportResult[] = [];
-    for (const [index, row] of input.users.entries()) results.push(await importOne(row, index));
+    try {
+      for (const [index, row] of input.users.entries()) results.push(await importOne(row, index));
+    } finally {
+      // One write for the batch's events, also when a later row failed the call.
+      const created = results.flatMap((result) =>
+        result.status === "created" && result.id ? [result.id] : [],
+      );
+      await deps.events.recordAll(created.map((userId) => ({ type: "user.imported", userId })));
+    }
     const count = (status: ImportResult["status"]) =>
       results.filter((result) => result.status === status).length;
     return { results, created: count("created"), skipped: count("skipped"), invalid: count("invalid") };

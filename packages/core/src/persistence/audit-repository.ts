@@ -54,23 +54,37 @@ export function createAuditRepository(
   const existing: mongoose.Model<AuditDocument> | undefined = connection.models.AuditEvent;
   const Events = existing ?? connection.model<AuditDocument>("AuditEvent", auditSchema);
   const { trusted } = mongoose; // operators we mean, under sanitizeFilter
+  const toDocument = (event: AuditEvent): AuditDocument => ({
+    _id: new Types.ObjectId(event.id),
+    type: event.type,
+    user_id: event.userId ? new Types.ObjectId(event.userId) : null,
+    actor: event.actor,
+    client_ip: event.clientIp,
+    request_id: event.requestId,
+    details: event.details,
+    timestamp: event.timestamp,
+    fanout: true,
+  });
   return {
     newId: () => new Types.ObjectId().toHexString(),
     async insert(event) {
       try {
-        await Events.collection.insertOne({
-          _id: new Types.ObjectId(event.id),
-          type: event.type,
-          user_id: event.userId ? new Types.ObjectId(event.userId) : null,
-          actor: event.actor,
-          client_ip: event.clientIp,
-          request_id: event.requestId,
-          details: event.details,
-          timestamp: event.timestamp,
-          fanout: true,
-        });
+        await Events.collection.insertOne(toDocument(event));
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
+      }
+    },
+    async insertMany(events) {
+      if (events.length === 0) return;
+      try {
+        await Events.collection.insertMany(events.map(toDocument), { ordered: false });
+      } catch (error) {
+        // A retried batch: the events already there stay, the others were stored.
+        const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
+        const onlyDuplicates = writeErrors
+          ? writeErrors.every((e) => e.code === 11000)
+          : isDuplicateKey(error);
+        if (!onlyDuplicates) throw error;
       }
     },
     async list({ limit, after, userId, type, from, to }) {
