@@ -5,7 +5,6 @@ import {
   createClaimStore,
   createEmailOutbox,
   createHealthService,
-  createHttpWebhookSender,
   createKeyring,
   createOutboxRepository,
   createOutboxWorker,
@@ -15,10 +14,7 @@ import {
   createSmtpMailer,
   createThrottleLockStore,
   createUserRepository,
-  createWebhookFanout,
-  createWebhookManagement,
   createWebhookRepository,
-  createWebhookWorker,
   emailKinds,
   loadEmailTemplates,
   previewEmails,
@@ -28,7 +24,7 @@ import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
 import { eventContextOf } from "./request-scope";
 import { createUseCases } from "./use-cases";
-import { version } from "./version";
+import { createWebhooks } from "./webhooks";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
@@ -121,36 +117,16 @@ export async function createContainer(settings: Settings, logger: Logger, option
             "audit: cannot store event, will retry",
           ),
   });
-  const { webhooks: webhookSettings } = settings;
-  const webhookWorker = createWebhookWorker({
-    fanout: createWebhookFanout({
-      events: audit,
-      subscriptions: webhookStore.subscriptions,
-      deliveries: webhookDeliveries,
-      users,
-    }),
-    deliveries: webhookDeliveries,
-    subscriptions: webhookStore.subscriptions,
-    send: createHttpWebhookSender({ ...webhookSettings, userAgent: `usersvc-webhooks/${version}` }),
+  const { worker: webhookWorker, management: webhooks } = createWebhooks({
+    settings,
+    logger,
+    metrics,
     keys,
-    ...webhookSettings,
-    onEvent: (event) => {
-      metrics.observeWebhook(event);
-      if (event.type === "error") logger.warn({ err: event.error }, "webhooks: cannot reach the database");
-      else if (event.type === "retry") logger.warn(event, "webhooks: delivery failed, will retry");
-      else if (event.type === "failed") logger.error(event, "webhooks: giving up on a delivery");
-      else if (event.type === "disabled") logger.error(event, "webhooks: subscription disabled");
-      else logger.debug(event, `webhooks: ${event.type}`);
-    },
-  });
-  events.onRecorded(() => webhookWorker.wake());
-  const webhooks = createWebhookManagement({
+    audit,
+    users,
+    events,
     subscriptions: webhookStore.subscriptions,
     deliveries: webhookDeliveries,
-    keys,
-    policy: webhookSettings,
-    newEventId: () => audit.newId(),
-    wake: () => webhookWorker.wake(),
   });
   const useCases = createUseCases({
     settings,
