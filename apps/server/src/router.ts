@@ -1,4 +1,5 @@
 import type { UseCases } from "@usersvc/core";
+import { createAuditProcedures } from "./routers/audit";
 import { createAuthProcedures } from "./routers/auth";
 import { createHealthProcedures, type HealthChecker } from "./routers/health";
 import { createImportProcedures } from "./routers/import";
@@ -6,6 +7,7 @@ import { createManagementProcedures } from "./routers/management";
 import { createMfaProcedures } from "./routers/mfa";
 import { createPasskeyProcedures } from "./routers/passkeys";
 import { createUserProcedures } from "./routers/users";
+import { createWebhookProcedures } from "./routers/webhooks";
 import { assertScopesDeclared, createApiProcedure, t } from "./trpc";
 
 /** What the router needs. (The SDK takes the router's type from its client, not from here.) */
@@ -30,6 +32,8 @@ export function createAppRouter(deps: RouterDeps) {
       ...createPasskeyProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createManagementProcedures({ apiProcedure, useCases: deps.useCases }),
       ...createImportProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createAuditProcedures({ apiProcedure, useCases: deps.useCases }),
+      ...createWebhookProcedures({ apiProcedure, useCases: deps.useCases }),
     }),
   });
   assertScopesDeclared(router._def.procedures);

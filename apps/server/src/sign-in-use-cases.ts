@@ -13,6 +13,7 @@ import {
   type PasswordPolicy,
   type RunInBackground,
   type SecondFactor,
+  type SecurityEvents,
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
@@ -22,7 +23,7 @@ import {
  * The wiring of issue 18's sign-in use cases: emailed login codes (their own daily bounds, so
  * that guessing them cannot use up the tries of activation and email-change codes) and the
  * password-strength route, with per-network throttles when the client IP is the end user's
- * (a trusted proxy). Security events (audit trail, webhooks) plug in as `recordEvent`.
+ * (a trusted proxy). Their security events go to the audit trail (and webhooks) through `events`.
  */
 export function createSignInUseCases(deps: {
   settings: Settings;
@@ -34,6 +35,7 @@ export function createSignInUseCases(deps: {
   secondFactor: SecondFactor;
   policy: PasswordPolicy;
   runInBackground: RunInBackground;
+  events: SecurityEvents;
 }): Pick<UseCases, "requestLoginCode" | "verifyLoginCode" | "checkPasswordStrength"> {
   const { settings, users, claims, locks, keys } = deps;
   const { loginCodes, loginThrottle } = settings;
@@ -51,6 +53,7 @@ export function createSignInUseCases(deps: {
       options: loginCodes,
       ipThrottle: perNetwork("login-code-request-ip", loginThrottle.maxFailuresPerIp),
       runInBackground: deps.runInBackground,
+      recordEvent: (event) => deps.events.record(event),
     }),
     verifyLoginCode: createVerifyLoginCode({
       users,
@@ -59,6 +62,7 @@ export function createSignInUseCases(deps: {
       ipThrottle: perNetwork("login-code-ip", loginThrottle.maxFailuresPerIp),
       secondFactor: deps.secondFactor,
       enabled: loginCodes.enabled,
+      recordEvent: (event) => deps.events.record(event),
     }),
     checkPasswordStrength: createCheckPasswordStrength({
       policy: deps.policy,

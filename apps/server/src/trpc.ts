@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { RequestContext } from "./context";
 import type { ErrorCode } from "./error-codes";
 import { describeError, toTrpcError } from "./errors";
+import { requestScope } from "./request-scope";
 import { InsufficientScopeError } from "./scope-error";
 
 /**
@@ -69,10 +70,13 @@ export const t = initTRPC
     },
   });
 
-/** Applies the route's success status, and turns domain errors into TRPCErrors with theirs. */
+/**
+ * Applies the route's success status, runs the procedure in the request's scope (the audit
+ * trail reads the actor, IP and request id from it), and turns domain errors into TRPCErrors.
+ */
 const mapDomainErrors = t.middleware(async ({ meta, ctx, next }) => {
   if (meta?.successStatus) ctx.response.status = meta.successStatus;
-  const result = await next();
+  const result = await requestScope.run(ctx, next);
   if (!result.ok) throw toTrpcError(result.error);
   return result;
 });

@@ -156,7 +156,7 @@ describe("SECRET_KEY rotation", () => {
         batchSize: 2,
         print: (line) => lines.push(line),
       });
-      expect(first.remaining).toEqual({ users: 0, outbox: 0 });
+      expect(first.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
       expect(first.report.users.resealed).toBe(2);
       expect(first.report.outbox.resealed).toBe(1);
       expect(lines.join("\n")).toContain("No stored secret needs a previous key any more");
@@ -165,7 +165,7 @@ describe("SECRET_KEY rotation", () => {
       // A second run changes nothing.
       const second = await rotateKeys({ settings: b.settings, print: () => {} });
       expect(second.report.users.resealed + second.report.outbox.resealed).toBe(0);
-      expect(second.remaining).toEqual({ users: 0, outbox: 0 });
+      expect(second.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
     } finally {
       await b.app.close();
     }
@@ -229,7 +229,7 @@ describe("rotate-keys", () => {
 
     const rerun = await rotateKeys({ settings: rotated, batchSize: 3, print: () => {} });
     expect(rerun.report.users).toMatchObject({ scanned: 4, resealed: 2 });
-    expect(rerun.remaining).toEqual({ users: 0, outbox: 0 });
+    expect(rerun.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
     expect(await current()).toBe(4);
   });
 });

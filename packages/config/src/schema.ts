@@ -160,6 +160,20 @@ export const envSchema = z
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
     OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
     OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
+    /** Audit events (and the webhook delivery log) are deleted this many days after they happened. */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+    /** Lets webhook targets resolve to loopback, private, link-local or metadata addresses (dev, tests). */
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS: flag(false),
+    /** Lets webhook targets use http:// (outside production only; production always needs https). */
+    WEBHOOKS_ALLOW_HTTP: optionalText.pipe(z.stringbool().optional()),
+    WEBHOOKS_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
+    WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOKS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+    WEBHOOKS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(43_200_000),
+    WEBHOOKS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(18),
+    WEBHOOKS_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    /** A subscription failing without a single success for this long (and 10+ tries) is disabled. */
+    WEBHOOKS_DISABLE_AFTER_HOURS: z.coerce.number().min(0.0001).max(8_760).default(72),
   })
   .strip();
 

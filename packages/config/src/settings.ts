@@ -104,6 +104,26 @@ export type Settings = {
     /** Sent and dropped messages (no body left) are deleted this long after they finished. */
     retentionDays: number;
   };
+  /** The audit trail of security events (issue 16). */
+  audit: {
+    /** Events are deleted this long after they happened (and finished webhook deliveries with them). */
+    retentionDays: number;
+  };
+  /** Signed webhooks: delivery (polling, timeout, retries, leases) and target safety. */
+  webhooks: {
+    /** Targets may resolve to loopback/private/link-local/metadata addresses (never in a real deployment). */
+    allowPrivateTargets: boolean;
+    /** Targets may be http:// (false in production whatever is set). */
+    allowHttp: boolean;
+    pollIntervalMs: number;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxAttempts: number;
+    leaseMs: number;
+    /** A subscription failing this long without a success (and at least 10 tries) is disabled. */
+    disableAfterMs: number;
+  };
   http: {
     host: string;
     port: number;
@@ -289,6 +309,18 @@ function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntr
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
       leaseMs: env.OUTBOX_LEASE_MS,
       retentionDays: env.OUTBOX_RETENTION_DAYS,
+    },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      allowHttp: environment !== "production" && (env.WEBHOOKS_ALLOW_HTTP ?? true),
+      pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+      timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOKS_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOKS_RETRY_MAX_MS,
+      maxAttempts: env.WEBHOOKS_MAX_ATTEMPTS,
+      leaseMs: env.WEBHOOKS_LEASE_MS,
+      disableAfterMs: Math.round(env.WEBHOOKS_DISABLE_AFTER_HOURS * 3_600_000),
     },
     http: {
       host: env.HOST,

@@ -51,4 +51,6 @@ export const claimKeys = {
   passkeyGroup: "passkeys",
   /** The leases of one outbox message generation; lease n is `<group>:<n>`. */
   outboxLeases: (messageId: string, generation: number) => `outbox:${messageId}:${generation}`,
+  /** The leases of one webhook delivery generation; lease n is `<group>:<n>`. */
+  webhookLeases: (deliveryId: string, generation: number) => `webhook:${deliveryId}:${generation}`,
 } as const;

@@ -36,6 +36,7 @@ export const domainErrorCodes = [
   "WEAK_PASSWORD",
   "INVALID_LOGIN_CODE",
   "LOGIN_CODES_DISABLED",
+  "WEBHOOK_NOT_FOUND",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];

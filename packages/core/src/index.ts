@@ -177,7 +177,19 @@ export type UseCases = {
   verifyLoginCode: import("./login-codes/verify-login-code").VerifyLoginCode;
   checkPasswordStrength: import("./password/password-strength").CheckPasswordStrength;
   passkeys: import("./passkeys/passkeys").PasskeyUseCases;
+  listEvents: import("./events/list-events").ListEvents;
+  webhooks: import("./webhooks/manage").WebhookManagement;
 };
+// Audit trail
+export type { AuditEvent, AuditQuery, AuditStore } from "./events/audit-store";
+export { createListEvents, type ListEvents, toAuditEventView } from "./events/list-events";
+export {
+  createSecurityEventRecorder,
+  type EventContext,
+  type SecurityEventRecorder,
+  type SecurityEventRecorderOptions,
+} from "./events/recorder";
+export * from "./events/schemas";
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";
 export {
@@ -190,3 +202,20 @@ export {
 export { createLegacyUserSource, createMigrationTarget } from "./migration/mongo";
 export { type Candidate, type Conflict, planMigration } from "./migration/plan";
 export type { LegacyRow, LegacyUserSource, MigratedUser, MigrationTarget } from "./migration/ports";
+export { createAuditRepository } from "./persistence/audit-repository";
+// Webhooks
+export { createWebhookRepository } from "./persistence/webhook-repository";
+export { createWebhookFanout, webhookEventOf } from "./webhooks/fanout";
+export {
+  createHttpWebhookSender,
+  type WebhookRequest,
+  type WebhookResponse,
+  WebhookSendError,
+  type WebhookSender,
+} from "./webhooks/http-sender";
+export { createWebhookManagement, type WebhookManagement } from "./webhooks/manage";
+export * from "./webhooks/schemas";
+export { newWebhookSecret, signWebhook } from "./webhooks/signing";
+export type * from "./webhooks/store";
+export { addressProblem, type TargetPolicy, urlProblem } from "./webhooks/target-policy";
+export { createWebhookWorker, type WebhookWorker, type WebhookWorkerEvent } from "./webhooks/worker";

@@ -1,3 +1,5 @@
+export type { SecurityEvents } from "./events/recorder";
+
 import type { MfaReseal } from "./mfa/reseal";
 import type {
   ActivationState,

@@ -31,7 +31,11 @@ export function passkeyFixture() {
   const f = createFakes();
   const warnings: PasskeyWarning[] = [];
   const events: SecurityEventInput[] = [];
+  const record = async (event: SecurityEventInput) => {
+    events.push(event);
+  };
   const attempts = createLoginAttempts({
+    events: { record, recordAll: async (inputs) => void events.push(...inputs) },
     hasher: f.hasher,
     outbox: f.outbox,
     runInBackground: runInBackgroundOf(f),
@@ -59,9 +63,7 @@ export function passkeyFixture() {
     secondFactor: secondFactorFor(f),
     outbox: f.outbox,
     warn: (warning) => warnings.push(warning),
-    record: async (event) => {
-      events.push(event);
-    },
+    record,
   });
 
   /** Registers a passkey of a software authenticator for `userId` (re-authenticated by password). */

@@ -29,6 +29,8 @@ describe("SDK types", () => {
       | "mfa"
       | "passkeys"
       | "import"
+      | "events"
+      | "webhooks"
     >();
     expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check" | "code">();
     expectTypeOf<keyof RouterInputs["users"]["auth"]["code"]>().toEqualTypeOf<"request" | "verify">();
@@ -81,6 +83,20 @@ describe("SDK types", () => {
     expectTypeOf<
       "WEAK_PASSWORD" | "INVALID_LOGIN_CODE" | "LOGIN_CODES_DISABLED"
     >().toExtend<UsersServiceErrorCode>();
+    expectTypeOf<keyof RouterInputs["users"]["events"]>().toEqualTypeOf<"list">();
+    expectTypeOf<keyof RouterInputs["users"]["webhooks"]>().toEqualTypeOf<
+      "create" | "list" | "byId" | "update" | "delete" | "rotateSecret" | "test" | "deliveries"
+    >();
+  });
+
+  it("types the audit trail and webhook management from the catalogue", () => {
+    type Event = RouterOutputs["users"]["events"]["list"]["items"][number];
+    expectTypeOf<Event["type"]>().toEqualTypeOf<
+      RouterInputs["users"]["webhooks"]["create"]["event_types"][number] | "webhook.test"
+    >();
+    expectTypeOf<Event["actor"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["create"]["secret"]>().toEqualTypeOf<string>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["byId"]>().not.toHaveProperty("secret");
   });
 
   it("infers inputs and outputs from the server's schemas", () => {

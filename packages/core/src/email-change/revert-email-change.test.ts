@@ -132,6 +132,7 @@ describe("revertEmailChange", () => {
     const { f, revert, change } = await setup();
     const token = await change("new@example.com");
     const register = createRegisterUser({
+      events: f.events,
       users: f.users,
       claims: f.claims,
       outbox: f.outbox,
@@ -154,6 +155,7 @@ describe("revertEmailChange", () => {
     expect((await domainErrorOf(squatter)).code).toBe("EMAIL_TAKEN");
     const other = await seedUser(f, { email: "other@example.com" });
     const move = createRequestEmailChange({
+      events: f.events,
       claims: f.claims,
       users: f.users,
       outbox: f.outbox,

@@ -177,6 +177,7 @@ describe("outbox worker", () => {
       const f = createFakes();
       const codes = activationCodes(f);
       const register = createRegisterUser({
+        events: f.events,
         claims: f.claims,
         users: f.users,
         outbox: f.outbox,

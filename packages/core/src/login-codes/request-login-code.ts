@@ -21,7 +21,7 @@ export type LoginCodeOptions = {
 };
 
 /** Where a use case reports a security event (the audit trail and webhooks plug in here). */
-export type RecordEvent = (event: SecurityEventInput) => void;
+export type RecordEvent = (event: SecurityEventInput) => Promise<void> | void;
 
 export type RequestLoginCodeDeps = {
   users: Pick<UserLookup, "findByIdentifier" | "findById"> & LoginCodeStore;
@@ -99,7 +99,7 @@ export function createRequestLoginCode(deps: RequestLoginCodeDeps): RequestLogin
       await deps.claims.release(issue).catch(() => {}); // nothing was sent: a later request may try again
       throw error;
     }
-    if (stored) deps.recordEvent?.({ type: "login_code.requested", userId: user.id });
+    if (stored) await deps.recordEvent?.({ type: "login_code.requested", userId: user.id });
   };
 
   return async (identifier, request) => {

@@ -88,7 +88,7 @@ export function createVerifyLoginCode(deps: VerifyLoginCodeDeps): VerifyLoginCod
       throw error;
     }
     await ip?.release();
-    deps.recordEvent?.({ type: "login.succeeded", userId: user.id, details: { method: "login_code" } });
+    await deps.recordEvent?.({ type: "login.succeeded", userId: user.id, details: { method: "login_code" } });
     return toUser(user);
   };
 }

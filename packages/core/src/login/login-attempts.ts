@@ -3,6 +3,7 @@ import { claimKeys } from "../claim-keys";
 import { loginLockedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { RunInBackground } from "../ports";
 import type { Throttle, ThrottleTicket } from "../throttle";
@@ -54,6 +55,7 @@ export function createLoginAttempts(deps: {
   runInBackground: RunInBackground;
   /** False for attempts that check no password (passkeys): no dummy hash, no wait for the hasher. */
   checksPasswords?: boolean;
+  events: SecurityEvents;
 }): LoginAttempts {
   const { hasher, throttles } = deps;
   const checksPasswords = deps.checksPasswords ?? true;
@@ -90,6 +92,26 @@ export function createLoginAttempts(deps: {
     );
   };
 
+  /** A wrong password (or unknown identifier): login.failed, and login.locked when it took the last slot. */
+  const recordFailure = async (user: UserRecord | null, ticket: ThrottleTicket) => {
+    const userId = user?.id ?? null;
+    const method = checksPasswords ? "password" : "passkey";
+    const reason = user ? method : "unknown_identifier";
+    await deps.events.record({ type: "login.failed", userId, details: { method, reason } });
+    const locked = ticket.locked;
+    if (locked) {
+      await deps.events.record({
+        type: "login.locked",
+        userId,
+        details: {
+          factor: checksPasswords ? "password" : "passkey",
+          failures: locked.attempts,
+          locked_seconds: locked.seconds,
+        },
+      });
+    }
+  };
+
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
@@ -122,7 +144,10 @@ export function createLoginAttempts(deps: {
             if (isHasherBusy(error)) await giveBack().catch(() => {});
             throw error;
           }
-          if (!right) noticeLock(user, account);
+          if (!right) {
+            noticeLock(user, account);
+            await recordFailure(user, account);
+          }
           return right;
         },
         async succeeded() {

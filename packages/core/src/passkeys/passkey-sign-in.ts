@@ -71,11 +71,8 @@ export function createPasskeySignIn(deps: {
       }
     });
     const { verified } = outcome;
-    if (!right || !owner || !verified) {
-      if (owner)
-        await deps.record?.({ type: "login.failed", userId: owner.id, details: { method: "passkey" } });
-      throw refusal;
-    }
+    // The attempt's failure is recorded (login.failed, login.locked) by the login throttle.
+    if (!right || !owner || !verified) throw refusal;
     await attempt.succeeded();
     return { user: owner, passkey: verified.passkey, userVerified: verified.userVerified };
   };

@@ -34,6 +34,7 @@ async function setup() {
     outbox: f.outbox,
   });
   const change = createChangePassword({
+    events: f.events,
     users: f.users,
     attempts,
     hasher: f.hasher,
@@ -42,6 +43,7 @@ async function setup() {
     replacePassword,
   });
   const login = createCheckCredentials({
+    events: f.events,
     succession: successionFor(f),
     users: f.users,
     attempts,

@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { LoginAttempts } from "../login/login-attempts";
 import { passwordResetRequired } from "../login/step-up";
 import type { SecondFactor } from "../mfa/second-factor";
@@ -15,6 +16,7 @@ export type ChangePasswordDeps = {
   policy: Pick<PasswordPolicy, "assert">;
   secondFactor: Pick<SecondFactor, "require">;
   replacePassword: ReplacePassword;
+  events: SecurityEvents;
 };
 
 export type ChangePassword = (
@@ -39,6 +41,7 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     assertPasswordPolicy(user, input.password);
     await deps.policy.assert(input.password, user);
     await deps.replacePassword(user, await deps.hasher.hash(input.password), { unlock: false });
+    await deps.events.record({ type: "password.changed", userId: user.id });
     return { message: "Your password has been changed." };
   };
 }

@@ -35,6 +35,7 @@ async function setup() {
     outbox: f.outbox,
   });
   const reset = createResetPassword({
+    events: f.events,
     users: f.users,
     resetTokens: f.resetTokens,
     claims: f.claims,
@@ -94,6 +95,7 @@ describe("resetPassword", () => {
   it("works with the link a forgot-password email carries", async () => {
     const { f, reset, user, input } = await setup();
     const forgot = createForgotPassword({
+      events: f.events,
       users: f.users,
       resetTokens: f.resetTokens,
       outbox: f.outbox,

@@ -1,5 +1,6 @@
 import { claimKeys } from "../claim-keys";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
@@ -16,6 +17,7 @@ export type ResetPasswordDeps = {
   /** A token is looked up by its hash under every configured key (links outlive a rotation). */
   keys: Pick<Keyring, "hashes">;
   replacePassword: ReplacePassword;
+  events: SecurityEvents;
 };
 
 export type ResetPassword = (input: ResetPasswordInput) => Promise<{ message: string }>;
@@ -50,6 +52,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
       await deps.claims.release(claim).catch(() => {});
       throw error;
     });
+    await deps.events.record({ type: "password.reset", userId: user.id });
     return { message: "Your password has been reset." };
   };
 }

@@ -14,6 +14,7 @@ async function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    events: f.events,
     claims: f.claims,
     users: f.users,
     outbox: f.outbox,
@@ -24,6 +25,7 @@ async function setup() {
     activationUrl: "https://app.example.com/activate",
   });
   const remove = createDeleteUser({
+    events: f.events,
     users: f.users,
     outbox: f.outbox,
     claims: f.claims,

@@ -1,5 +1,6 @@
 import { claimKeys } from "../claim-keys";
 import type { EmailOutbox } from "../email/outbox";
+import type { SecurityEvents } from "../events/recorder";
 import type { ClaimStore, PasskeyStore, ResetTokenStore, UserLookup, UserRemoval } from "../ports";
 import { userNotFound } from "./lookup";
 
@@ -12,6 +13,7 @@ export function createDeleteUser(deps: {
   claims: Pick<ClaimStore, "releaseGroup">;
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
   passkeys: Pick<PasskeyStore, "removeForUser">;
+  events: SecurityEvents;
 }): DeleteUser {
   return async (by) => {
     const user =
@@ -19,6 +21,7 @@ export function createDeleteUser(deps: {
     if (!user || !(await deps.users.deleteById(user.id))) {
       throw userNotFound("id" in by ? `the id ${by.id}` : "this identifier");
     }
+    await deps.events.record({ type: "user.deleted", userId: user.id });
     await deps.outbox.discardForUser(user.id);
     await deps.resetTokens.deleteForUser(user.id);
     await deps.passkeys.removeForUser(user.id);

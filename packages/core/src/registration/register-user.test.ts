@@ -34,6 +34,7 @@ function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    events: f.events,
     claims: f.claims,
     users: f.users,
     outbox: f.outbox,
@@ -99,7 +100,10 @@ describe("registerUser", () => {
     const { f, codes, register } = setup();
     const user = await register(input());
     const code = codeIn(single(queuedFor(f, user.id)).email);
-    const activated = await createActivateUser({ users: f.users, codes })({ identifier: "johndoe", code });
+    const activated = await createActivateUser({ events: f.events, users: f.users, codes })({
+      identifier: "johndoe",
+      code,
+    });
     expect(activated.is_active).toBe(true);
   });
 
@@ -157,9 +161,11 @@ describe("registerUser", () => {
     expect(f.users.all()).toEqual([]);
     expect(f.store.messages()).toEqual([]);
     expect(woken).not.toHaveBeenCalled();
+    expect(f.events.recorded).toEqual([]); // no event for what did not happen
     // and the next try goes through
-    await register(input());
+    const created = await register(input());
     expect(f.store.messages()).toHaveLength(1);
+    expect(f.events.recorded).toEqual([{ type: "user.registered", userId: created.id }]);
   });
 
   it("leaves no queued email when a concurrent registration takes the username at insert", async () => {

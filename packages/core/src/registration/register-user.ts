@@ -2,6 +2,7 @@ import { claimKeys } from "../claim-keys";
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { takenError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
@@ -19,6 +20,7 @@ export type RegisterUserDeps = {
   /** New passwords must be hard to guess (WEAK_PASSWORD). */
   policy: Pick<PasswordPolicy, "assert">;
   codes: CodeChecker;
+  events: SecurityEvents;
   /** How long an activation code (and its link) works. */
   codeLifetimeMinutes: number;
   /** The email's one-click link: `<activationUrl>?token=...`. */
@@ -83,6 +85,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
       // An insert that landed despite the error: the user exists, the email goes out.
       () => deps.users.findById(id),
     );
+    await deps.events.record({ type: "user.registered", userId: created.id });
     return toUser(created);
   };
 }
