@@ -68,9 +68,14 @@ const unleet: Record<string, string> = {
  * as strong.
  */
 export function withoutOwnerWords(password: string, words: readonly string[]): string {
-  const plain = [...password.toLowerCase()].map((c) => unleet[c] ?? c);
   const chars = [...password];
-  if (plain.length !== chars.length) return password; // lower-casing changed the length: judge it whole
+  // Lower-cased one character at a time, so that positions keep matching the password's: a
+  // character whose lower case is longer ("İ" is "i̇") stays as it is, and cannot make the
+  // whole password skip the cut.
+  const plain = chars.map((c) => {
+    const lower = c.toLowerCase();
+    return [...lower].length === 1 ? (unleet[lower] ?? lower) : c;
+  });
   const cut = new Array<boolean>(chars.length).fill(false);
   const text = plain.join("");
   for (const word of words) {
