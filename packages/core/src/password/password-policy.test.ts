@@ -80,6 +80,18 @@ describe("password policy", () => {
     expect(withoutOwnerWords("Z3bul0n-Quart3rmain3!", ["zebulon", "quartermaine"])).toBe("-!");
   });
 
+  it("refuses the owner's words reversed too (a close variant zxcvbn alone rates strong when glued)", async () => {
+    for (const password of [
+      "nolubezeniamretrauqretrauqz",
+      "Nolubez-Eniamretrauq-7",
+      "Retrauqz-Nolubez-Quartermaine",
+    ]) {
+      const error = await domainErrorOf(policy.assert(password, zebulon));
+      expect(error.code, password).toBe("WEAK_PASSWORD");
+    }
+    expect(withoutOwnerWords("Nolubez-Eniamretrauq-7", ["zebulon", "quartermaine"])).toBe("--7");
+  });
+
   it("cuts the owner's words even when a character's lower case is longer (İ): no bypass by one letter", async () => {
     expect(withoutOwnerWords("İZebulonQuartermaine", ["zebulon", "quartermaine"])).toBe("İ");
     const glued = "İZebulonQuartermaineZquarterZebulonQuartermaine";
