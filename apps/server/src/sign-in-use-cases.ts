@@ -58,6 +58,7 @@ export function createSignInUseCases(deps: {
     verifyLoginCode: createVerifyLoginCode({
       users,
       codes,
+      keys,
       guesses: daily("login-code-guesses"),
       ipThrottle: perNetwork("login-code-ip", loginThrottle.maxFailuresPerIp),
       secondFactor: deps.secondFactor,

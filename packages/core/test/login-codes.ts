@@ -46,6 +46,7 @@ export function loginCodesFor(
   const verify = createVerifyLoginCode({
     users: f.users,
     codes,
+    keys: f.keys,
     guesses: throttle("login-code-guesses", maxCodeTriesPerDay, 86_400),
     ipThrottle: ipLimit === null ? null : throttle("login-code-ip", ipLimit, 900),
     secondFactor: secondFactorFor(f),

@@ -95,6 +95,33 @@ describe("verifyLoginCode", () => {
     expect((await domainErrorOf(verify({ token }, ip))).code).toBe("INVALID_LOGIN_CODE");
   });
 
+  it("does the same store work for a wrong code whatever the identifier: no timing oracle of active accounts", async () => {
+    const { f, verify, emailed } = await setup();
+    await seedUser(f, { username: "bob" }); // active, never asked for a code
+    await seedUser(f, { username: "carol", is_active: false });
+    const { code } = await emailed();
+    const claim = vi.spyOn(f.claims, "claim");
+    const find = vi.spyOn(f.locks, "find");
+    /** Claims and lock reads of one wrong guess (each is a database round trip on the server). */
+    const workOf = async (identifier: string) => {
+      claim.mockClear();
+      find.mockClear();
+      expect((await domainErrorOf(verify({ identifier, code: otherCode(code) }, ip))).code).toBe(
+        "INVALID_LOGIN_CODE",
+      );
+      return { claims: claim.mock.calls.length, reads: find.mock.calls.length };
+    };
+    // An active account with a live code, the attacker having just asked for it:
+    const active = await workOf("alice");
+    for (const identifier of ["nobody", "bob", "carol"])
+      expect(await workOf(identifier), identifier).toEqual(active);
+    // And once alice's code has expired, she looks like anybody else again.
+    // (The same number of earlier guesses: a throttle's cost grows with the slots taken.)
+    vi.setSystemTime(start + 10 * 60_000 + 1);
+    await workOf("dave");
+    expect(await workOf("alice")).toEqual(await workOf("dave"));
+  });
+
   it("refuses a code once the account's address changed, or the account is no longer active", async () => {
     const { f, verify, user, emailed } = await setup();
     const { code, token } = await emailed();

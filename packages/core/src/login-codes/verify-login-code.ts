@@ -1,5 +1,7 @@
+import { createHash, randomBytes } from "node:crypto";
 import { claimKeys } from "../claim-keys";
 import { DomainError } from "../errors";
+import type { Keyring } from "../keyring";
 import { userIdOfLinkToken } from "../link-tokens";
 import { clientNetwork } from "../login/client-ip";
 import type { SecondFactor } from "../mfa/second-factor";
@@ -7,13 +9,15 @@ import type { CodeCheck, CodeChecker } from "../one-time-codes";
 import type { UserLookup } from "../ports";
 import type { Throttle } from "../throttle";
 import type { User } from "../users/schemas";
-import { toUser } from "../users/user";
+import { type CodeState, toUser } from "../users/user";
 import { loginCodesDisabled, type RecordEvent, tooManyRequests } from "./request-login-code";
 import type { VerifyLoginCodeInput } from "./schemas";
 
 export type VerifyLoginCodeDeps = {
   users: Pick<UserLookup, "findByIdentifier" | "findById">;
   codes: Pick<CodeChecker, "check" | "checkToken">;
+  /** Hashes the decoy code that identifiers without a live code are checked against. */
+  keys: Pick<Keyring, "hash">;
   /**
    * Code guesses per account (or unknown identifier) per day, the right one given back:
    * every identifier meets the same bound, whatever state its code is in.
@@ -49,16 +53,46 @@ const tooManyGuesses = (wait: number) =>
  * a claim shared by code and link.
  */
 export function createVerifyLoginCode(deps: VerifyLoginCodeDeps): VerifyLoginCode {
+  /** Never matches: 32 hex characters are no 6-digit code. */
+  const decoyHash = deps.keys.hash(randomBytes(16).toString("hex"));
+  /**
+   * The decoy code of `key` for the day: an identifier without a live code (unknown, not
+   * active, never asked for one, or expired) is checked against it through the same store
+   * work (daily bound, tries) as a live code, so that a wrong guess takes as long either way:
+   * asking for a code and timing a wrong guess cannot tell an active account.
+   */
+  const decoyFor = (key: string, expired: CodeState | null | undefined): CodeState => {
+    const day = Math.floor(Date.now() / 86_400_000);
+    return {
+      // An expired code's tries go on counting (as an unknown identifier's do): no fresh start to time.
+      code_id:
+        expired?.code_id ??
+        `decoy-${createHash("sha256").update(`${key}:${day}`).digest("hex").slice(0, 24)}`,
+      code_hash: decoyHash,
+      token_hash: null,
+      expires_at: new Date((day + 1) * 86_400_000),
+      attempts: 0,
+      sent_at: new Date(day * 86_400_000),
+      resends: 0,
+    };
+  };
+  const live = (state: CodeState | null | undefined): state is CodeState =>
+    !!state && state.expires_at.getTime() > Date.now();
+
   const byCode = async (input: { identifier: string; code: string }) => {
     const user = await deps.users.findByIdentifier(input.identifier);
     const key = user ? claimKeys.account(user.id) : claimKeys.unknownAccount(input.identifier);
     const guess = await deps.guesses.acquire(key);
     if (guess.retryAfter > 0) throw tooManyGuesses(guess.retryAfter);
     const state = user?.login_code;
-    const checked: CodeCheck =
-      user && state
-        ? await deps.codes.check({ userId: user.id, state, code: input.code })
-        : { outcome: "wrong" };
+    let checked: CodeCheck;
+    if (user && live(state)) checked = await deps.codes.check({ userId: user.id, state, code: input.code });
+    else {
+      // The account's own daily bound (and claim group) when there is an account, as a live code's.
+      const userId = user ? user.id : `decoy:${key}`;
+      const decoy = await deps.codes.check({ userId, state: decoyFor(key, state), code: input.code });
+      checked = decoy.outcome === "limited" ? decoy : { outcome: "wrong" };
+    }
     if (checked.outcome === "ok") await guess.release(); // the bound counts wrong codes only
     if (checked.outcome === "limited") throw tooManyGuesses(86_400);
     return { user, checked };

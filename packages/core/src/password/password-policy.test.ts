@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { domainErrorOf, inProcessEstimator } from "../../test/fakes";
 import { passwordSchema } from "../users/schemas";
 import { createPasswordPolicy, ownerWords, withoutOwnerWords } from "./password-policy";
+import { passwordStrengthInputSchema } from "./schemas";
 import { createStrengthEstimator } from "./strength-estimator";
 
 const policy = createPasswordPolicy({ minScore: 3, estimator: inProcessEstimator() });
@@ -78,6 +79,24 @@ describe("password policy", () => {
     );
     expect(withoutOwnerWords("Z3bul0n-Quart3rmain3!", ["zebulon", "quartermaine"])).toBe("-!");
   });
+
+  it("refuses the owner's words reversed too (a close variant zxcvbn alone rates strong when glued)", async () => {
+    for (const password of [
+      "nolubezeniamretrauqretrauqz",
+      "Nolubez-Eniamretrauq-7",
+      "Retrauqz-Nolubez-Quartermaine",
+    ]) {
+      const error = await domainErrorOf(policy.assert(password, zebulon));
+      expect(error.code, password).toBe("WEAK_PASSWORD");
+    }
+    expect(withoutOwnerWords("Nolubez-Eniamretrauq-7", ["zebulon", "quartermaine"])).toBe("--7");
+  });
+
+  it("cuts the owner's words even when a character's lower case is longer (İ): no bypass by one letter", async () => {
+    expect(withoutOwnerWords("İZebulonQuartermaine", ["zebulon", "quartermaine"])).toBe("İ");
+    const glued = "İZebulonQuartermaineZquarterZebulonQuartermaine";
+    expect((await domainErrorOf(policy.assert(glued, zebulon))).code).toBe("WEAK_PASSWORD");
+  });
 });
 
 describe("new password schema", () => {
@@ -87,6 +106,21 @@ describe("new password schema", () => {
     expect(passwordSchema.safeParse(ligatures).success).toBe(false);
     expect(passwordSchema.safeParse("a".repeat(128)).success).toBe(true);
     expect(passwordSchema.safeParse("a".repeat(129)).success).toBe(false);
+  });
+
+  it("the strength route bounds the NFKC form too (password and user inputs)", () => {
+    const ligatures = "\uFDFA".repeat(8);
+    expect(passwordStrengthInputSchema.safeParse({ password: ligatures }).success).toBe(false);
+    expect(
+      passwordStrengthInputSchema.safeParse({
+        password: "Tulip-Kettle-Orbit-42",
+        user_inputs: ["\uFDFA".repeat(20)],
+      }).success,
+    ).toBe(false);
+    expect(
+      passwordStrengthInputSchema.safeParse({ password: "a".repeat(128), user_inputs: ["b".repeat(254)] })
+        .success,
+    ).toBe(true);
   });
 });
 

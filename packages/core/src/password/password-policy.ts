@@ -62,23 +62,31 @@ const unleet: Record<string, string> = {
 };
 
 /**
- * The password with every owner word of 3 or more characters cut out, found case-insensitively
- * and through l33t ("Z3bul0n-Quart3rmain3!" minus Zebulon Quartermaine leaves "-!"). What
+ * The password with every owner word of 3 or more characters cut out, found case-insensitively,
+ * reversed and through l33t ("Z3bul0n-Quart3rmain3!" minus Zebulon Quartermaine leaves "-!"). What
  * is left must be strong on its own: zxcvbn alone rates a long mix of the user's own names
  * as strong.
  */
 export function withoutOwnerWords(password: string, words: readonly string[]): string {
-  const plain = [...password.toLowerCase()].map((c) => unleet[c] ?? c);
   const chars = [...password];
-  if (plain.length !== chars.length) return password; // lower-casing changed the length: judge it whole
+  // Lower-cased one character at a time, so that positions keep matching the password's: a
+  // character whose lower case is longer ("İ" is "i̇") stays as it is, and cannot make the
+  // whole password skip the cut.
+  const plain = chars.map((c) => {
+    const lower = c.toLowerCase();
+    return [...lower].length === 1 ? (unleet[lower] ?? lower) : c;
+  });
   const cut = new Array<boolean>(chars.length).fill(false);
   const text = plain.join("");
   for (const word of words) {
     if ([...word].length < 3) continue;
-    const target = [...word].map((c) => unleet[c] ?? c).join("");
-    for (let at = text.indexOf(target); at >= 0; at = text.indexOf(target, at + 1)) {
-      const start = [...text.slice(0, at)].length;
-      for (let i = 0; i < [...target].length; i++) cut[start + i] = true;
+    const forward = [...word].map((c) => unleet[c] ?? c);
+    // Reversed too: "Nolubez" is Zebulon as much as "Z3bul0n" is.
+    for (const target of [forward.join(""), [...forward].reverse().join("")]) {
+      for (let at = text.indexOf(target); at >= 0; at = text.indexOf(target, at + 1)) {
+        const start = [...text.slice(0, at)].length;
+        for (let i = 0; i < forward.length; i++) cut[start + i] = true;
+      }
     }
   }
   return chars.filter((_, i) => !cut[i]).join("");

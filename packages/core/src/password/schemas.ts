@@ -59,9 +59,22 @@ export const passwordStrengthInputSchema = z
       .string()
       .min(1, "must not be empty")
       .max(128, "must be at most 128 characters")
+      // As for new passwords: NFKC can make a character 18, and the policy works on that form.
+      .refine(
+        (value) => value.normalize("NFKC").length <= 128,
+        "must be at most 128 characters (NFKC-normalised)",
+      )
       .meta({ description: "The candidate; never stored or logged", example: "Tulip-Kettle-Orbit-42" }),
     user_inputs: z
-      .array(z.string().max(254, "must be at most 254 characters"))
+      .array(
+        z
+          .string()
+          .max(254, "must be at most 254 characters")
+          .refine(
+            (value) => value.normalize("NFKC").length <= 254,
+            "must be at most 254 characters (NFKC-normalised)",
+          ),
+      )
       // Bounded so that the largest valid body stays well under BODY_LIMIT_BYTES' default.
       .max(6, "must have at most 6 entries")
       .optional()
