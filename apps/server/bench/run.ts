@@ -18,9 +18,9 @@ import { parseArgs } from "node:util";
 import { createPasswordHasher, owaspArgon2id } from "@usersvc/core";
 import { freePort, startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import autocannon from "autocannon";
-import { MongoClient, ObjectId } from "mongodb";
 import { measuredEnv, startMeasured } from "../scripts/measured-server";
 import { type LookupResult, writeReport } from "./report";
+import { seedUsers } from "./seed";
 
 const { values } = parseArgs({
   options: {
@@ -51,39 +51,21 @@ const { apiKey, env } = measuredEnv({ db, mail, dbName: "bench" });
 
 // Seed the users straight into the database (argon2 hash computed once).
 const password = "Bench-password-1";
-const hash = await createPasswordHasher(owaspArgon2id).hash(password);
-const mongo = await new MongoClient(db.uri).connect();
-const ids = Array.from({ length: users }, () => new ObjectId());
-await mongo
-  .db("bench")
-  .collection("users")
-  .insertMany(
-    ids.map((_id, i) => ({
-      _id,
-      username: `bench_${i}`,
-      username_key: `bench_${i}`,
-      first_name: "Bench",
-      first_name_key: "bench",
-      last_name: `User${i}`,
-      last_name_key: `user${i}`,
-      email: `bench.${i}@example.com`,
-      email_key: `bench.${i}@example.com`,
-      password_hash: hash,
-      gender: "Other",
-      role: "user",
-      is_active: true,
-      mfa_enabled: false,
-      activation: null,
-      created_at: new Date(),
-      updated_at: new Date(),
-    })),
-  );
-await mongo.close();
+const { hash, ids } = await seedUsers(db.uri, "bench", users, password);
 
 const servicePort = await freePort();
 const baselinePort = await freePort();
 const service = await startMeasured(["dist/main.js"], servicePort, { ...env, ...serviceEnv });
 const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], baselinePort, env);
+// The peers: what a team would write instead of adopting the service (bench/peers/).
+const peers: { name: string; port: number; child: Awaited<ReturnType<typeof startMeasured>> }[] = [];
+for (const [name, file] of [
+  ["Express + mongoose", "bench/peers/express.ts"],
+  ["Fastify + mongoose", "bench/peers/fastify.ts"],
+] as const) {
+  const port = await freePort();
+  peers.push({ name, port, child: await startMeasured(["--import", "tsx", file], port, env) });
+}
 const hexIds = ids.map((id) => id.toHexString());
 // One process per HTTP layer, all started the same way (tsx), so only the layer differs.
 const layers: { name: string; port: number; pid: number | undefined; kill: () => void }[] = [];
@@ -93,6 +75,7 @@ process.on("exit", () => {
   service.kill("SIGTERM");
   baseline.kill("SIGTERM");
   for (const layer of layers) layer.kill();
+  for (const peer of peers) peer.child.kill("SIGTERM");
 });
 for (const name of values.layers ? ["node", "hono", "fastify"] : []) {
   const port = await freePort();
@@ -125,6 +108,8 @@ for (const name of values.layers ? ["node", "hono", "fastify"] : []) {
     ["tRPC", await trpcOf(servicePort)],
     ["baseline", raw],
   ];
+  for (const peer of peers)
+    answers.push([peer.name, await get(`http://127.0.0.1:${peer.port}/api/users/id?id=${sample}`)]);
   for (const layer of layers) {
     answers.push([
       `${layer.name} REST`,
@@ -202,6 +187,13 @@ const targets: Target[] = [
   ...(values.layers
     ? layers.flatMap((layer) => lookupTargets(`${layer.name} `, layer.port, layer.pid))
     : lookupTargets("", servicePort, service.pid)),
+  ...peers.map((peer) => ({
+    name: peer.name,
+    url: `http://127.0.0.1:${peer.port}`,
+    pid: peer.child.pid,
+    path: () => `/api/users/id?id=${someId()}`,
+    lookupsPerRequest: 1,
+  })),
   {
     name: "baseline",
     url: `http://127.0.0.1:${baselinePort}`,
@@ -320,10 +312,14 @@ const baselinePeakRssMb = peakRssMb(baseline.pid);
 service.kill("SIGTERM");
 baseline.kill("SIGTERM");
 for (const layer of layers) layer.kill();
+for (const peer of peers) peer.child.kill("SIGTERM");
 
 const base = lookups.baseline;
 const rest = lookups.REST ?? lookups["node REST"];
 const trpc = lookups.tRPC ?? lookups["node tRPC"];
+const batch = lookups["tRPC batch (4)"] ?? lookups["node batch (4)"];
+const peerRates = peers.flatMap((peer) => lookups[peer.name]?.lookups_per_s ?? []);
+const bestPeer = peerRates.length > 0 ? Math.max(...peerRates) : undefined;
 const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "bench-smoke-")) : undefined, {
   date: new Date().toISOString(),
   machine: { cores, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version },
@@ -342,8 +338,12 @@ const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "b
     rest_vs_baseline_throughput: rest && base ? rest.lookups_per_s / base.lookups_per_s : null,
     rest_vs_baseline_p99: rest && base ? rest.p99_ms / base.p99_ms : null,
     trpc_vs_rest_throughput: trpc && rest ? trpc.lookups_per_s / rest.lookups_per_s : null,
+    batch_vs_rest_throughput: batch && rest ? batch.lookups_per_s / rest.lookups_per_s : null,
     rest_vs_baseline_server_cpu:
       rest && base ? rest.server_cpu_ms_per_lookup / base.server_cpu_ms_per_lookup : null,
+    // Goal: REST and batched tRPC ahead of every peer (>= 1 here).
+    rest_vs_best_peer_throughput: rest && bestPeer ? rest.lookups_per_s / bestPeer : null,
+    batch_vs_best_peer_throughput: batch && bestPeer ? batch.lookups_per_s / bestPeer : null,
   },
   auth_check: {
     single_hash_ms: singleHashMs,
