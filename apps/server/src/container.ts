@@ -1,5 +1,6 @@
 import type { Settings } from "@usersvc/config";
 import {
+  childProcessArgon2,
   connectDatabase,
   createClaimStore,
   createEmailOutbox,
@@ -70,11 +71,17 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const mailer = createSmtpMailer(settings.mail);
   const outbox = createEmailOutbox(store, templates);
   const metrics = createMetrics({ outboxStats: () => store.stats() });
-  const { memoryCost, timeCost, parallelism, concurrency, queueLimit } = settings.passwordHashing;
+  const { memoryCost, timeCost, parallelism, concurrency, queueLimit, maxWaitMs, runtime } =
+    settings.passwordHashing;
   const hasher = metrics.timeHasher(
     createPasswordHasher(
       { memoryCost, timeCost, parallelism },
-      { maxConcurrent: concurrency, maxWaiting: queueLimit },
+      {
+        maxConcurrent: concurrency,
+        maxWaiting: queueLimit,
+        maxWaitMs,
+        runner: runtime === "child-process" ? childProcessArgon2({ processes: concurrency }) : undefined,
+      },
     ),
   );
   const background = new Set<Promise<void>>();
@@ -144,7 +151,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       await Promise.all(background);
       await worker.stop();
       mailer.close();
-      await connection.close();
+      await Promise.all([connection.close(), hasher.close?.()]);
     },
   };
 }

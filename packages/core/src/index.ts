@@ -78,6 +78,7 @@ export * from "./mfa/schemas";
 export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
 export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
+export { type Argon2Runner, childProcessArgon2, inProcessArgon2 } from "./password/argon2-runner";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
