@@ -3,19 +3,30 @@ import { pathToFileURL } from "node:url";
 import argon2 from "argon2";
 import Tinypool from "tinypool";
 
-/** Where argon2 runs: the work the password hasher's queue hands on, one call at a time per slot. */
+/**
+ * Where argon2 runs: the work the password hasher's queue hands on, one call at a time per
+ * slot. Each answer comes with the milliseconds the hash itself took (not a child's start),
+ * from which the queue estimates waits.
+ */
 export type Argon2Runner = {
-  hash(password: string, params: Argon2Params): Promise<string>;
-  verify(hash: string, password: string): Promise<boolean>;
+  hash(password: string, params: Argon2Params): Promise<Timed<string>>;
+  verify(hash: string, password: string): Promise<Timed<boolean>>;
   /** Stops the runner's processes (none for the in-process one). */
   close(): Promise<void>;
 };
 export type Argon2Params = { memoryCost: number; timeCost: number; parallelism: number };
+export type Timed<T> = { value: T; ms: number };
+
+const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+};
 
 /** argon2 on this process's libuv thread pool, at the event loop's own CPU priority. */
 export const inProcessArgon2: Argon2Runner = {
-  hash: (password, params) => argon2.hash(password, { type: argon2.argon2id, ...params }),
-  verify: (hash, password) => argon2.verify(hash, password),
+  hash: (password, params) => timed(() => argon2.hash(password, { type: argon2.argon2id, ...params })),
+  verify: (hash, password) => timed(() => argon2.verify(hash, password)),
   close: async () => {},
 };
 
@@ -33,10 +44,13 @@ import argon2 from ${JSON.stringify(argon2Url)};
 let threads = [0];
 try { threads = readdirSync("/proc/self/task").map(Number); } catch {}
 for (const thread of threads) try { os.setPriority(thread, ${niceness}); } catch {}
-export default (task) =>
-  task.op === "hash"
+export default async (task) => {
+  const started = performance.now();
+  const value = await (task.op === "hash"
     ? argon2.hash(task.password, { type: argon2.argon2id, ...task.params })
-    : argon2.verify(task.hash, task.password);
+    : argon2.verify(task.hash, task.password));
+  return { value, ms: performance.now() - started };
+};
 `;
 
 /**
@@ -64,8 +78,8 @@ export function childProcessArgon2({
     execArgv: [],
   });
   return {
-    hash: (password, params) => pool.run({ op: "hash", password, params }) as Promise<string>,
-    verify: (hash, password) => pool.run({ op: "verify", hash, password }) as Promise<boolean>,
+    hash: (password, params) => pool.run({ op: "hash", password, params }) as Promise<Timed<string>>,
+    verify: (hash, password) => pool.run({ op: "verify", hash, password }) as Promise<Timed<boolean>>,
     close: () => pool.destroy(),
   };
 }

@@ -70,24 +70,17 @@ export function createPasswordHasher(
 ): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
   const limit = pLimit(maxConcurrent);
-  // Time of one hash as measured here (moving average), from the first one on.
+  // Time of one argon2 hash as measured where it runs (moving average), from the first one on.
   let hashMs = 0;
   const estimatedWaitMs = () => ((limit.activeCount + limit.pendingCount) * hashMs) / maxConcurrent;
   const full = () =>
     limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting ||
     (limit.activeCount >= maxConcurrent && estimatedWaitMs() > maxWaitMs);
+  const measured = (ms: number) => {
+    hashMs = hashMs === 0 ? ms : hashMs * 0.9 + ms * 0.1;
+  };
   const queue = <T>(work: () => Promise<T>): Promise<T> =>
-    full()
-      ? Promise.reject(hasherBusyError())
-      : limit(async () => {
-          const started = performance.now();
-          try {
-            return await work();
-          } finally {
-            const took = performance.now() - started;
-            hashMs = hashMs === 0 ? took : hashMs * 0.9 + took * 0.1;
-          }
-        });
+    full() ? Promise.reject(hasherBusyError()) : limit(work);
   // An argon2 hash costs what it says: one stored (imported, or written by another system)
   // with more than the import's bounds (or our own parameters, when higher) is refused unchecked.
   const bounds = legacyHashBounds.argon2;
@@ -103,12 +96,20 @@ export function createPasswordHasher(
     );
   };
   return {
-    hash: (password) => queue(() => runner.hash(password, options)),
+    hash: (password) =>
+      queue(async () => {
+        const { value, ms } = await runner.hash(password, options);
+        measured(ms);
+        return value;
+      }),
     verify: (hash, password) =>
       queue(async () => {
         try {
           if (isLegacyHash(hash)) return await verifyLegacyHash(hash, password);
-          return affordable(hash) && (await runner.verify(hash, password));
+          if (!affordable(hash)) return false;
+          const { value, ms } = await runner.verify(hash, password);
+          measured(ms);
+          return value;
         } catch {
           return false;
         }
