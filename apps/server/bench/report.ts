@@ -52,6 +52,8 @@ export type BenchResult = {
   };
   health_during_login_storm: { p50_ms: number; p99_ms: number; live_p99_ms: number };
   server_peak_rss_mb: number;
+  /** Sum of the peak RSS of the server's child processes (argon2 in child processes), 0 when none. */
+  hashers_peak_rss_mb: number;
   server_peak_rss_after_lookups_mb: number;
   baseline_peak_rss_mb: number;
 };
@@ -135,6 +137,7 @@ logging, metrics or security headers.
 | login non-2xx | ${a.non2xx} |
 | server peak RSS after the lookups, before the logins | ${f(result.server_peak_rss_after_lookups_mb, 0)} MB |
 | baseline peak RSS | ${f(result.baseline_peak_rss_mb, 0)} MB |
+| hashing child processes' peak RSS, added up (PASSWORD_HASH_RUNTIME=child-process) | ${f(result.hashers_peak_rss_mb, 0)} MB |
 `;
 }
 

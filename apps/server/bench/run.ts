@@ -11,7 +11,7 @@
  * lookups on the service with each HTTP layer (today's node:http listener, Hono, Fastify;
  * see bench/layer-server.ts) instead of the built service, in the same alternating rounds.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -308,6 +308,18 @@ const {
   ]),
 );
 const serverPeakRssMb = peakRssMb(service.pid);
+/** The processes a server started (argon2's, with PASSWORD_HASH_RUNTIME=child-process). */
+const childrenOf = (pid: number | undefined) =>
+  readdirSync("/proc").filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+const hashersPeakRssMb = childrenOf(service.pid).reduce((sum, pid) => sum + peakRssMb(Number(pid)), 0);
 const baselinePeakRssMb = peakRssMb(baseline.pid);
 service.kill("SIGTERM");
 baseline.kill("SIGTERM");
@@ -361,6 +373,7 @@ const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "b
     live_p99_ms: live.latency.p99,
   },
   server_peak_rss_mb: serverPeakRssMb,
+  hashers_peak_rss_mb: hashersPeakRssMb,
   server_peak_rss_after_lookups_mb: rssAfterLookupsMb,
   baseline_peak_rss_mb: baselinePeakRssMb,
 });
