@@ -47,6 +47,8 @@ export type BenchResult = {
     measured_per_s: number;
     ratio_to_ideal: number;
     non2xx: number;
+    /** Share of the login storm's requests answered 503 SERVICE_BUSY (or any non-2xx). */
+    shed_share: number;
     server_cpu_ms_per_login: number;
     database_cpu_ms_per_login: number;
   };
@@ -134,7 +136,7 @@ logging, metrics or security headers.
 | CPU per login: server (argon2 and the rest) / database | ${f(a.server_cpu_ms_per_login)} ms / ${f(a.database_cpu_ms_per_login)} ms |
 | health p99 during the login storm (with a database ping) | ${f(h.p99_ms)} ms |
 | health p50 during the login storm | ${f(h.p50_ms)} ms |
-| login non-2xx | ${a.non2xx} |
+| login non-2xx (503 SERVICE_BUSY: shed) | ${a.non2xx} (${f(a.shed_share * 100)}% of the storm's requests) |
 | server peak RSS after the lookups, before the logins | ${f(result.server_peak_rss_after_lookups_mb, 0)} MB |
 | baseline peak RSS | ${f(result.baseline_peak_rss_mb, 0)} MB |
 | hashing child processes' peak RSS, added up (PASSWORD_HASH_RUNTIME=child-process) | ${f(result.hashers_peak_rss_mb, 0)} MB |
