@@ -33,12 +33,17 @@ const url = await api.listen({ worker: false });
 const worker = await createApp(settingsOf(monitored.toString()), logger);
 
 type Command = { name: string; bytesOut: number; bytesIn: number };
+/** "find users": the command and, when it names one, its collection. */
+const commandName = (event: CommandStartedEvent) => {
+  const target: unknown = event.command[event.commandName];
+  return typeof target === "string" ? `${event.commandName} ${target}` : event.commandName;
+};
 let seen: Command[] = [];
 const pending = new Map<number, Command>();
 const watch = (client: MongoClient) => {
   client.on("commandStarted", (event: CommandStartedEvent) => {
     const command = {
-      name: `${event.commandName} ${String(event.command[event.commandName])}`,
+      name: commandName(event),
       bytesOut: BSON.calculateObjectSize(event.command),
       bytesIn: 0,
     };
@@ -113,7 +118,7 @@ await measure(
   const client = worker.connection.getClient() as unknown as MongoClient;
   client.on("commandStarted", (event: CommandStartedEvent) =>
     workerCommands.push({
-      name: `${event.commandName} ${String(event.command[event.commandName])}`,
+      name: commandName(event),
       bytesOut: BSON.calculateObjectSize(event.command),
       bytesIn: 0,
     }),
