@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "@usersvc/local-stack";
+import { heapFlags } from "../src/heap-limit";
 
 export type LookupResult = {
   lookups_per_s: number;
@@ -27,6 +28,8 @@ export type BenchResult = {
     database: string;
     /** Settings given to the service with --env. */
     service_env: Record<string, string>;
+    /** The container memory limit the service was started for (its heap flags); 0: none. */
+    memory_limit_mb: number;
     argon2: { memoryCost: number; timeCost: number; parallelism: number };
   };
   lookups: Record<string, LookupResult>;
@@ -98,6 +101,10 @@ ${s.users.toLocaleString("en")} users on a local ${s.database}${
           .map(([name, value]) => `\`${name}=${value}\``)
           .join(", ")}`
       : ""
+  }; the service started as the image starts it ${
+    s.memory_limit_mb > 0
+      ? `in a ${s.memory_limit_mb} MiB container (\`${heapFlags(s.memory_limit_mb * 1_048_576).join(" ")}\`)`
+      : "without a memory limit"
   }. The load generator, the database and the
 servers share these cores, so CPU time per lookup (read from /proc) is the fairer measure of what
 each server costs.

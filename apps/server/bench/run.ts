@@ -10,6 +10,8 @@
  * temporary folder, for CI to check that the benchmark still runs. `--layers` measures the
  * lookups on the service with each HTTP layer (today's node:http listener, Hono, Fastify;
  * see bench/layer-server.ts) instead of the built service, in the same alternating rounds.
+ * `--memory-limit-mb` (default 256, 0 for none) starts the service with the heap flags the
+ * image would pick in a container with that limit (src/heap-limit.ts).
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +21,7 @@ import { createPasswordHasher, owaspArgon2id } from "@usersvc/core";
 import { freePort, startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import autocannon from "autocannon";
 import { measuredEnv, startMeasured } from "../scripts/measured-server";
+import { heapFlags } from "../src/heap-limit";
 import { type LookupResult, writeReport } from "./report";
 import { seedUsers } from "./seed";
 
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     env: { type: "string", multiple: true, default: [] },
     smoke: { type: "boolean", default: false },
     layers: { type: "boolean", default: false },
+    "memory-limit-mb": { type: "string", default: "256" },
   },
 });
 const duration = values.smoke ? 2 : Number(values.duration);
@@ -55,7 +59,12 @@ const { hash, ids } = await seedUsers(db.uri, "bench", users, password);
 
 const servicePort = await freePort();
 const baselinePort = await freePort();
-const service = await startMeasured(["dist/main.js"], servicePort, { ...env, ...serviceEnv });
+// Started as the image starts it in a container with this memory limit (0: no limit).
+const memoryLimitMb = Number(values["memory-limit-mb"]);
+const service = await startMeasured([...heapFlags(memoryLimitMb * 1_048_576), "dist/main.js"], servicePort, {
+  ...env,
+  ...serviceEnv,
+});
 const baseline = await startMeasured(["--import", "tsx", "bench/baseline.ts"], baselinePort, env);
 // The peers: what a team would write instead of adopting the service (bench/peers/).
 const peers: { name: string; port: number; child: Awaited<ReturnType<typeof startMeasured>> }[] = [];
@@ -343,6 +352,7 @@ const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "b
     users,
     database: db.kind,
     service_env: serviceEnv,
+    memory_limit_mb: memoryLimitMb,
     argon2: owaspArgon2id,
   },
   lookups,
