@@ -291,6 +291,19 @@ const parallelHashesPerS = ((cores * parallelRounds) / (performance.now() - para
 // The probes ask at a steady 50/s each: flat out, they would take CPU from the logins.
 const probe = (path: string) =>
   autocannon({ url: `http://127.0.0.1:${servicePort}${path}`, connections: 1, overallRate: 50, duration });
+/** The processes a server started (argon2's, with PASSWORD_HASH_RUNTIME=child-process). */
+const childrenOf = (pid: number | undefined) =>
+  readdirSync("/proc").filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+    } catch {
+      return false;
+    }
+  });
+// The hashing processes' CPU during the storm (they may also start during it).
+const hashersCpuBefore = new Map(childrenOf(service.pid).map((pid) => [pid, cpuSeconds(Number(pid))]));
 const {
   result: [storm, health, live],
   cpuMs: [stormServerMs = Number.NaN, stormDatabaseMs = Number.NaN],
@@ -317,17 +330,11 @@ const {
   ]),
 );
 const serverPeakRssMb = peakRssMb(service.pid);
-/** The processes a server started (argon2's, with PASSWORD_HASH_RUNTIME=child-process). */
-const childrenOf = (pid: number | undefined) =>
-  readdirSync("/proc").filter((entry) => {
-    if (!/^\d+$/.test(entry)) return false;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-    } catch {
-      return false;
-    }
-  });
+const hashersStormMs =
+  childrenOf(service.pid).reduce(
+    (sum, pid) => sum + cpuSeconds(Number(pid)) - (hashersCpuBefore.get(pid) ?? 0),
+    0,
+  ) * 1_000;
 const hashersPeakRssMb = childrenOf(service.pid).reduce((sum, pid) => sum + peakRssMb(Number(pid)), 0);
 const baselinePeakRssMb = peakRssMb(baseline.pid);
 service.kill("SIGTERM");
@@ -377,6 +384,7 @@ const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "b
     non2xx: storm.non2xx,
     shed_share: storm.non2xx / Math.max(1, storm.requests.total),
     server_cpu_ms_per_login: stormServerMs / storm["2xx"],
+    hashers_cpu_ms_per_login: hashersStormMs / storm["2xx"],
     database_cpu_ms_per_login: stormDatabaseMs / storm["2xx"],
   },
   health_during_login_storm: {
