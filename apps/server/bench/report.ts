@@ -18,7 +18,13 @@ export type LookupResult = {
 
 export type BenchResult = {
   date: string;
-  machine: { cores: number; cpu: string; node: string };
+  machine: {
+    cores: number;
+    cpu: string;
+    node: string;
+    /** os.loadavg() when the run started and ended: above the cores, other work shared them. */
+    load_average?: { start: number[]; end: number[] };
+  };
   settings: {
     connections: number;
     duration_s: number;
@@ -95,7 +101,11 @@ function markdown(result: BenchResult, stamp: string): string {
   const s = result.settings;
   return `# Benchmark ${result.date}
 
-${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}; ${s.connections} connections,
+${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}${
+    result.machine.load_average
+      ? ` (load average ${result.machine.load_average.start.map((n) => n.toFixed(1)).join(", ")} at the start, ${result.machine.load_average.end.map((n) => n.toFixed(1)).join(", ")} at the end: above ${result.machine.cores}, other processes shared the cores)`
+      : ""
+  }; ${s.connections} connections,
 ${s.warmup_s} s warm-up per target, then ${s.duration_s} s per run in ${s.rounds} alternating rounds;
 ${s.users.toLocaleString("en")} users on a local ${s.database}${
     Object.keys(s.service_env).length > 0

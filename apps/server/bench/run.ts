@@ -48,6 +48,7 @@ const serviceEnv = Object.fromEntries(
   }),
 );
 const users = 10_000;
+const loadAtStart = os.loadavg();
 
 await using db = await startLocalDatabase();
 await using mail = await startLocalMailServer();
@@ -350,7 +351,12 @@ const peerRates = peers.flatMap((peer) => lookups[peer.name]?.lookups_per_s ?? [
 const bestPeer = peerRates.length > 0 ? Math.max(...peerRates) : undefined;
 const written = writeReport(values.smoke ? mkdtempSync(path.join(os.tmpdir(), "bench-smoke-")) : undefined, {
   date: new Date().toISOString(),
-  machine: { cores, cpu: os.cpus()[0]?.model ?? "unknown", node: process.version },
+  machine: {
+    cores,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    load_average: { start: loadAtStart, end: os.loadavg() },
+  },
   settings: {
     connections,
     duration_s: duration,
