@@ -11,6 +11,7 @@ import {
   createPasswordHasher,
   createResetTokenRepository,
   createSmtpMailer,
+  createStrengthEstimator,
   createThrottleLockStore,
   createUserRepository,
   emailKinds,
@@ -84,6 +85,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
       },
     ),
   );
+  // zxcvbn's dictionaries load once, on their worker thread; at most 64 checks wait for it.
+  const strength = createStrengthEstimator({ queueLimit: 64 });
   const background = new Set<Promise<void>>();
   const runInBackground: RunInBackground = (task) => {
     const running = task()
@@ -96,6 +99,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     ports: { users, claims, locks, resetTokens },
     keys,
     hasher,
+    strength,
     outbox,
     runInBackground,
   });
@@ -151,6 +155,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       await Promise.all(background);
       await worker.stop();
       mailer.close();
+      await strength.close();
       await Promise.all([connection.close(), hasher.close?.()]);
     },
   };

@@ -34,10 +34,12 @@ export function createLogger(options: {
  * request whether or not the line is written (two child loggers with their bindings
  * serialised, arrays of loggers, three listeners): at LOG_LEVEL=warn a request costs a
  * level check.
+ * `apiKeyNameOf` adds the caller's key name (never the key) to the line as `apiKeyName`.
  */
 export function createHttpLogger(
   logger: Logger,
   genReqId: (req: IncomingMessage, res: ServerResponse) => string,
+  apiKeyNameOf?: (req: IncomingMessage) => string | undefined,
 ) {
   return (req: IncomingMessage & { id?: string; originalUrl?: string }, res: ServerResponse): void => {
     const started = Date.now();
@@ -50,8 +52,10 @@ export function createHttpLogger(
       const failed = error !== undefined || res.statusCode >= 500;
       const level = failed ? "error" : "info";
       if (!logger.isLevelEnabled(level)) return;
+      const apiKeyName = apiKeyNameOf?.(req);
       const line = {
         req: { id, method: req.method, url: (req.originalUrl ?? req.url ?? "/").split("?", 1)[0] },
+        ...(apiKeyName === undefined ? {} : { apiKeyName }),
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - started,
         ...(failed ? { err: error ?? new Error(`failed with status code ${res.statusCode}`) } : {}),

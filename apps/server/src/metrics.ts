@@ -14,14 +14,14 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
   const registers = [registry];
   const requests = new Counter({
     name: "http_requests_total",
-    help: "HTTP requests by route, method and status",
-    labelNames: ["route", "method", "status"] as const,
+    help: "HTTP requests by route, method, status and API key name (none: no valid key)",
+    labelNames: ["route", "method", "status", "api_key"] as const,
     registers,
   });
   const duration = new Histogram({
     name: "http_request_duration_seconds",
-    help: "HTTP request latency by route, method and status",
-    labelNames: ["route", "method", "status"] as const,
+    help: "HTTP request latency by route, method, status and API key name (none: no valid key)",
+    labelNames: ["route", "method", "status", "api_key"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
@@ -91,8 +91,20 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
 
   return {
     registry,
-    observeRequest(labels: { route: string; method: string; status: number }, seconds: number) {
-      const values = { ...labels, status: String(labels.status) };
+    /**
+     * Counts and times a request. `apiKey` is a configured key's name (a bounded set: names
+     * come from configuration, never from the request), or "none".
+     */
+    observeRequest(
+      labels: { route: string; method: string; status: number; apiKey?: string },
+      seconds: number,
+    ) {
+      const values = {
+        route: labels.route,
+        method: labels.method,
+        status: String(labels.status),
+        api_key: labels.apiKey ?? "none",
+      };
       requests.inc(values);
       duration.observe(values, seconds);
     },

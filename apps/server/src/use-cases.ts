@@ -17,6 +17,7 @@ import {
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
+  createPasswordPolicy,
   createRegisterUser,
   createReplacePassword,
   createRequestEmailChange,
@@ -34,10 +35,12 @@ import {
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
+  type StrengthEstimator,
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
 } from "@usersvc/core";
+import { createSignInUseCases } from "./sign-in-use-cases";
 
 /**
  * Every use case, wired from the adapters and the settings: the throttles (login, second
@@ -54,6 +57,8 @@ export function createUseCases(deps: {
   };
   keys: Keyring;
   hasher: PasswordHasher;
+  /** zxcvbn on its worker thread: the password policy's estimator. */
+  strength: StrengthEstimator;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
 }): UseCases {
@@ -103,6 +108,10 @@ export function createUseCases(deps: {
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const stepUp = createStepUp({ attempts, hasher, secondFactor });
   const { activation, passwordReset, emailChange } = settings;
+  const policy = createPasswordPolicy({
+    minScore: settings.passwordPolicy.minScore,
+    estimator: deps.strength,
+  });
 
   return {
     registerUser: createRegisterUser({
@@ -110,6 +119,7 @@ export function createUseCases(deps: {
       claims,
       outbox,
       hasher,
+      policy,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       activationUrl: activation.url,
@@ -138,8 +148,8 @@ export function createUseCases(deps: {
       reset: passwordReset,
       runInBackground,
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
-    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
+    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, policy, keys, replacePassword }),
+    changePassword: createChangePassword({ users, attempts, hasher, policy, secondFactor, replacePassword }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
@@ -171,5 +181,16 @@ export function createUseCases(deps: {
     }),
     revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
     importUsers: createImportUsers({ users, keys }),
+    ...createSignInUseCases({
+      settings,
+      users,
+      claims,
+      locks,
+      keys,
+      outbox,
+      secondFactor,
+      policy,
+      runInBackground,
+    }),
   };
 }

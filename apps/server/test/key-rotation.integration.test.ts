@@ -71,7 +71,7 @@ describe("SECRET_KEY rotation", () => {
       API_KEYS: `test-${randomBytes(16).toString("hex")}`,
       RESET_PASSWORD_URL: "https://app.example.com/reset-password",
     };
-    const password = "Password1!";
+    const password = "Tulip-Kettle-Orbit-42";
     const passwordHash = await createPasswordHasher().hash(password);
 
     // --- Under key A, with no worker: the email stays queued, sealed with A. ---------------
@@ -204,10 +204,10 @@ describe("rotate-keys", () => {
     const keyA = randomBytes(32).toString("base64url");
     const keyB = randomBytes(32).toString("base64url");
     await using server = await startTestServer({ SECRET_KEY: keyA }, { worker: false });
-    const passwordHash = await createPasswordHasher().hash("Password1!");
+    const passwordHash = await createPasswordHasher().hash("Tulip-Kettle-Orbit-42");
     for (let n = 0; n < 4; n++) {
       const user = await seedUser(server, { password_hash: passwordHash, is_active: true });
-      const enable = { id: user.id, current_password: "Password1!" };
+      const enable = { id: user.id, current_password: "Tulip-Kettle-Orbit-42" };
       expect((await patch(server, "/api/users/mfa/enable", enable)).status).toBe(200);
     }
     const rotated = { ...server.settings, secretKey: keyB, previousSecretKeys: [keyA] };

@@ -12,7 +12,7 @@ import {
   testEnv,
 } from "./harness";
 
-const password = "Password1!";
+const password = "Tulip-Kettle-Orbit-42";
 const weak = createPasswordHasher({ memoryCost: 4_096, timeCost: 1, parallelism: 1 });
 
 const check = (server: TestServer, identifier: string, guess: string, ip?: string) =>

@@ -65,7 +65,10 @@ export const envSchema = z
 
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+    /** Callers' keys: `<name>/<scopes>/sha256:<digest>` entries, or plain keys (full access). */
     API_KEYS: optionalText,
+    /** A JSON file of named, scoped keys: `{ "keys": [{ "name", "scopes", "sha256" }] }`. */
+    API_KEYS_FILE: optionalText,
     AUTH_DISABLED: flag(false),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -114,6 +117,16 @@ export const envSchema = z
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** New passwords need at least this zxcvbn score (0 too guessable .. 4 very unguessable). */
+    PASSWORD_MIN_SCORE: z.coerce.number().int().min(0).max(4).default(3),
+    /** Calls of password/strength per client network per minute (with TRUST_PROXY). */
+    PASSWORD_STRENGTH_MAX_PER_IP: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Emailed one-time login codes; unset: on outside production, in production once LOGIN_CODE_URL is set. */
+    LOGIN_CODES_ENABLED: z.stringbool().optional(),
+    /** The page of the app the login code email's one-click link opens (`?token=...`). */
+    LOGIN_CODE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    LOGIN_CODE_EXPIRATION_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+    LOGIN_CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** An operator's folder of email templates overriding ours per kind and locale (docs/emails.md). */
     EMAIL_TEMPLATES_DIR: optionalText,
     /** The locale of users without one (BCP 47; canonicalised). */
@@ -218,24 +231,20 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       message: "MAIL_USERNAME and MAIL_PASSWORD must be set together",
     });
   }
-  const keys = splitKeys(env.API_KEYS);
-  if (keys.some((key) => key.length < 16)) {
-    problems.push({ variable: "API_KEYS", message: "every key must be at least 16 characters" });
+  if (environment === "production" && env.LOGIN_CODES_ENABLED === true && env.LOGIN_CODE_URL === undefined) {
+    problems.push({
+      variable: "LOGIN_CODE_URL",
+      message:
+        "is required in production when LOGIN_CODES_ENABLED=true: the page of your app that takes ?token=... and signs the user in (e.g. https://app.example.com/login-code)",
+    });
   }
   if (env.AUTH_DISABLED && environment !== "development") {
     problems.push({ variable: "AUTH_DISABLED", message: "may only be true when APP_ENV=development" });
   }
-  if (keys.length === 0 && !env.AUTH_DISABLED) {
-    problems.push({
-      variable: "API_KEYS",
-      message:
-        "is required: comma-separated keys that callers send as 'Authorization: Bearer <key>' (or AUTH_DISABLED=true in development)",
-    });
-  }
   return problems;
 }
 
-/** Splits a comma-separated list (API_KEYS, SECRET_KEY_PREVIOUS), ignoring blanks around commas. */
+/** Splits a comma-separated list (SECRET_KEY_PREVIOUS, CORS_ORIGINS), ignoring blanks around commas. */
 export function splitKeys(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")

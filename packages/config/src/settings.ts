@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { parseEnv } from "node:util";
 import type { z } from "zod";
+import { type ApiKeyEntry, readApiKeys } from "./api-keys";
 import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
 
 export type Environment = "development" | "test" | "production";
@@ -17,8 +18,11 @@ export type Settings = {
   secretKey: string;
   /** Keys used before `secretKey`: what they sealed or hashed is still accepted, never written. */
   previousSecretKeys: readonly string[];
-  /** Callers' bearer keys; `metricsToken` (if set) is the only key /metrics takes. */
-  apiKeys: { keys: readonly string[]; disabled: boolean; metricsToken: string | null };
+  /**
+   * Callers' keys as names, scopes and SHA-256 digests (API_KEYS, API_KEYS_FILE); never a
+   * key itself. `metricsToken` (if set) is the only key /metrics takes.
+   */
+  apiKeys: { keys: readonly ApiKeyEntry[]; disabled: boolean; metricsToken: string | null };
   /**
    * Emailed activation codes: lifetime, at most one new code per cooldown (doubling with
    * each resend of a day), and the page the email's one-click link opens (`<url>?token=...`).
@@ -35,6 +39,16 @@ export type Settings = {
     maxMfaFailures: number;
     windowSeconds: number;
   };
+  /**
+   * New passwords (registration, reset, change): the zxcvbn score they need; how often one
+   * client network may ask password/strength per minute (only with a trusted proxy).
+   */
+  passwordPolicy: { minScore: number; strengthPerIpPerMinute: number };
+  /**
+   * Emailed one-time login codes: on or off, their lifetime, at most one new code per
+   * cooldown (doubling with each of the day), the page the link opens (`<url>?token=...`).
+   */
+  loginCodes: { enabled: boolean; expirationMinutes: number; resendCooldownSeconds: number; url: string };
   /** Issuer shown by authenticator apps. */
   mfa: { issuer: string };
   /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
@@ -124,17 +138,24 @@ export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Se
   const merged: Record<string, string | undefined> = { ...fileValues, ...env };
   const result = envSchema.safeParse(merged);
   const ca = readCertificates(result.success ? result.data.MAIL_TLS_CA_FILE : undefined);
+  const partial = result.success ? result.data : parseEachVariable(merged);
+  const apiKeys = readApiKeys({
+    apiKeys: partial.API_KEYS,
+    file: partial.API_KEYS_FILE,
+    authDisabled: partial.AUTH_DISABLED === true,
+  });
   const problems = [
     ...(result.success ? [] : toProblems(result.error)),
-    ...crossFieldProblems(result.success ? result.data : parseEachVariable(merged)),
+    ...crossFieldProblems(partial),
     ...ca.problems,
+    ...apiKeys.problems,
   ];
   if (problems.length > 0 || !result.success) {
     // One line per variable: a bad value is not also reported as missing.
     const seen = new Set<string>();
     throw new SettingsError(problems.filter((p) => !seen.has(p.variable) && seen.add(p.variable)));
   }
-  return toSettings(result.data, ca.pem);
+  return toSettings(result.data, ca.pem, apiKeys.keys);
 }
 
 /** The PEM text of MAIL_TLS_CA_FILE (none when unset), or the problem with the file. */
@@ -167,7 +188,7 @@ function toProblems(error: z.ZodError): SettingsProblem[] {
   }));
 }
 
-function toSettings(env: Env, tlsCa: string | null): Settings {
+function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntry[]): Settings {
   const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
   const hashConcurrency =
     env.PASSWORD_HASH_CONCURRENCY ??
@@ -181,7 +202,7 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
     secretKey: env.SECRET_KEY,
     previousSecretKeys: splitKeys(env.SECRET_KEY_PREVIOUS),
     apiKeys: {
-      keys: splitKeys(env.API_KEYS),
+      keys: apiKeys,
       disabled: env.AUTH_DISABLED,
       metricsToken: env.METRICS_TOKEN ?? null,
     },
@@ -206,6 +227,17 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
     mfa: { issuer: env.MFA_ISSUER },
+    passwordPolicy: {
+      minScore: env.PASSWORD_MIN_SCORE,
+      strengthPerIpPerMinute: env.PASSWORD_STRENGTH_MAX_PER_IP,
+    },
+    loginCodes: {
+      // Off in a production that has not said where the link goes: an upgrade changes nothing.
+      enabled: env.LOGIN_CODES_ENABLED ?? (environment !== "production" || env.LOGIN_CODE_URL !== undefined),
+      expirationMinutes: env.LOGIN_CODE_EXPIRATION_MINUTES,
+      resendCooldownSeconds: env.LOGIN_CODE_RESEND_COOLDOWN_SECONDS,
+      url: env.LOGIN_CODE_URL ?? "http://localhost:3000/login-code",
+    },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,

@@ -20,6 +20,10 @@ export const claimKeys = {
   activationCode: (codeId: string, what: string) => `activation:${codeId}:${what}`,
   /** The same for the code that confirms an email change. */
   emailChangeCode: (codeId: string, what: string) => `email-change:${codeId}:${what}`,
+  /** One try, the use (`used`) or the replacement of a login code. */
+  loginCode: (codeId: string, what: string) => `login-code:${codeId}:${what}`,
+  /** The one new login code after `previous` (a code id, or "none"). */
+  loginCodeIssue: (userId: string, previous: string) => `login-code-issue:${userId}:${previous}`,
   /** One reset email per cooldown: keyed by the previous request's time. */
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
   /** The replacement of one stored password hash (by a change, or once by an upgrade). */

@@ -27,6 +27,10 @@ export const domainErrorCodes = [
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
   "SERVICE_BUSY",
+  // Issue 18: password policy and emailed login codes
+  "WEAK_PASSWORD",
+  "INVALID_LOGIN_CODE",
+  "LOGIN_CODES_DISABLED",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
@@ -35,7 +39,7 @@ export type FieldIssue = { path: string; message: string };
 
 export type DomainErrorOptions = {
   cause?: unknown;
-  /** Field problems, for VALIDATION_ERROR. */
+  /** Field problems, for VALIDATION_ERROR; zxcvbn's warning and suggestions for WEAK_PASSWORD. */
   issues?: readonly FieldIssue[];
   /** Seconds after which a retry may succeed (TOO_MANY_ATTEMPTS, *_UNAVAILABLE, SERVICE_BUSY). */
   retryAfterSeconds?: number;

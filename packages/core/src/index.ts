@@ -71,6 +71,15 @@ export { clientNetwork } from "./login/client-ip";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
 export * from "./login/schemas";
 export { createStepUp, type StepUp } from "./login/step-up";
+// Emailed one-time login codes
+export {
+  createRequestLoginCode,
+  type LoginCodeOptions,
+  type RecordEvent,
+  type RequestLoginCode,
+} from "./login-codes/request-login-code";
+export * from "./login-codes/schemas";
+export { createVerifyLoginCode, type VerifyLoginCode } from "./login-codes/verify-login-code";
 // MFA
 export { createDisableMfa, type DisableMfa } from "./mfa/disable-mfa";
 export { createMfaEnrolment, type MfaEnrolment } from "./mfa/enrolment";
@@ -91,9 +100,12 @@ export {
   type PasswordHasher,
   type PasswordHashingOptions,
 } from "./password/password-hasher";
+export { createPasswordPolicy, type PasswordPolicy } from "./password/password-policy";
+export { type CheckPasswordStrength, createCheckPasswordStrength } from "./password/password-strength";
 export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
 export { createResetPassword, type ResetPassword } from "./password/reset-password";
 export * from "./password/schemas";
+export { createStrengthEstimator, type StrengthEstimator } from "./password/strength-estimator";
 export { createClaimStore, type WriteConcernOption } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
 export {
@@ -153,6 +165,9 @@ export type UseCases = {
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
   importUsers: import("./import/import-users").ImportUsers;
+  requestLoginCode: import("./login-codes/request-login-code").RequestLoginCode;
+  verifyLoginCode: import("./login-codes/verify-login-code").VerifyLoginCode;
+  checkPasswordStrength: import("./password/password-strength").CheckPasswordStrength;
 };
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";

@@ -238,6 +238,7 @@ describe("key rotation: codes and reset links", () => {
       resetTokens: b.resetTokens,
       claims: b.claims,
       hasher: b.hasher,
+      policy: b.policy,
       keys: b.keys,
       replacePassword: createReplacePassword({
         succession: successionFor(b),

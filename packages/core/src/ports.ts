@@ -3,6 +3,7 @@ import type {
   ActivationState,
   EmailChangeState,
   EmailRevert,
+  LoginCodeState,
   MfaState,
   NewUser,
   PublicUserRecord,
@@ -141,6 +142,18 @@ export interface ProfileStore {
   updateProfile(id: string, set: ProfileUpdate): Promise<UserRecord | null>;
 }
 
+export interface LoginCodeStore {
+  /**
+   * Stores `loginCode` as the user's login code where the user still holds `replacing` (the
+   * code id read, or null for none); false when it moved on meanwhile.
+   */
+  replaceLoginCode(input: {
+    id: string;
+    replacing: string | null;
+    loginCode: LoginCodeState;
+  }): Promise<boolean>;
+}
+
 export interface EmailChangeStore {
   setEmailChange(id: string, state: EmailChangeState | null): Promise<void>;
   /**
@@ -171,6 +184,7 @@ export type UserRepository = UserLookup &
   MfaStore &
   ProfileStore &
   EmailChangeStore &
+  LoginCodeStore &
   UserRemoval;
 
 /** An outstanding password reset: only the keyed hash of its token is stored. */

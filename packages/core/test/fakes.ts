@@ -5,6 +5,9 @@
  * composition root does; `failNext` makes the next call of a method throw, for fault tests.
  */
 import { randomBytes } from "node:crypto";
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
+import * as zxcvbnCommon from "@zxcvbn-ts/language-common";
+import * as zxcvbnEn from "@zxcvbn-ts/language-en";
 import { claimKeys } from "../src/claim-keys";
 import type { EmailMessage, Mailer } from "../src/email/mailer";
 import { createEmailOutbox } from "../src/email/outbox";
@@ -22,6 +25,8 @@ import { currentTotp, newTotpSecret } from "../src/mfa/totp";
 import { createCodeChecker, maxCodeTriesPerDay } from "../src/one-time-codes";
 import { createHashSuccession } from "../src/password/hash-succession";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
+import { createPasswordPolicy } from "../src/password/password-policy";
+import { type StrengthEstimator, strengthOptions } from "../src/password/strength-estimator";
 import type {
   ClaimStore,
   ResetTokenRecord,
@@ -146,6 +151,7 @@ export function fakeUsers(): FakeUsers {
         reset_requested_at: null,
         email_reverts: [],
         password_locked: false,
+        login_code: null,
         created_at: now,
         updated_at: now,
       };
@@ -235,6 +241,11 @@ export function fakeUsers(): FakeUsers {
       return true;
     },
     updateProfile: async (id, set) => update(id, set),
+    async replaceLoginCode({ id, replacing, loginCode }) {
+      const user = users.get(id);
+      if (!user || (user.login_code?.code_id ?? null) !== replacing) return false;
+      return update(id, { login_code: loginCode }) !== null;
+    },
     async setEmailChange(id, state) {
       update(id, { email_change: state });
     },
@@ -452,6 +463,34 @@ export const currentKeyOnly = (keys: Keyring): Keyring => keyringOf(secretBehind
 export const strangerKeyring = (): Keyring => keyringOf(randomSecretKey());
 
 /** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
+let zxcvbn: ZxcvbnFactory | undefined;
+
+/**
+ * zxcvbn in-process, with the options of the server's worker (strength-estimator.ts), built
+ * once for all tests of a file: use-case tests judge passwords as the server does.
+ */
+export function inProcessEstimator(): StrengthEstimator {
+  zxcvbn ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEn.translations,
+    maxLength: strengthOptions.estimatedLength,
+    l33tMaxSubstitutions: strengthOptions.l33tMaxSubstitutions,
+  });
+  const factory = zxcvbn;
+  return {
+    async estimate(password, userInputs) {
+      const result = factory.check(password, [...userInputs]);
+      return {
+        score: result.score,
+        warning: result.feedback.warning || null,
+        suggestions: result.feedback.suggestions,
+      };
+    },
+    close: async () => {},
+  };
+}
+
 export function createFakes() {
   const keys = keyringOf(randomSecretKey());
   const store = fakeOutboxStore();
@@ -464,6 +503,8 @@ export function createFakes() {
     store,
     outbox: createEmailOutbox(store),
     hasher: fakeHasher(),
+    /** The server's policy (zxcvbn, minimum score 3), in-process. */
+    policy: createPasswordPolicy({ minScore: 3, estimator: inProcessEstimator() }),
     mailer: fakeMailer(),
     /** Runs background work inline, remembering it so tests can await it. */
     background: [] as Promise<void>[],

@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
-import type { ErrorCode, ErrorData } from "@usersvc/server";
+import type { ApiScope, ErrorCode, ErrorData } from "@usersvc/server";
 
 /**
  * Every code a call can fail with: the service's codes, plus those the client itself sees
@@ -22,7 +22,8 @@ function clientCode(cause: unknown): "NETWORK_ERROR" | "TIMEOUT" | "ABORTED" {
 /**
  * The one error every client call rejects with. Switch on `code` (a string-literal union):
  * `status` is the HTTP status (absent for network errors and timeouts), `issues` lists the
- * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503.
+ * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503, and
+ * `requiredScope` with 403 INSUFFICIENT_SCOPE (the scope the API key lacks).
  */
 export class UsersServiceError extends TRPCClientError<AnyRouter> {
   readonly [brand] = true;
@@ -30,6 +31,7 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
   readonly status: number | undefined;
   readonly issues: readonly FieldIssue[];
   readonly retryAfterSeconds: number | undefined;
+  readonly requiredScope: ApiScope | undefined;
 
   constructor(from: TRPCClientError<AnyRouter>) {
     super(from.message, {
@@ -46,6 +48,7 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
     this.status = data?.httpStatus ?? (typeof response?.status === "number" ? response.status : undefined);
     this.issues = data?.issues ?? [];
     this.retryAfterSeconds = data?.retryAfterSeconds;
+    this.requiredScope = data?.requiredScope;
     if (this.code === "TIMEOUT") this.message = "The users service did not answer in time.";
   }
 

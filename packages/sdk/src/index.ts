@@ -4,18 +4,27 @@ import { observable } from "@trpc/server/observable";
 import type { AppRouter as ServerRouter } from "@usersvc/server";
 import { UsersServiceError } from "./errors";
 
-export type { ErrorCode, ErrorData } from "@usersvc/server";
+export type { ApiScope, ErrorCode, ErrorData } from "@usersvc/server";
 export {
   type FieldIssue,
   isUsersServiceError,
   UsersServiceError,
   type UsersServiceErrorCode,
 } from "./errors";
+export {
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookHeaders,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
+} from "./webhooks";
 
 export type UsersClientOptions = {
   /** Base URL of the service, e.g. `http://localhost:8000` (the client calls `<url>/trpc`). */
   url: string;
-  /** One of the service's API_KEYS, sent as `Authorization: Bearer <key>`. */
+  /** An API key of the service (its scopes decide what this client may call), sent as `Authorization: Bearer <key>`. */
   apiKey: string;
   /** A fetch implementation (defaults to the global one: Node 18+, Deno, Bun, edge runtimes). */
   fetch?: typeof fetch;

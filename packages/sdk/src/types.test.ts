@@ -29,11 +29,29 @@ describe("SDK types", () => {
       | "mfa"
       | "import"
     >();
-    expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check">();
-    expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<"forgot" | "reset" | "change">();
+    expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check" | "code">();
+    expectTypeOf<keyof RouterInputs["users"]["auth"]["code"]>().toEqualTypeOf<"request" | "verify">();
+    expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<
+      "forgot" | "reset" | "change" | "strength"
+    >();
     expectTypeOf<keyof RouterInputs["users"]["mfa"]>().toEqualTypeOf<
       "enable" | "confirm" | "qr" | "disable"
     >();
+  });
+
+  it("types the login-code and password-strength procedures (issue 18)", () => {
+    expectTypeOf<RouterInputs["users"]["auth"]["code"]["request"]>().toEqualTypeOf<{ identifier: string }>();
+    expectTypeOf<RouterOutputs["users"]["auth"]["code"]["verify"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["password"]["strength"]>().toEqualTypeOf<{
+      score: number;
+      min_score: number;
+      acceptable: boolean;
+      warning: string | null;
+      suggestions: string[];
+    }>();
+    expectTypeOf<
+      "WEAK_PASSWORD" | "INVALID_LOGIN_CODE" | "LOGIN_CODES_DISABLED"
+    >().toExtend<UsersServiceErrorCode>();
   });
 
   it("infers inputs and outputs from the server's schemas", () => {
@@ -126,5 +144,9 @@ describe("SDK types", () => {
     expectTypeOf<"USERNAME_TAKEN">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"PASSWORD_RESET_REQUIRED">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"NOT_A_CODE">().not.toExtend<UsersServiceErrorCode>();
+    if (isUsersServiceError(error, "INSUFFICIENT_SCOPE"))
+      expectTypeOf(error.requiredScope).toEqualTypeOf<
+        "users:read" | "users:write" | "auth" | "admin" | undefined
+      >();
   });
 });

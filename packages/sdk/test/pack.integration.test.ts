@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "@usersvc/local-stack";
 import { startTestServer } from "@usersvc/server/testing";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
@@ -103,11 +104,35 @@ describe("SDK package, as a consumer sees it", () => {
     writeFileSync(path.join(project, "usage.ts"), usage);
   }, 60_000);
 
-  it("runs against a live server from ESM and CJS", async () => {
+  it("runs against a live server, and verifies a webhook, from ESM and CJS", async () => {
     await using server = await startTestServer();
-    const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey], { cwd: project });
-    expect(esm.stdout.trim()).toBe("health:up created:false conflict:409 wrong-call-rejected dual:true:true");
-    const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey], { cwd: project });
-    expect(cjs.stdout.trim()).toBe("cjs live:ok error:true:INVALID_API_KEY");
+    // A delivery as a Standard Webhooks sender makes it, signed by the reference library.
+    const secret = `whsec_${Buffer.from("pack-test-secret-0123456789abcdef").toString("base64")}`;
+    const body = JSON.stringify({
+      id: "msg_pack",
+      type: "user.registered",
+      version: 1,
+      timestamp: new Date().toISOString(),
+      data: { user_id: "63a1f1234abc5678def12345", user: null, details: {} },
+    });
+    const now = new Date();
+    const headers = {
+      "webhook-id": "msg_pack",
+      "webhook-timestamp": String(Math.floor(now.getTime() / 1_000)),
+      "webhook-signature": new Webhook(secret).sign("msg_pack", now, body),
+    };
+    const delivery = JSON.stringify({ body, headers, secret });
+    const esm = await exec(process.execPath, ["run.mjs", server.url, server.apiKey, delivery], {
+      cwd: project,
+    });
+    expect(esm.stdout.trim()).toBe(
+      "health:up created:false conflict:409 wrong-call-rejected webhook:user.registered:- tampered:refused:INVALID_SIGNATURE dual:true:true",
+    );
+    const cjs = await exec(process.execPath, ["run.cjs", server.url, server.apiKey, delivery], {
+      cwd: project,
+    });
+    expect(cjs.stdout.trim()).toBe(
+      "cjs live:ok error:true:INVALID_API_KEY webhook:user.registered refused:true:INVALID_SIGNATURE",
+    );
   }, 60_000);
 });

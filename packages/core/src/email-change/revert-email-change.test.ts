@@ -136,6 +136,7 @@ describe("revertEmailChange", () => {
       claims: f.claims,
       outbox: f.outbox,
       hasher: f.hasher,
+      policy: f.policy,
       codes: activationCodes(f),
       codeLifetimeMinutes: 60,
       activationUrl: "https://app.example.com/activate",
@@ -145,8 +146,8 @@ describe("revertEmailChange", () => {
       first_name: "S",
       last_name: "Q",
       email: "Old@Example.com",
-      password: "Password1!",
-      password_confirmation: "Password1!",
+      password: "Tulip-Kettle-Orbit-42",
+      password_confirmation: "Tulip-Kettle-Orbit-42",
       gender: "Other",
       role: "user",
     });

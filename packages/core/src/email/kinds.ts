@@ -38,6 +38,7 @@ export type EmailChangeVars = BaseEmailVars & { code: string; link: string; expi
 export type EmailChangedVars = BaseEmailVars & { newEmail: string; revertLink: string; revertDays: number };
 export type LoginLockedVars = BaseEmailVars & { failures: number; lockedMinutes: number };
 export type MfaLockedVars = BaseEmailVars & { failures: number };
+export type LoginCodeVars = BaseEmailVars & { code: string; link: string; expiresInMinutes: number };
 
 /**
  * A code (activation, email change) is sent while it is the user's live code. A message
@@ -111,6 +112,24 @@ export const loginLockedEmail = define({
   stillWanted: (message, user) =>
     user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop",
 });
+/**
+ * A one-time sign-in code: sent while it is the user's live code, to the address the account
+ * still has, and only to an active account.
+ */
+export const loginCodeEmail = define({
+  kind: "login-code",
+  sample: vars<LoginCodeVars>({
+    ...base,
+    code: "042917",
+    link: sampleLink("login-code"),
+    expiresInMinutes: 10,
+  }),
+  stillWanted: (message, user) => {
+    if (!user?.is_active || normalizeKey(user.email) !== normalizeKey(message.email.to)) return "drop";
+    return liveCode(message, user.login_code);
+  },
+});
+
 /** The notice that MFA was turned on (a new recovery-code set was issued with it). */
 export const mfaEnabledEmail = define({ kind: "mfa-enabled", sample: base });
 
@@ -128,6 +147,7 @@ export const emailKinds = [
   mfaLockedEmail,
   mfaEnabledEmail,
   mfaDisabledEmail,
+  loginCodeEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

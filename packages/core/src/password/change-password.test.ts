@@ -37,6 +37,7 @@ async function setup() {
     users: f.users,
     attempts,
     hasher: f.hasher,
+    policy: f.policy,
     secondFactor,
     replacePassword,
   });
@@ -145,6 +146,17 @@ describe("changePassword", () => {
       expect(error.issues.map((i) => i.path)).toEqual(["password"]);
     }
     expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
+  });
+
+  it("refuses a weak new password with WEAK_PASSWORD and its feedback, changing nothing", async () => {
+    const { f, change, user, input } = await setup();
+    const error = await domainErrorOf(
+      change(input({ password: "qwerty123", password_confirmation: "qwerty123" }), request),
+    );
+    expect(error.code).toBe("WEAK_PASSWORD");
+    expect(error.issues.map((i) => i.message).join(" ")).not.toBe("");
+    expect(await storedUser(f, user.id)).toMatchObject({ password_hash: user.password_hash });
+    expect(queuedFor(f, user.id)).toEqual([]);
   });
 
   it("refuses with SERVICE_BUSY when the hasher is full, changing nothing", async () => {

@@ -4,6 +4,7 @@ import { passwordResetRequired } from "../login/step-up";
 import type { SecondFactor } from "../mfa/second-factor";
 import type { UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
+import type { PasswordPolicy } from "./password-policy";
 import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
 import type { ChangePasswordInput } from "./schemas";
 
@@ -11,6 +12,7 @@ export type ChangePasswordDeps = {
   users: Pick<UserLookup, "findById">;
   attempts: LoginAttempts;
   hasher: PasswordHasher;
+  policy: Pick<PasswordPolicy, "assert">;
   secondFactor: Pick<SecondFactor, "require">;
   replacePassword: ReplacePassword;
 };
@@ -35,6 +37,7 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     // A stolen password alone must not be enough to take the account over.
     await deps.secondFactor.require(user, input.totp_code);
     assertPasswordPolicy(user, input.password);
+    await deps.policy.assert(input.password, user);
     await deps.replacePassword(user, await deps.hasher.hash(input.password), { unlock: false });
     return { message: "Your password has been changed." };
   };

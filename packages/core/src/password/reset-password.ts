@@ -3,6 +3,7 @@ import { DomainError } from "../errors";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
+import type { PasswordPolicy } from "./password-policy";
 import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
 import type { ResetPasswordInput } from "./schemas";
 
@@ -11,6 +12,7 @@ export type ResetPasswordDeps = {
   resetTokens: Pick<ResetTokenStore, "findByHash">;
   claims: ClaimStore;
   hasher: PasswordHasher;
+  policy: Pick<PasswordPolicy, "assert">;
   /** A token is looked up by its hash under every configured key (links outlive a rotation). */
   keys: Pick<Keyring, "hashes">;
   replacePassword: ReplacePassword;
@@ -37,6 +39,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
     if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
     if (token.email_key !== null && token.email_key !== user.email_key) throw invalidToken();
     assertPasswordPolicy(user, input.password);
+    await deps.policy.assert(input.password, user);
     // Hashed before the link is claimed: a busy service leaves the link untouched.
     const passwordHash = await deps.hasher.hash(input.password);
     const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);

@@ -11,6 +11,7 @@ async function setup() {
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,
+    policy: f.policy,
     codes,
     codeLifetimeMinutes: 60,
     activationUrl: "https://app.example.com/activate",
@@ -27,8 +28,8 @@ async function setup() {
       first_name: "Test",
       last_name: "User",
       email: `${username}@example.com`,
-      password: "Password1!",
-      password_confirmation: "Password1!",
+      password: "Tulip-Kettle-Orbit-42",
+      password_confirmation: "Tulip-Kettle-Orbit-42",
       gender: "Other",
       role: "user",
     });

@@ -23,8 +23,8 @@ const input = (overrides: Partial<CreateUserInput> = {}): CreateUserInput => ({
   first_name: "John",
   last_name: "Doe",
   email: "John.Doe@example.com",
-  password: "Password1!",
-  password_confirmation: "Password1!",
+  password: "Tulip-Kettle-Orbit-42",
+  password_confirmation: "Tulip-Kettle-Orbit-42",
   gender: "Male",
   role: "user",
   ...overrides,
@@ -38,6 +38,7 @@ function setup() {
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,
+    policy: f.policy,
     codes,
     codeLifetimeMinutes,
     activationUrl: "https://app.example.com/activate",
@@ -58,7 +59,7 @@ describe("registerUser", () => {
     expect(user).not.toHaveProperty("password_hash");
     expect(user).not.toHaveProperty("activation");
     const stored = await storedUser(f, user.id);
-    expect(stored.password_hash).toBe("hash:Password1!");
+    expect(stored.password_hash).toBe("hash:Tulip-Kettle-Orbit-42");
     expect(stored.is_active).toBe(false);
     expect(stored.mfa_enabled).toBe(false);
   });
@@ -118,6 +119,22 @@ describe("registerUser", () => {
       expect(f.hasher.calls.hash).toBe(hashes);
       expect(f.store.messages()).toEqual([]);
       expect(f.users.all()).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    ["a common password", "Password1!"],
+    ["the user's own name and birth year", "JohnDoe1990!"],
+  ])(
+    "refuses %s with WEAK_PASSWORD and feedback, before hashing or writing anything",
+    async (_, password) => {
+      const { f, register } = setup();
+      const error = await domainErrorOf(register(input({ password, password_confirmation: password })));
+      expect(error.code).toBe("WEAK_PASSWORD");
+      expect(error.issues.length).toBeGreaterThan(0);
+      expect(f.hasher.calls.hash).toBe(0);
+      expect(f.users.all()).toEqual([]);
+      expect(f.store.messages()).toEqual([]);
     },
   );
 

@@ -5,6 +5,7 @@ import { takenError } from "../errors";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
+import type { PasswordPolicy } from "../password/password-policy";
 import type { ClaimStore, UserLookup, UserRegistry } from "../ports";
 import { type CreateUserInput, normalizeKey, type User } from "../users/schemas";
 import { toUser } from "../users/user";
@@ -15,6 +16,8 @@ export type RegisterUserDeps = {
   claims: Pick<ClaimStore, "claimedAt">;
   outbox: EmailOutbox;
   hasher: PasswordHasher;
+  /** New passwords must be hard to guess (WEAK_PASSWORD). */
+  policy: Pick<PasswordPolicy, "assert">;
   codes: CodeChecker;
   /** How long an activation code (and its link) works. */
   codeLifetimeMinutes: number;
@@ -31,6 +34,7 @@ export type RegisterUser = (input: CreateUserInput) => Promise<User>;
  */
 export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
   return async (input) => {
+    await deps.policy.assert(input.password, input);
     const taken = await deps.users.findTaken(input.username, input.email);
     if (taken) throw takenError(taken);
     if (await deps.claims.claimedAt(claimKeys.emailReservation(normalizeKey(input.email))))

@@ -1,0 +1,68 @@
+import type { Settings } from "@usersvc/config";
+import {
+  type ClaimStore,
+  claimKeys,
+  createCheckPasswordStrength,
+  createCodeChecker,
+  createRequestLoginCode,
+  createThrottle,
+  createVerifyLoginCode,
+  type EmailOutbox,
+  type Keyring,
+  maxCodeTriesPerDay,
+  type PasswordPolicy,
+  type RunInBackground,
+  type SecondFactor,
+  type ThrottleLockStore,
+  type UseCases,
+  type UserRepository,
+} from "@usersvc/core";
+
+/**
+ * The wiring of issue 18's sign-in use cases: emailed login codes (their own daily bounds, so
+ * that guessing them cannot use up the tries of activation and email-change codes) and the
+ * password-strength route, with per-network throttles when the client IP is the end user's
+ * (a trusted proxy). Security events (audit trail, webhooks) plug in as `recordEvent`.
+ */
+export function createSignInUseCases(deps: {
+  settings: Settings;
+  users: UserRepository;
+  claims: ClaimStore;
+  locks: ThrottleLockStore;
+  keys: Keyring;
+  outbox: EmailOutbox;
+  secondFactor: SecondFactor;
+  policy: PasswordPolicy;
+  runInBackground: RunInBackground;
+}): Pick<UseCases, "requestLoginCode" | "verifyLoginCode" | "checkPasswordStrength"> {
+  const { settings, users, claims, locks, keys } = deps;
+  const { loginCodes, loginThrottle } = settings;
+  const daily = (name: string) =>
+    createThrottle({ claims, locks, name, limit: maxCodeTriesPerDay, windowSeconds: 86_400 });
+  const perNetwork = (name: string, limit: number, windowSeconds = loginThrottle.windowSeconds) =>
+    settings.http.trustProxy ? createThrottle({ claims, locks, name, limit, windowSeconds }) : null;
+  const codes = createCodeChecker({ claims, keys, keyOf: claimKeys.loginCode, daily: daily("login-codes") });
+  return {
+    requestLoginCode: createRequestLoginCode({
+      users,
+      claims,
+      outbox: deps.outbox,
+      codes,
+      options: loginCodes,
+      ipThrottle: perNetwork("login-code-request-ip", loginThrottle.maxFailuresPerIp),
+      runInBackground: deps.runInBackground,
+    }),
+    verifyLoginCode: createVerifyLoginCode({
+      users,
+      codes,
+      guesses: daily("login-code-guesses"),
+      ipThrottle: perNetwork("login-code-ip", loginThrottle.maxFailuresPerIp),
+      secondFactor: deps.secondFactor,
+      enabled: loginCodes.enabled,
+    }),
+    checkPasswordStrength: createCheckPasswordStrength({
+      policy: deps.policy,
+      ipThrottle: perNetwork("password-strength-ip", settings.passwordPolicy.strengthPerIpPerMinute, 60),
+    }),
+  };
+}
