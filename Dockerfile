@@ -21,4 +21,6 @@ EXPOSE 8000
 # process (PROCESS_ROLE=worker) serves no HTTP, so there is nothing to probe.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "process.env.PROCESS_ROLE==='worker'?process.exit(0):fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/api/users/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# The V8 heap limit from the container's memory limit (40% to the old space; none without a
+# limit): V8 would otherwise size it from the host's memory and collect lazily.
+CMD ["sh", "-c", "exec node $(node dist/heap-flags.js) dist/main.js"]

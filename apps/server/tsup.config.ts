@@ -9,6 +9,8 @@ export default defineConfig({
     main: "src/main.ts",
     "rotate-keys": "scripts/rotate-keys.ts",
     "migrate-from-python": "scripts/migrate-from-python.ts",
+    // The image's start command asks it for the heap flags of the container's memory limit.
+    "heap-flags": "scripts/heap-flags.ts",
   },
   format: ["esm"],
   target: "node20",

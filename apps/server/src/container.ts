@@ -1,5 +1,6 @@
 import type { Settings } from "@usersvc/config";
 import {
+  childProcessArgon2,
   connectDatabase,
   createAuditRepository,
   createClaimStore,
@@ -95,11 +96,17 @@ export async function createContainer(settings: Settings, logger: Logger, option
     outboxStats: () => store.stats(),
     webhookStats: () => webhookDeliveries.stats(),
   });
-  const { memoryCost, timeCost, parallelism, concurrency, queueLimit } = settings.passwordHashing;
+  const { memoryCost, timeCost, parallelism, concurrency, queueLimit, maxWaitMs, runtime } =
+    settings.passwordHashing;
   const hasher = metrics.timeHasher(
     createPasswordHasher(
       { memoryCost, timeCost, parallelism },
-      { maxConcurrent: concurrency, maxWaiting: queueLimit },
+      {
+        maxConcurrent: concurrency,
+        maxWaiting: queueLimit,
+        maxWaitMs,
+        runner: runtime === "child-process" ? childProcessArgon2({ processes: concurrency }) : undefined,
+      },
     ),
   );
   // zxcvbn's dictionaries load once, on their worker thread; at most 64 checks wait for it.
@@ -216,7 +223,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
       await webhookWorker.stop();
       mailer.close();
       await strength.close();
-      await connection.close();
+      await Promise.all([connection.close(), hasher.close?.()]);
     },
   };
 }

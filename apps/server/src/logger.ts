@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import pino, { type Logger } from "pino";
-import { pinoHttp } from "pino-http";
 
 export type { Logger };
 
@@ -29,35 +28,42 @@ export function createLogger(options: {
 }
 
 /**
- * One log line per request, with its id (from `genReqId`), status and duration; 5xx at
- * error level. `apiKeyNameOf` puts the caller's key name (never the key) on the request's
- * logger (`req.log`) and its line as `apiKeyName`.
+ * One log line per request, with its id (from `genReqId`, also set as `req.id`), path (no
+ * query: query strings carry identifiers, e.g. emails, that logs need not keep), status and
+ * duration; 5xx at error level. The line pino-http would write, without what it builds per
+ * request whether or not the line is written (two child loggers with their bindings
+ * serialised, arrays of loggers, three listeners): at LOG_LEVEL=warn a request costs a
+ * level check.
+ * `apiKeyNameOf` adds the caller's key name (never the key) to the line as `apiKeyName`.
  */
 export function createHttpLogger(
   logger: Logger,
   genReqId: (req: IncomingMessage, res: ServerResponse) => string,
   apiKeyNameOf?: (req: IncomingMessage) => string | undefined,
 ) {
-  return pinoHttp({
-    logger,
-    genReqId,
-    ...(apiKeyNameOf
-      ? {
-          customProps: (req: IncomingMessage) => {
-            const name = apiKeyNameOf(req);
-            return name === undefined ? {} : { apiKeyName: name };
-          },
-        }
-      : {}),
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
-    serializers: {
-      // The path only: query strings carry identifiers (emails) that logs need not keep.
-      req: (req: { id: string; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url.split("?", 1)[0],
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+  return (req: IncomingMessage & { id?: string; originalUrl?: string }, res: ServerResponse): void => {
+    const started = Date.now();
+    const id = genReqId(req, res);
+    req.id = id;
+    const done = (error?: Error) => {
+      res.off("finish", done);
+      res.off("close", done);
+      res.off("error", done);
+      const failed = error !== undefined || res.statusCode >= 500;
+      const level = failed ? "error" : "info";
+      if (!logger.isLevelEnabled(level)) return;
+      const apiKeyName = apiKeyNameOf?.(req);
+      const line = {
+        req: { id, method: req.method, url: (req.originalUrl ?? req.url ?? "/").split("?", 1)[0] },
+        ...(apiKeyName === undefined ? {} : { apiKeyName }),
+        res: { statusCode: res.statusCode },
+        responseTime: Date.now() - started,
+        ...(failed ? { err: error ?? new Error(`failed with status code ${res.statusCode}`) } : {}),
+      };
+      logger[level](line, failed ? "request errored" : "request completed");
+    };
+    res.once("finish", done);
+    res.once("close", done);
+    res.once("error", done);
+  };
 }

@@ -54,7 +54,7 @@ export function createMetrics(deps: {
   });
   const shedHashes = new Counter({
     name: "users_password_hash_shed_total",
-    help: "Password hashes refused with 503 SERVICE_BUSY because PASSWORD_HASH_QUEUE_LIMIT were waiting",
+    help: "Password hashes refused with 503 SERVICE_BUSY: their estimated wait was past PASSWORD_HASH_MAX_WAIT_MS, or PASSWORD_HASH_QUEUE_LIMIT were waiting",
     registers,
   });
   let hashesWaiting = () => 0;
@@ -204,6 +204,7 @@ export function createMetrics(deps: {
         needsRehash: (hash) => hasher.needsRehash(hash),
         waiting: () => hasher.waiting(),
         full: () => hasher.full(),
+        close: () => hasher.close?.() ?? Promise.resolve(),
       };
     },
   };

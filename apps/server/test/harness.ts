@@ -44,6 +44,12 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     OUTBOX_POLL_INTERVAL_MS: "100",
     OUTBOX_RETRY_BASE_MS: "200",
     OUTBOX_RETRY_MAX_MS: "1000",
+    // Tests share busy machines where one hash may take a few hundred ms: bursts of logins in
+    // tests of other things must not be shed (hash-queue.integration.test.ts tests shedding),
+    // nor starved by hashing at a lowered priority among other busy processes (the
+    // child-process runtime, the default, has its own test there).
+    PASSWORD_HASH_MAX_WAIT_MS: "20000",
+    PASSWORD_HASH_RUNTIME: "in-process",
     ...overrides,
   };
 }

@@ -1,5 +1,21 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createActiveUser, json, post, startTestServer } from "./harness";
+
+describe("password hashing in child processes (PASSWORD_HASH_RUNTIME=child-process, the default)", () => {
+  it("registers, logs in and refuses a wrong password, and stops its hashing processes with the server", async () => {
+    const server = await startTestServer({ PASSWORD_HASH_RUNTIME: "child-process" });
+    const user = await createActiveUser(server);
+    const check = (password: string) =>
+      post(server, "/api/users/auth/check", { identifier: user.username, password });
+    expect((await check(user.password)).status).toBe(200);
+    expect((await check("Wrong-password-1")).status).toBe(401);
+    const children = childrenOf(process.pid);
+    expect(children.length).toBeGreaterThan(0);
+    await server[Symbol.asyncDispose]();
+    expect(childrenOf(process.pid).filter((pid) => children.includes(pid))).toEqual([]);
+  });
+});
 
 describe("password hashing under overload", () => {
   it("answers 503 SERVICE_BUSY with Retry-After at once past the queue, without counting the attempt", async () => {
@@ -54,3 +70,17 @@ describe("password hashing under overload", () => {
     expect((await check(first?.username ?? "", first?.password ?? "")).status).toBe(200);
   });
 });
+
+/** The live (not zombie) child processes of `pid`, from /proc. */
+function childrenOf(pid: number): string[] {
+  return readdirSync("/proc").filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, parent] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(parent) === pid && state !== "Z";
+    } catch {
+      return false;
+    }
+  });
+}

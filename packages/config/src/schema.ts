@@ -98,6 +98,10 @@ export const envSchema = z
     PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
     /** Hashes that may wait for a slot; more get 503 SERVICE_BUSY. Unset: 50 per concurrent hash. */
     PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(100_000).optional(),
+    /** A hash whose estimated wait (calls ahead x measured hash time / concurrency) is longer gets 503 SERVICE_BUSY. */
+    PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+    /** Where argon2 runs: child processes at a lowered CPU priority, or this process's libuv pool. */
+    PASSWORD_HASH_RUNTIME: z.enum(["child-process", "in-process"]).default("child-process"),
     /** Read by Node itself (libuv's thread pool, where argon2 runs); read here to size the above. */
     UV_THREADPOOL_SIZE: z.coerce.number().int().min(1).max(1024).default(4),
 

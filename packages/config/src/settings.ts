@@ -70,6 +70,8 @@ export type Settings = {
     parallelism: number;
     concurrency: number;
     queueLimit: number;
+    maxWaitMs: number;
+    runtime: "child-process" | "in-process";
   };
   /** `claimsWriteConcern`: the `w` of claim inserts and throttle-lock writes. */
   mongodb: { uri: string; dbName: string; timeoutMs: number; claimsWriteConcern: "majority" | number };
@@ -280,6 +282,8 @@ function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntr
       concurrency: hashConcurrency,
       // About a second of work on the default parameters (~25 ms per hash per core).
       queueLimit: env.PASSWORD_HASH_QUEUE_LIMIT ?? 50 * hashConcurrency,
+      maxWaitMs: env.PASSWORD_HASH_MAX_WAIT_MS,
+      runtime: env.PASSWORD_HASH_RUNTIME,
     },
     mongodb: {
       uri: mongoUri(env),

@@ -95,6 +95,7 @@ export type { RegisterPasskey } from "./passkeys/register-passkey";
 export type { RelyingPartyOptions } from "./passkeys/relying-party";
 export * from "./passkeys/schemas";
 export type { PasskeyWarning } from "./passkeys/verify-assertion";
+export { type Argon2Runner, childProcessArgon2, inProcessArgon2 } from "./password/argon2-runner";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";

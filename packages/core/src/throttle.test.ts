@@ -153,6 +153,44 @@ describe("throttle", () => {
   });
 });
 
+describe("a success's clear", () => {
+  it("frees the window's slots; deletes the lock record only when there is one to delete", async () => {
+    const { calls, locks, throttle, fail } = setup();
+    await fail("alice", 1);
+    // No lock was read and the attempt set none: the slots go, no lock delete is sent.
+    const open = await throttle.check("alice");
+    const ticket = await open.acquire();
+    const removes = vi.spyOn(locks, "remove");
+    calls.count = 0;
+    await open.clear(ticket);
+    expect(calls.count).toBe(1);
+    expect(removes).not.toHaveBeenCalled();
+    await fail("alice", 3); // all three slots free again
+
+    // The attempt that took the last slot set the lock: its success deletes it.
+    const { throttle: other, fail: failOther, locks: otherLocks } = setup();
+    await failOther("bob", 2);
+    const last = await other.check("bob");
+    const locking = await last.acquire();
+    expect(locking.locked).not.toBeNull();
+    await last.clear(locking);
+    expect(await otherLocks.find("throttle-lock:t:bob")).toBeNull();
+    expect((await other.acquire("bob")).retryAfter).toBe(0);
+  });
+
+  it("deletes a remembered series read by the check (the success forgets it)", async () => {
+    const escalation = { maxSeconds: day, memorySeconds: day };
+    const { clock, throttle, fail } = setup({ escalation });
+    await fail("alice", 3); // locked once
+    clock.now += window * 1_000 + 1; // lock over, series remembered
+    const open = await throttle.check("alice");
+    await open.clear(await open.acquire());
+    await fail("alice", 3); // the next lock starts a new series: level 1, one window
+    const ticket = await throttle.acquire("alice");
+    expect(ticket.retryAfter).toBe(window);
+  });
+});
+
 describe("escalating throttle", () => {
   const escalation = { maxSeconds: day, memorySeconds: day };
 

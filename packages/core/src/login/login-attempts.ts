@@ -151,7 +151,7 @@ export function createLoginAttempts(deps: {
           return right;
         },
         async succeeded() {
-          await Promise.all([throttles.account.clear(key), ip?.release()]);
+          await Promise.all([accountOpen.clear(account), ip?.release()]);
         },
       };
     },

@@ -1,6 +1,8 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import argon2 from "argon2";
 import { describe, expect, it } from "vitest";
-import { createPasswordHasher } from "./password-hasher";
+import { childProcessArgon2 } from "./argon2-runner";
+import { createPasswordHasher, owaspArgon2id } from "./password-hasher";
 
 // Guards the install itself: argon2's native binary must load and work on this machine
 // (0.45's prebuilt crashes the process on Node 20 here; see GOTCHAS.md).
@@ -77,3 +79,64 @@ describe("password hashing (argon2id)", () => {
     await expect(hasher.verify(costly, "pw")).resolves.toBe(false);
   });
 });
+
+describe("load shedding by estimated wait", () => {
+  it("refuses a call whose estimated wait (calls ahead x measured hash time / slots) passes maxWaitMs", async () => {
+    const strict = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, maxWaitMs: 1 });
+    const stored = await strict.hash("pw"); // measures one hash (well over 1 ms)
+    const running = strict.verify(stored, "pw");
+    expect(strict.full()).toBe(true);
+    await expect(strict.verify(stored, "pw")).rejects.toMatchObject({ code: "SERVICE_BUSY" });
+    await expect(running).resolves.toBe(true);
+    // A free slot means no wait at all: taken again.
+    await expect(strict.verify(stored, "pw")).resolves.toBe(true);
+  });
+
+  it("lets calls wait while their estimated wait stays under maxWaitMs", async () => {
+    const patient = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, maxWaitMs: 60_000 });
+    const stored = await patient.hash("pw");
+    const checks = [patient.verify(stored, "pw"), patient.verify(stored, "pw"), patient.verify(stored, "no")];
+    expect(patient.full()).toBe(false);
+    await expect(Promise.all(checks)).resolves.toEqual([true, true, false]);
+  });
+});
+
+describe("argon2 in child processes", () => {
+  it("hashes and verifies like the in-process pool, in children at a lowered CPU priority", async () => {
+    const runner = childProcessArgon2({ processes: 1, niceness: 7 });
+    const hasher = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, runner });
+    try {
+      const hash = await hasher.hash("pw");
+      expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      await expect(argon2.verify(hash, "pw")).resolves.toBe(true); // readable by the in-process one
+      await expect(hasher.verify(hash, "pw")).resolves.toBe(true);
+      await expect(hasher.verify(hash, "nope")).resolves.toBe(false);
+      await expect(hasher.verify("$argon2id$garbage", "pw")).resolves.toBe(false);
+      if (existsSync("/proc/self/task")) {
+        // Every thread of the child (libuv's, where argon2 runs, included) runs at niceness 7.
+        const children = readdirSync("/proc").filter(
+          (pid) => /^\d+$/.test(pid) && Number(statFields(`/proc/${pid}/stat`)[1]) === process.pid,
+        );
+        const nice = children.flatMap((pid) =>
+          readdirSync(`/proc/${pid}/task`).map((tid) =>
+            Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
+          ),
+        );
+        expect(nice.length).toBeGreaterThan(1);
+        expect(new Set(nice)).toEqual(new Set([7]));
+      }
+    } finally {
+      await hasher.close?.();
+    }
+  });
+});
+
+/** The fields of a /proc stat file after the command name: [state, ppid, …, nice at 16]; [] once gone. */
+function statFields(file: string): string[] {
+  try {
+    const stat = readFileSync(file, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return [];
+  }
+}

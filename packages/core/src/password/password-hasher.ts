@@ -2,6 +2,7 @@ import os from "node:os";
 import argon2 from "argon2";
 import pLimit from "p-limit";
 import { DomainError } from "../errors";
+import { type Argon2Runner, inProcessArgon2 } from "./argon2-runner";
 import { isLegacyHash, legacyHashBounds, verifyLegacyHash } from "./legacy-hashes";
 
 export type PasswordHashingOptions = {
@@ -24,6 +25,8 @@ export type PasswordHasher = {
   waiting(): number;
   /** True when a call made now would be refused with SERVICE_BUSY. */
   full(): boolean;
+  /** Stops the processes hashing runs in, if any (at shutdown). */
+  close?(): Promise<void>;
 };
 
 /** True for the refusal of a hasher whose queue is full. */
@@ -37,25 +40,45 @@ export const hasherBusyError = () =>
   });
 
 /**
- * argon2id hashing on libuv's thread pool, so the event loop never blocks on it. At most
+ * argon2id hashing off the event loop: on libuv's thread pool (default), or in child
+ * processes at a lowered CPU priority (`runner`, see argon2-runner.ts). At most
  * `maxConcurrent` hashes run at once (default: one per core; the server's setting also keeps
  * a thread of libuv's pool free); the rest wait in order. More at once would not finish
- * sooner (each keeps a core busy) but would each hold `memoryCost` KiB and could take every
- * pool thread from DNS lookups and file work. When `maxWaiting` are already waiting, a new
- * call fails at once with SERVICE_BUSY (Retry-After 1 s) instead of waiting longer still.
- * Legacy hashes (Werkzeug scrypt/pbkdf2, bcrypt, Django pbkdf2) are verified on the same
- * queue, and always need a rehash: the first successful login replaces them with argon2id.
+ * sooner (each keeps a core busy) but would each hold `memoryCost` KiB.
+ *
+ * Load shedding, before any work: a call is refused at once with SERVICE_BUSY (Retry-After
+ * 1 s) when its estimated wait, the calls ahead of it x the measured time of one hash /
+ * `maxConcurrent`, would exceed `maxWaitMs`, or when `maxWaiting` calls already wait. The
+ * estimate follows the machine (a slower or busier host sheds sooner) where a fixed queue
+ * length was right for one machine only. Legacy hashes (Werkzeug scrypt/pbkdf2, bcrypt,
+ * Django pbkdf2) are verified on the same queue, and always need a rehash: the first
+ * successful login replaces them with argon2id.
  */
 export function createPasswordHasher(
   options: PasswordHashingOptions = owaspArgon2id,
   {
     maxConcurrent = os.availableParallelism(),
     maxWaiting = Number.POSITIVE_INFINITY,
-  }: { maxConcurrent?: number | undefined; maxWaiting?: number | undefined } = {},
+    maxWaitMs = Number.POSITIVE_INFINITY,
+    runner = inProcessArgon2,
+  }: {
+    maxConcurrent?: number | undefined;
+    maxWaiting?: number | undefined;
+    maxWaitMs?: number | undefined;
+    runner?: Argon2Runner | undefined;
+  } = {},
 ): PasswordHasher {
   const params = { type: argon2.argon2id, ...options };
   const limit = pLimit(maxConcurrent);
-  const full = () => limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting;
+  // Time of one argon2 hash as measured where it runs (moving average), from the first one on.
+  let hashMs = 0;
+  const estimatedWaitMs = () => ((limit.activeCount + limit.pendingCount) * hashMs) / maxConcurrent;
+  const full = () =>
+    limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting ||
+    (limit.activeCount >= maxConcurrent && estimatedWaitMs() > maxWaitMs);
+  const measured = (ms: number) => {
+    hashMs = hashMs === 0 ? ms : hashMs * 0.9 + ms * 0.1;
+  };
   const queue = <T>(work: () => Promise<T>): Promise<T> =>
     full() ? Promise.reject(hasherBusyError()) : limit(work);
   // An argon2 hash costs what it says: one stored (imported, or written by another system)
@@ -73,12 +96,20 @@ export function createPasswordHasher(
     );
   };
   return {
-    hash: (password) => queue(() => argon2.hash(password, params)),
+    hash: (password) =>
+      queue(async () => {
+        const { value, ms } = await runner.hash(password, options);
+        measured(ms);
+        return value;
+      }),
     verify: (hash, password) =>
       queue(async () => {
         try {
           if (isLegacyHash(hash)) return await verifyLegacyHash(hash, password);
-          return affordable(hash) && (await argon2.verify(hash, password));
+          if (!affordable(hash)) return false;
+          const { value, ms } = await runner.verify(hash, password);
+          measured(ms);
+          return value;
         } catch {
           return false;
         }
@@ -88,5 +119,6 @@ export function createPasswordHasher(
       isLegacyHash(hash) || !hash.startsWith("$argon2id$") || argon2.needsRehash(hash, params),
     waiting: () => limit.pendingCount,
     full,
+    close: () => runner.close(),
   };
 }

@@ -1,0 +1,92 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import argon2 from "argon2";
+import Tinypool from "tinypool";
+
+/**
+ * Where argon2 runs: the work the password hasher's queue hands on, one call at a time per
+ * slot. Each answer comes with the milliseconds the hash itself took (not a child's start),
+ * from which the queue estimates waits.
+ */
+export type Argon2Runner = {
+  hash(password: string, params: Argon2Params): Promise<Timed<string>>;
+  verify(hash: string, password: string): Promise<Timed<boolean>>;
+  /** Stops the runner's processes (none for the in-process one). */
+  close(): Promise<void>;
+};
+export type Argon2Params = { memoryCost: number; timeCost: number; parallelism: number };
+export type Timed<T> = { value: T; ms: number };
+
+const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+};
+
+/** argon2 on this process's libuv thread pool, at the event loop's own CPU priority. */
+export const inProcessArgon2: Argon2Runner = {
+  hash: (password, params) => timed(() => argon2.hash(password, { type: argon2.argon2id, ...params })),
+  verify: (hash, password) => timed(() => argon2.verify(hash, password)),
+  close: async () => {},
+};
+
+/**
+ * The module each child process runs (a data: URL, so that it needs no file of its own next
+ * to the bundle): it lowers the CPU priority of each of its threads, then answers tinypool's
+ * tasks.
+ */
+const childSource = (argon2Url: string, niceness: number) => `
+import { readdirSync } from "node:fs";
+import os from "node:os";
+import argon2 from ${JSON.stringify(argon2Url)};
+// Linux sets a priority per thread: lower every thread already there (libuv's pool may have
+// started while this module loaded); threads started later inherit it.
+let threads = [0];
+try { threads = readdirSync("/proc/self/task").map(Number); } catch {}
+for (const thread of threads) try { os.setPriority(thread, ${niceness}); } catch {}
+export default async (task) => {
+  const started = performance.now();
+  const value = await (task.op === "hash"
+    ? argon2.hash(task.password, { type: argon2.argon2id, ...task.params })
+    : argon2.verify(task.hash, task.password));
+  return { value, ms: performance.now() - started };
+};
+`;
+
+/**
+ * argon2 in `processes` child processes (tinypool's child_process runtime) whose CPU priority
+ * is lowered to `niceness` (os.setPriority): under a login storm the event loop (and the
+ * database) get a core as soon as they need one, and the hashes take what is left. The
+ * children start on first use and stop after a minute idle; their memory (argon2's blocks,
+ * which the allocator keeps once freed) is theirs, not the server's heap or arenas.
+ */
+export function childProcessArgon2({
+  processes,
+  niceness = 10,
+}: {
+  processes: number;
+  niceness?: number;
+}): Argon2Runner {
+  const argon2Url = pathToFileURL(createRequire(import.meta.url).resolve("argon2")).href;
+  const pool = new Tinypool({
+    runtime: "child_process",
+    filename: `data:text/javascript,${encodeURIComponent(childSource(argon2Url, niceness))}`,
+    minThreads: 0,
+    maxThreads: processes,
+    idleTimeout: 60_000,
+    // Not the parent's flags (a loader, --cpu-prof, --inspect): a child only runs argon2.
+    execArgv: [],
+    env: {
+      // One hash at a time per child: one pool thread, so one malloc arena.
+      UV_THREADPOOL_SIZE: "1",
+      // A fixed mmap threshold: each hash's 19 MiB block is mmapped and given back to the
+      // system when freed, instead of glibc raising the threshold and keeping it in an arena.
+      MALLOC_MMAP_THRESHOLD_: "1048576",
+    },
+  });
+  return {
+    hash: (password, params) => pool.run({ op: "hash", password, params }) as Promise<Timed<string>>,
+    verify: (hash, password) => pool.run({ op: "verify", hash, password }) as Promise<Timed<boolean>>,
+    close: () => pool.destroy(),
+  };
+}
