@@ -240,6 +240,19 @@ describe("webhooks: signed deliveries a consumer verifies", () => {
       code: "VALIDATION_ERROR",
       issues: [{ path: "keep_previous_hours" }],
     });
+    // PATCH's enabled neither: "false" passing as true would switch on a subscription being switched off.
+    const notBooleanPatch = await server.api("/api/users/webhooks/id", {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: webhook.id, enabled: "false" }),
+    });
+    expect(await json(notBooleanPatch)).toMatchObject({
+      code: "VALIDATION_ERROR",
+      issues: [{ path: "enabled" }],
+    });
+    expect(await json(await server.api(`/api/users/webhooks/id?id=${webhook.id}`))).toMatchObject({
+      enabled: false,
+    });
     const badUrl = await post(server, "/api/users/webhooks", {
       url: "ftp://example.com/x",
       event_types: ["user.deleted"],

@@ -48,8 +48,8 @@ export const updateWebhookInputSchema = z
     url: urlSchema.optional(),
     event_types: eventTypesSchema.optional(),
     description: descriptionSchema.optional(),
-    enabled: z
-      .boolean()
+    // Behind the pipe too: coerced, {"enabled": "false"} would switch a subscription on.
+    enabled: strictBoolean()
       .optional()
       .meta({ description: "true also clears an automatic disabling and its failure streak" }),
   })
