@@ -27,6 +27,15 @@ describe("webhook target policy", () => {
     expect(addressProblem("127.0.0.1", { allowPrivateTargets: true })).toBeNull();
   });
 
+  it("refuses the deprecated IPv4-compatible IPv6 form (::a.b.c.d), which ipaddr.js calls unicast", () => {
+    // ::169.254.169.254 and ::127.0.0.1 are written [::a9fe:a9fe] and [::7f00:1] by the URL parser.
+    for (const address of ["::a9fe:a9fe", "::7f00:1", "::a00:1", "::808:808"]) {
+      expect(addressProblem(address, strict), address).toMatch(/refused/);
+    }
+    expect(urlProblem("https://[::169.254.169.254]/latest", strict)).toMatch(/refused/);
+    expect(urlProblem("https://[::127.0.0.1]/x", strict)).toMatch(/refused/);
+  });
+
   it("wants https (unless allowed), no credentials, no private address literal; names are checked when resolved", () => {
     expect(urlProblem("http://hooks.example.com/x", strict)).toMatch(/https/);
     expect(urlProblem("http://hooks.example.com/x", { ...strict, allowHttp: true })).toBeNull();

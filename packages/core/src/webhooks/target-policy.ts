@@ -27,11 +27,15 @@ export function urlProblem(raw: string, policy: TargetPolicy): string | null {
   return ipaddr.isValid(host) ? addressProblem(host, policy) : null;
 }
 
+const isIPv4Compatible = (address: ipaddr.IPv4 | ipaddr.IPv6) =>
+  address.kind() === "ipv6" && (address as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0);
+
 /**
  * Why an address a target resolved to may not be called, or null. Only globally routable
  * unicast addresses pass: loopback, private (RFC 1918), link-local (cloud metadata at
  * 169.254.169.254), CGNAT (100.64/10), unique-local (fc00::/7), multicast, reserved and
- * the IPv6 forms that embed an IPv4 address are refused unless private targets are allowed.
+ * the IPv6 forms that embed an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) are
+ * refused unless private targets are allowed.
  */
 export function addressProblem(
   address: string,
@@ -47,6 +51,11 @@ export function addressProblem(
   if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   }
+  // ::a.b.c.d (IPv4-compatible, deprecated by RFC 4291): ipaddr.js calls it unicast, yet a
+  // host with an automatic tunnel (sit0) carries it to the IPv4 address. Nothing public uses it.
   const range = parsed.range();
+  if (range === "unicast" && isIPv4Compatible(parsed)) {
+    return `resolves to an IPv4-compatible address (${address}), which is refused`;
+  }
   return range === "unicast" ? null : `resolves to a ${range} address (${address}), which is refused`;
 }
