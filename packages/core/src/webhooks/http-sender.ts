@@ -48,13 +48,17 @@ function checkedLookup(policy: TargetPolicy): LookupFunction {
 }
 
 /**
- * The HTTP adapter of webhook delivery: POST with a timeout, no redirects followed, the
- * answer's body ignored (read up to 4 KiB and dropped), targets checked at every send.
+ * The HTTP adapter of webhook delivery: POST with a timeout, no redirects followed, no proxy,
+ * the answer's body ignored (read up to 4 KiB and dropped), targets checked at every send.
  */
 export function createHttpWebhookSender(
   options: TargetPolicy & { timeoutMs: number; userAgent: string },
 ): WebhookSender {
   const lookup = checkedLookup(options);
+  // Own agents, no keep-alive: never the process-wide agents, which Node points at HTTP_PROXY /
+  // HTTPS_PROXY when NODE_USE_ENV_PROXY is set (Node 22.21+, 24.5+; the proxy, not this check,
+  // would then resolve the target) and whose pooled sockets other code may have opened.
+  const agents = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
   return (request) =>
     new Promise<WebhookResponse>((resolve, reject) => {
       const problem = urlProblem(request.url, options);
@@ -62,11 +66,12 @@ export function createHttpWebhookSender(
       const url = new URL(request.url);
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
-      const client = url.protocol === "https:" ? https : http;
-      const req = client.request(
+      const secure = url.protocol === "https:";
+      const req = (secure ? https : http).request(
         url,
         {
           method: "POST",
+          agent: secure ? agents.https : agents.http,
           lookup,
           timeout: options.timeoutMs,
           headers: {
