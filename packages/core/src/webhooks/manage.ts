@@ -29,8 +29,11 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "string") {
-      if (/^[0-9a-f]{24}:[0-9a-f]{24}$/.test(value[1]))
-        return { createdAt: new Date(value[0]), id: value[1] };
+      // A time past JavaScript's dates (1e300, or 1e400 parsed as Infinity) is an Invalid Date,
+      // which the database driver would refuse with a 500.
+      const createdAt = new Date(value[0]);
+      if (/^[0-9a-f]{24}:[0-9a-f]{24}$/.test(value[1]) && !Number.isNaN(createdAt.getTime()))
+        return { createdAt, id: value[1] };
     }
   } catch {
     // fall through
