@@ -47,4 +47,13 @@ describe("webhook target policy", () => {
     expect(urlProblem("https://localhost/x", strict)).toBeNull();
     expect(urlProblem("not a url", strict)).toMatch(/not a URL/);
   });
+
+  it("names the kind of address refused, never the address (the delivery log is no DNS oracle for internal names)", () => {
+    for (const address of ["10.20.30.40", "fd12:3456::789", "::a9fe:a9fe"]) {
+      const problem = addressProblem(address, strict);
+      expect(problem, address).toMatch(/refused/);
+      expect(problem, address).not.toContain(address);
+    }
+    expect(addressProblem("10.20.30.40", strict)).toBe("resolves to a private address, which is refused");
+  });
 });

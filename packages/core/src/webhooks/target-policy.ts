@@ -55,7 +55,9 @@ export function addressProblem(
   // host with an automatic tunnel (sit0) carries it to the IPv4 address. Nothing public uses it.
   const range = parsed.range();
   if (range === "unicast" && isIPv4Compatible(parsed)) {
-    return `resolves to an IPv4-compatible address (${address}), which is refused`;
+    return "resolves to an IPv4-compatible address, which is refused";
   }
-  return range === "unicast" ? null : `resolves to a ${range} address (${address}), which is refused`;
+  // The range, not the address: the delivery log must not tell an API caller what internal
+  // names resolve to.
+  return range === "unicast" ? null : `resolves to a ${range} address, which is refused`;
 }
