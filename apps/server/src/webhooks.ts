@@ -66,6 +66,7 @@ export function createWebhooks(deps: {
     keys,
     policy: webhookSettings,
     newEventId: () => audit.newId(),
+    events: deps.events,
     wake: () => webhookWorker.wake(),
   });
   return { worker: webhookWorker, management };

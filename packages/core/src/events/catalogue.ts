@@ -31,6 +31,12 @@ export const eventTypes = [
   "passkey.registered",
   "passkey.deleted",
   "login_code.requested",
+  // Webhook subscriptions changed by an operator (no user: userId null). Audited so that a
+  // stolen admin key cannot quietly subscribe a URL to every user's changes.
+  "webhook.created",
+  "webhook.updated",
+  "webhook.secret_rotated",
+  "webhook.deleted",
   // Sent only to one webhook subscription, on request ("send test event"); never audited.
   "webhook.test",
 ] as const;

@@ -12,9 +12,10 @@ function setup() {
     keys: f.keys,
     policy: { allowPrivateTargets: false, allowHttp: false },
     newEventId: () => "0123456789abcdef01234567",
+    events: f.events,
     wake: () => {},
   });
-  return { management };
+  return { management, events: f.events };
 }
 
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -39,5 +40,46 @@ describe("webhook management: the delivery log's cursor", () => {
     await expect(management.deliveries({ id, limit: 20, cursor: valid })).resolves.toMatchObject({
       items: [],
     });
+  });
+});
+
+describe("webhook management: the audit trail", () => {
+  it("records who subscribed what: created, updated (which fields), secret rotated, deleted; never the secret or the URL's path", async () => {
+    const { management, events } = setup();
+    const created = await management.create({
+      url: "https://hooks.example.com/in?token=receiver-secret",
+      event_types: ["user.registered"],
+      enabled: true,
+    });
+    await management.update({ id: created.id, event_types: ["user.deleted"], enabled: false });
+    const rotated = await management.rotateSecret({ id: created.id, keep_previous_hours: 0 });
+    await management.remove({ id: created.id });
+    expect(events.types()).toEqual([
+      "webhook.created",
+      "webhook.updated",
+      "webhook.secret_rotated",
+      "webhook.deleted",
+    ]);
+    expect(events.recorded.every((event) => event.userId === null)).toBe(true);
+    expect(events.recorded[0]?.details).toEqual({
+      webhook_id: created.id,
+      target: "https://hooks.example.com",
+      event_types: ["user.registered"],
+      enabled: true,
+    });
+    expect(events.recorded[1]?.details).toMatchObject({ fields: ["event_types", "enabled"], enabled: false });
+    const text = JSON.stringify(events.recorded);
+    for (const secret of [created.secret, rotated.secret, "receiver-secret"])
+      expect(text).not.toContain(secret);
+  });
+
+  it("records nothing when the subscription does not exist", async () => {
+    const { management, events } = setup();
+    const missing = "0123456789abcdef01234567";
+    await expect(management.update({ id: missing, enabled: false })).rejects.toMatchObject({
+      code: "WEBHOOK_NOT_FOUND",
+    });
+    await expect(management.remove({ id: missing })).rejects.toMatchObject({ code: "WEBHOOK_NOT_FOUND" });
+    expect(events.recorded).toEqual([]);
   });
 });

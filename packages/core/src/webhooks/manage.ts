@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import { deliveryIdOf, webhookEventOf } from "./fanout";
 import type {
@@ -97,6 +98,8 @@ export function createWebhookManagement(deps: {
   keys: Pick<Keyring, "seal">;
   policy: TargetPolicy;
   newEventId: () => string;
+  /** Changes of subscriptions are audited (webhook.created, ...): who subscribed what. */
+  events: Pick<SecurityEvents, "record">;
   /** Wakes the delivery worker (a test event is due at once). */
   wake: () => void;
 }) {
@@ -106,6 +109,12 @@ export function createWebhookManagement(deps: {
     if (!found) throw webhookNotFound(id);
     return found;
   };
+  /** The target's origin only: a URL's path or query may carry a receiver's own token. */
+  const originOf = (url: string) => new URL(url).origin;
+  const audit = (
+    type: "webhook.created" | "webhook.updated" | "webhook.secret_rotated" | "webhook.deleted",
+    details: Record<string, string | number | boolean | string[]>,
+  ) => deps.events.record({ type, userId: null, details });
   const checkUrl = (url: string) => {
     const problem = urlProblem(url, deps.policy);
     if (problem) throw badUrl(problem);
@@ -129,6 +138,12 @@ export function createWebhookManagement(deps: {
         lastSuccessAt: null,
         disabledReason: null,
       });
+      await audit("webhook.created", {
+        webhook_id: created.id,
+        target: originOf(created.url),
+        event_types: created.eventTypes,
+        enabled: created.enabled,
+      });
       return { ...toView(created), secret };
     },
     async list(): Promise<{ items: WebhookView[] }> {
@@ -147,6 +162,16 @@ export function createWebhookManagement(deps: {
         ...(enabled === true ? { failureStreak: 0, failingSince: null } : {}),
       });
       if (!updated) throw webhookNotFound(id);
+      const fields = Object.entries({ url, event_types, description, enabled })
+        .filter(([, value]) => value !== undefined)
+        .map(([field]) => field);
+      await audit("webhook.updated", {
+        webhook_id: id,
+        fields,
+        target: originOf(updated.url),
+        event_types: updated.eventTypes,
+        enabled: updated.enabled,
+      });
       return toView(updated);
     },
     async rotateSecret({ id, keep_previous_hours }: RotateWebhookSecretInput): Promise<WebhookWithSecret> {
@@ -159,11 +184,13 @@ export function createWebhookManagement(deps: {
         previousSecretUntil: keep ? new Date(Date.now() + keep_previous_hours * 3_600_000) : null,
       });
       if (!updated) throw webhookNotFound(id);
+      await audit("webhook.secret_rotated", { webhook_id: id, keep_previous_hours });
       return { ...toView(updated), secret };
     },
     async remove({ id }: { id: string }): Promise<{ message: string }> {
       if (!(await subscriptions.remove(id))) throw webhookNotFound(id);
       await deps.deliveries.discardForSubscription(id);
+      await audit("webhook.deleted", { webhook_id: id });
       return { message: "Webhook subscription deleted." };
     },
     /** Queues a `webhook.test` event for this subscription alone (never audited). */
