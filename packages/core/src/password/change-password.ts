@@ -26,7 +26,16 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     const user = await deps.users.findById(input.id);
     if (!user) throw new DomainError("USER_NOT_FOUND", `No user matches the id ${input.id}.`);
     const attempt = await deps.attempts.start({ user, identifier: input.id, clientIp: request.clientIp });
-    if (!(await attempt.check(() => deps.hasher.verify(user.password_hash, input.current_password)))) {
+    // The new password is hashed right after the current one checks out, before anything is
+    // written (the throttle cleared, a TOTP step claimed): a SERVICE_BUSY answer leaves no
+    // trace, so the same request may be sent again (the SDK retries it).
+    let passwordHash: string | undefined;
+    const right = await attempt.check(async () => {
+      if (!(await deps.hasher.verify(user.password_hash, input.current_password))) return false;
+      passwordHash = await deps.hasher.hash(input.password);
+      return true;
+    });
+    if (!right || passwordHash === undefined) {
       throw new DomainError("INVALID_CREDENTIALS", "The current password is not correct.");
     }
     await attempt.succeeded();
@@ -35,7 +44,7 @@ export function createChangePassword(deps: ChangePasswordDeps): ChangePassword {
     // A stolen password alone must not be enough to take the account over.
     await deps.secondFactor.require(user, input.totp_code);
     assertPasswordPolicy(user, input.password);
-    await deps.replacePassword(user, await deps.hasher.hash(input.password), { unlock: false });
+    await deps.replacePassword(user, passwordHash, { unlock: false });
     return { message: "Your password has been changed." };
   };
 }
