@@ -28,6 +28,9 @@ export function createLogger(options: {
   return options.destination ? pino(config, options.destination) : pino(config);
 }
 
+/** What an SDK's version header looks like (`@usersvc/sdk/1.2.3`); anything else is not logged. */
+const sdkPattern = /^@usersvc\/sdk\/[0-9A-Za-z.+-]{1,40}$/;
+
 /**
  * One log line per request, with its id (from `genReqId`), status and duration; 5xx at
  * error level.
@@ -42,11 +45,17 @@ export function createHttpLogger(
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
     serializers: {
       // The path only: query strings carry identifiers (emails) that logs need not keep.
-      req: (req: { id: string; method: string; url: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url.split("?", 1)[0],
-      }),
+      // `sdk`: the version of @usersvc/sdk that sent it (its X-Usersvc-Sdk header), so an
+      // operator sees which SDK versions still call the service.
+      req: (req: { id: string; method: string; url: string; headers?: Record<string, unknown> }) => {
+        const sdk = req.headers?.["x-usersvc-sdk"];
+        return {
+          id: req.id,
+          method: req.method,
+          url: req.url.split("?", 1)[0],
+          ...(typeof sdk === "string" && sdkPattern.test(sdk) ? { sdk } : {}),
+        };
+      },
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
