@@ -1,5 +1,4 @@
 import {
-  createTRPCClient,
   getUntypedClient,
   httpBatchLink,
   httpLink,
@@ -10,10 +9,10 @@ import {
 } from "@trpc/client";
 import type { AnyRouter, inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { observable } from "@trpc/server/observable";
-import type { AppRouter as ServerRouter } from "@usersvc/server";
 import { UsersServiceError } from "./errors";
 import { buildResources, resourceMap, type UsersResources } from "./resources";
 import { type CallOptions, isRetryable, type RetryOptions, retryDelay, retrySettings, sleep } from "./retry";
+import { createRawClient, type Router } from "./router";
 import { sdkVersion, userAgent } from "./version";
 
 export type { ErrorCode, ErrorData } from "@usersvc/server";
@@ -64,7 +63,7 @@ export type UsersClientOptions = {
 type CallContext = { alone?: boolean; headers?: Record<string, string>; requestId?: string };
 
 /** Turns every failure into a UsersServiceError, so callers can switch on `error.code`. */
-function typedErrors<TRouter extends AnyRouter>(): TRPCLink<TRouter> {
+function typedErrors(): TRPCLink<AnyRouter> {
   return () =>
     ({ next, op }) =>
       observable((observer) =>
@@ -124,22 +123,20 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
       };
     },
   });
-  const trpc = createTRPCClient<ServerRouter>({
-    links: [
-      typedErrors(),
-      options.batch === false
-        ? single
-        : splitLink({
-            condition: (op) => (op.context as CallContext).alone === true,
-            true: single,
-            false: httpBatchLink({
-              url,
-              headers: commonHeaders,
-              fetch: withTimeout(baseFetch, options.timeoutMs),
-            }),
+  const trpc = createRawClient([
+    typedErrors(),
+    options.batch === false
+      ? single
+      : splitLink({
+          condition: (op) => (op.context as CallContext).alone === true,
+          true: single,
+          false: httpBatchLink({
+            url,
+            headers: commonHeaders,
+            fetch: withTimeout(baseFetch, options.timeoutMs),
           }),
-    ],
-  });
+        }),
+  ]);
   const untyped = getUntypedClient(trpc);
 
   const attempt = (path: string, type: "query" | "mutation", input: unknown, call: CallOptions) => {
@@ -198,7 +195,7 @@ export function createUsersClient(options: UsersClientOptions): UsersClient {
 /** The client: its resource methods (`client.users`, `client.auth`, ...) and the raw tRPC client. */
 export type UsersClient = UsersResources & {
   /** The typed tRPC client underneath, for advanced use (`client.trpc.users.byId.query({ id })`). */
-  trpc: TRPCClient<ServerRouter>;
+  trpc: TRPCClient<Router>;
 };
 
 /**

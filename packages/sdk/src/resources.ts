@@ -1,6 +1,7 @@
 import type { AnyProcedure, AnyRouter, inferProcedureInput, inferProcedureOutput } from "@trpc/server";
 import type { AppRouter as ServerRouter } from "@usersvc/server";
 import type { CallOptions } from "./retry";
+import type { Router } from "./router";
 
 /**
  * Every procedure of a router as `{ path, procedure }`, e.g.
@@ -149,7 +150,7 @@ export type Resources<TRouter extends AnyRouter, TMap extends Record<string, Any
 };
 
 /** The resource methods of the users service's client. */
-export type UsersResources = Resources<ServerRouter, typeof resourceMap>;
+export type UsersResources = Resources<Router, typeof resourceMap>;
 
 /** What a resource method does with its arguments: the tRPC call, with retries and options. */
 export type Caller = (

@@ -1,13 +1,17 @@
-const { createUsersClient, UsersServiceError } = require("@usersvc/sdk");
+const { createUsersClient, UsersServiceError, sdkVersion } = require("@usersvc/sdk");
+const { runCommonJs } = require("./out/usage.cjs");
 
-const [url, apiKey] = process.argv.slice(2);
+const [url, apiKey, identifier, password] = process.argv.slice(2);
 
 async function main() {
-  const live = await createUsersClient({ url, apiKey }).users.live.query();
+  const live = await createUsersClient({ url, apiKey }).health.live();
   const error = await createUsersClient({ url, apiKey: "wrong-key-0123456789" })
-    .users.byId.query({ id: "63a1f1234abc5678def12345" })
+    .users.getById("63a1f1234abc5678def12345")
     .catch((e) => e);
-  console.log(`cjs live:${live.status} error:${error instanceof UsersServiceError}:${error.code}`);
+  const typed = await runCommonJs(url, apiKey, identifier, password);
+  console.log(
+    `cjs live:${live.status} error:${error instanceof UsersServiceError}:${error.code} ${typed} version:${sdkVersion}`,
+  );
 }
 
 main();

@@ -2,13 +2,13 @@ import { createRequire } from "node:module";
 import { createUsersClient } from "@usersvc/sdk";
 import { run } from "./out/usage.js";
 
-const [url, apiKey] = process.argv.slice(2);
-const lines = await run(url, apiKey);
+const [url, apiKey, identifier, password, busyUrl] = process.argv.slice(2);
+const lines = await run(url, apiKey, { identifier, password }, busyUrl);
 
 // Both builds loaded in one process (a CJS dependency of an ESM app): errors still match.
 const cjs = createRequire(import.meta.url)("@usersvc/sdk");
 const error = await createUsersClient({ url, apiKey: "wrong-key-0123456789" })
-  .users.byId.query({ id: "63a1f1234abc5678def12345" })
+  .users.getById("63a1f1234abc5678def12345")
   .catch((e) => e);
 lines.push(
   `dual:${cjs.isUsersServiceError(error, "INVALID_API_KEY")}:${error instanceof cjs.UsersServiceError}`,
