@@ -9,7 +9,7 @@ import { startTestServer } from "./harness";
 const exec = promisify(execFile);
 const schemathesis = path.join(repoRoot, ".tools/venv/bin/schemathesis");
 
-describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
+describe("API fuzzing (schemathesis, every check and phase, stateful included, fixed seed)", () => {
   it("finds no server error, no undocumented status and no response outside the spec", async () => {
     if (!existsSync(schemathesis))
       throw new Error("schemathesis is missing: run scripts/check.sh (it installs it)");
@@ -27,7 +27,13 @@ describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
       ],
       {
         cwd: path.join(import.meta.dirname, "fuzz"), // its schemathesis.toml
-        env: { ...process.env, USERS_API_KEY: server.apiKey, SCHEMATHESIS_TELEMETRY: "false" },
+        env: {
+          ...process.env,
+          USERS_API_KEY: server.apiKey,
+          SCHEMATHESIS_TELEMETRY: "false",
+          SCHEMATHESIS_HOOKS: "hooks", // hooks.py, beside schemathesis.toml
+          PYTHONPATH: path.join(import.meta.dirname, "fuzz"),
+        },
         maxBuffer: 64 * 1024 * 1024,
       },
     ).catch((error: { stdout?: string; stderr?: string }) => ({
@@ -38,5 +44,8 @@ describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
     const output = `${result.stdout}\n${result.stderr}`;
     expect("failed" in result, output.slice(-6_000)).toBe(false);
     expect(output).toMatch(/\d+ generated/);
+    // The stateful phase chained calls through the document's OpenAPI links (openapi-links.ts).
+    const covered = Number(/API Links:\s+(\d+) covered/.exec(output)?.[1] ?? 0);
+    expect(covered, output.slice(-6_000)).toBeGreaterThanOrEqual(8);
   }, 300_000);
 });
