@@ -15,8 +15,8 @@ import {
   wrongTotp,
 } from "../../test/fakes";
 import { createCheckCredentials } from "../login/check-credentials";
-import { hasherBusyError } from "./password-hasher";
 import { createChangePassword } from "./change-password";
+import { hasherBusyError } from "./password-hasher";
 import { createReplacePassword } from "./replace-password";
 import type { ChangePasswordInput } from "./schemas";
 
