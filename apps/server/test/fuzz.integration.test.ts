@@ -9,7 +9,7 @@ import { startTestServer } from "./harness";
 const exec = promisify(execFile);
 const schemathesis = path.join(repoRoot, ".tools/venv/bin/schemathesis");
 
-describe("API fuzzing (schemathesis, every check and phase, stateful included, fixed seed)", () => {
+describe("API fuzzing (schemathesis, every check but one and every phase, stateful included, fixed seed)", () => {
   it("finds no server error, no undocumented status and no response outside the spec", async () => {
     if (!existsSync(schemathesis))
       throw new Error("schemathesis is missing: run scripts/check.sh (it installs it)");
@@ -23,6 +23,14 @@ describe("API fuzzing (schemathesis, every check and phase, stateful included, f
         `${server.url}/api`,
         "--checks",
         "all",
+        // ST302 ("created resource not found") misfires on our body-only operations under
+        // /users (PATCH /users/id, /users/mfa/enable, /users/email/change, ...): schemathesis
+        // applies a link's body fields by a coin flip, and with no query parameter to check
+        // it still counts the 404 of an unlinked, generated id as the created user missing.
+        // Reading a created user back (GET /users/id, by query parameter) is covered by the
+        // stateful links and by the integration tests.
+        "--exclude-checks",
+        "ensure_resource_availability",
         "--no-color",
       ],
       {
@@ -46,6 +54,7 @@ describe("API fuzzing (schemathesis, every check and phase, stateful included, f
     expect(output).toMatch(/\d+ generated/);
     // The stateful phase chained calls through the document's OpenAPI links (openapi-links.ts).
     const covered = Number(/API Links:\s+(\d+) covered/.exec(output)?.[1] ?? 0);
+    console.info(`schemathesis stateful: ${/API Links:.*$/m.exec(output)?.[0] ?? "no links line"}`);
     expect(covered, output.slice(-6_000)).toBeGreaterThanOrEqual(8);
   }, 300_000);
 });
