@@ -53,8 +53,12 @@ try {
     env.MAIL_PORT = String(mail.smtpPort);
     inbox = mail.webUrl;
   }
-  const apiKey = configured.API_KEYS?.split(",")[0]?.trim() || `dev-${randomBytes(16).toString("hex")}`;
-  if (!configured.API_KEYS) env.API_KEYS = apiKey;
+  // Named entries hold only a digest: the key to print is the first plain one (or a new one).
+  const plainKey = configured.API_KEYS?.split(",")
+    .map((entry) => entry.trim())
+    .find((entry) => entry.length > 0 && !/sha256:/i.test(entry));
+  const apiKey = plainKey || `dev-${randomBytes(16).toString("hex")}`;
+  if (!plainKey) env.API_KEYS = [configured.API_KEYS, apiKey].filter(Boolean).join(",");
   if (!configured.SECRET_KEY) env.SECRET_KEY = randomBytes(32).toString("base64url");
   const port = Number(configured.PORT ?? ((await portIsFree(8000)) ? 8000 : await freePort()));
   env.PORT = String(port);

@@ -24,7 +24,7 @@ import { batchSizeOf, loadSettingsOrExplain } from "./cli";
 export type RotateKeysResult = {
   report: ResealReport;
   /** Stored values that still need a key other than the current one after the run. */
-  remaining: { users: number; outbox: number };
+  remaining: { users: number; outbox: number; webhooks: number };
 };
 
 /** Runs the re-seal over the configured database; `print` gets each progress and summary line. */
@@ -51,7 +51,7 @@ export async function rotateKeys(options: {
         ),
     });
     const remaining = await rotation.countStale(batchSize);
-    for (const collection of ["users", "outbox"] as const) {
+    for (const collection of ["users", "outbox", "webhooks"] as const) {
       const counts = report[collection];
       print(
         `${collection}: done: ${counts.scanned} read, ${counts.resealed} re-sealed; ${remaining[collection]} still need a previous key`,
@@ -63,7 +63,7 @@ export async function rotateKeys(options: {
       settings.passwordReset.expirationMinutes,
       emailRevertDays * 24 * 60,
     );
-    if (remaining.users + remaining.outbox === 0) {
+    if (remaining.users + remaining.outbox + remaining.webhooks === 0) {
       print(
         `No stored secret needs a previous key any more. Emailed codes and reset links hashed under them still do until they expire: remove SECRET_KEY_PREVIOUS once ${lifetime} minutes (the longest code or link lifetime: ${emailRevertDays} days for email-change revert links) have passed since SECRET_KEY changed on every instance, or sooner if voiding outstanding revert links is acceptable (after a key leak, weigh it).`,
       );
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   const settings = loadSettingsOrExplain();
   if (!settings) return 1;
   const { remaining } = await rotateKeys({ settings, batchSize });
-  return remaining.users + remaining.outbox === 0 ? 0 : 2;
+  return remaining.users + remaining.outbox + remaining.webhooks === 0 ? 0 : 2;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

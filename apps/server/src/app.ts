@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Settings } from "@usersvc/config";
 import type { Connection } from "mongoose";
-import { createApiKeyVerifier } from "./api-keys";
+import { createApiKeyAuthenticator, createCallerResolver, metricsAccess } from "./api-keys";
 import { type Container, type ContainerOptions, createContainer } from "./container";
 import { createContextFactory } from "./context";
 import { createRequestListener, type ListenerOptions } from "./http/listener";
@@ -38,25 +38,23 @@ export async function createApp(
 ): Promise<App> {
   const createListener = options.createListener ?? createRequestListener;
   const container = await createContainer(settings, logger, options);
-  const isAuthorized = createApiKeyVerifier({
-    apiKeys: settings.apiKeys.keys,
-    disabled: settings.apiKeys.disabled,
-  });
-  const router = createAppRouter({ isAuthorized, health: container.health, useCases: container.useCases });
+  const callerOf = createCallerResolver(
+    createApiKeyAuthenticator({ keys: settings.apiKeys.keys, disabled: settings.apiKeys.disabled }),
+  );
+  const router = createAppRouter({ health: container.health, useCases: container.useCases });
   const lifecycle = { draining: false, inFlight: 0 };
   const server = http.createServer(
     await createListener({
       router,
-      createContext: createContextFactory({ trustProxy: settings.http.trustProxy }),
+      createContext: createContextFactory({ trustProxy: settings.http.trustProxy, callerOf }),
       openApiDocument: createOpenApiDocument(router, version),
       // A designer's preview of the emails: never mounted in production.
       emailPreview: settings.environment === "production" ? undefined : container.emailPreview,
       logger,
       metrics: container.metrics,
-      isAuthorized,
-      isMetricsAuthorized: settings.apiKeys.metricsToken
-        ? createApiKeyVerifier({ apiKeys: [settings.apiKeys.metricsToken], disabled: false })
-        : isAuthorized,
+      callerOf,
+      // METRICS_TOKEN, or else a key holding `admin`: the request counts name every caller's key.
+      metricsAccess: metricsAccess(settings.apiKeys.metricsToken, callerOf),
       corsOrigins: settings.http.corsOrigins,
       bodyLimitBytes: settings.http.bodyLimitBytes,
       lifecycle,

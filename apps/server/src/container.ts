@@ -1,17 +1,22 @@
 import type { Settings } from "@usersvc/config";
 import {
   connectDatabase,
+  createAuditRepository,
   createClaimStore,
   createEmailOutbox,
   createHealthService,
   createKeyring,
   createOutboxRepository,
   createOutboxWorker,
+  createPasskeyRepository,
   createPasswordHasher,
   createResetTokenRepository,
+  createSecurityEventRecorder,
   createSmtpMailer,
+  createStrengthEstimator,
   createThrottleLockStore,
   createUserRepository,
+  createWebhookRepository,
   emailKinds,
   loadEmailTemplates,
   previewEmails,
@@ -19,12 +24,21 @@ import {
 } from "@usersvc/core";
 import type { Logger } from "./logger";
 import { createMetrics } from "./metrics";
+import { eventContextOf } from "./request-scope";
 import { createUseCases } from "./use-cases";
+import { createWebhooks } from "./webhooks";
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;
 
 /** The ports a test may wrap (fault injection): the container's MongoDB adapters. */
-export type PortName = "users" | "claims" | "outbox" | "resetTokens";
+export type PortName =
+  | "users"
+  | "claims"
+  | "outbox"
+  | "resetTokens"
+  | "passkeys"
+  | "audit"
+  | "webhookDeliveries";
 
 export type ContainerOptions = {
   /** Tests only: wraps each MongoDB adapter before anything uses it. */
@@ -57,9 +71,17 @@ export async function createContainer(settings: Settings, logger: Logger, option
   const locks = createThrottleLockStore(connection, { writeConcern });
   const store = decorate("outbox", createOutboxRepository({ connection, claims, keys }));
   const resetTokens = decorate("resetTokens", createResetTokenRepository(connection));
+  const passkeys = decorate("passkeys", createPasskeyRepository(connection));
+  const audit = decorate("audit", createAuditRepository(connection));
+  const webhookStore = createWebhookRepository({ connection, claims, keys });
+  const webhookDeliveries = decorate("webhookDeliveries", webhookStore.deliveries);
   // A fresh replica set may still be electing: index creation is retried like the connection.
   await retry(settings, logger, "creating indexes", () =>
-    Promise.all([users, store, claims, locks, resetTokens].map((repository) => repository.ensureIndexes())),
+    Promise.all(
+      [users, store, claims, locks, resetTokens, passkeys, audit, webhookStore].map((repository) =>
+        repository.ensureIndexes(),
+      ),
+    ),
   );
   if (settings.mail.credentialsMayGoInClear) {
     logger.warn(
@@ -69,7 +91,10 @@ export async function createContainer(settings: Settings, logger: Logger, option
   }
   const mailer = createSmtpMailer(settings.mail);
   const outbox = createEmailOutbox(store, templates);
-  const metrics = createMetrics({ outboxStats: () => store.stats() });
+  const metrics = createMetrics({
+    outboxStats: () => store.stats(),
+    webhookStats: () => webhookDeliveries.stats(),
+  });
   const { memoryCost, timeCost, parallelism, concurrency, queueLimit } = settings.passwordHashing;
   const hasher = metrics.timeHasher(
     createPasswordHasher(
@@ -77,6 +102,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
       { maxConcurrent: concurrency, maxWaiting: queueLimit },
     ),
   );
+  // zxcvbn's dictionaries load once, on their worker thread; at most 64 checks wait for it.
+  const strength = createStrengthEstimator({ queueLimit: 64 });
   const background = new Set<Promise<void>>();
   const runInBackground: RunInBackground = (task) => {
     const running = task()
@@ -84,13 +111,46 @@ export async function createContainer(settings: Settings, logger: Logger, option
       .finally(() => background.delete(running));
     background.add(running);
   };
+  // Security events: stored once the action is complete; one the database refuses is retried
+  // from memory (same id) instead of failing an action that already happened.
+  const events = createSecurityEventRecorder({
+    store: audit,
+    newId: () => audit.newId(),
+    context: eventContextOf({ trustProxy: settings.http.trustProxy }),
+    retry: { baseMs: 1_000, maxMs: 60_000 },
+    onError: (error, event, dropped) =>
+      dropped
+        ? logger.error(
+            { err: error, event_id: event.id, type: event.type },
+            "audit: event dropped (too many waiting)",
+          )
+        : logger.warn(
+            { err: error, event_id: event.id, type: event.type },
+            "audit: cannot store event, will retry",
+          ),
+  });
+  const { worker: webhookWorker, management: webhooks } = createWebhooks({
+    settings,
+    logger,
+    metrics,
+    keys,
+    audit,
+    users,
+    events,
+    subscriptions: webhookStore.subscriptions,
+    deliveries: webhookDeliveries,
+  });
   const useCases = createUseCases({
     settings,
-    ports: { users, claims, locks, resetTokens },
+    events,
+    webhooks,
+    ports: { users, claims, locks, resetTokens, passkeys, audit },
     keys,
     hasher,
+    strength,
     outbox,
     runInBackground,
+    warn: ({ message, ...details }) => logger.warn(details, message),
   });
 
   const worker = createOutboxWorker({
@@ -118,6 +178,12 @@ export async function createContainer(settings: Settings, logger: Logger, option
       resetTokens
         .purgeExpired(new Date())
         .catch((error: unknown) => logger.warn({ err: error }, "reset link purge failed")),
+      audit
+        .purgeBefore(new Date(Date.now() - settings.audit.retentionDays * 86_400_000))
+        .catch((error: unknown) => logger.warn({ err: error }, "audit purge failed")),
+      webhookDeliveries
+        .purgeFinished(new Date(Date.now() - settings.audit.retentionDays * 86_400_000))
+        .catch((error: unknown) => logger.warn({ err: error }, "webhook delivery purge failed")),
     ]).then(() => {});
 
   return {
@@ -126,6 +192,8 @@ export async function createContainer(settings: Settings, logger: Logger, option
     emailPreview: (locale: string | null) => previewEmails(templates, locale),
     metrics,
     useCases,
+    /** The audit trail's recorder (its `unrecorded()` count is a metric). */
+    events,
     health: createHealthService({ connection, outbox: store, timeoutMs: settings.mongodb.timeoutMs }),
     /**
      * One pass of the minutely housekeeping: the claims sweep, the purge of finished outbox
@@ -135,6 +203,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
     /** Starts the background work of this process: email delivery, and `sweep` every minute. */
     startBackgroundWork() {
       worker.start();
+      webhookWorker.start();
       sweeper ??= setInterval(() => void sweep(), 60_000);
       sweeper.unref();
     },
@@ -142,8 +211,11 @@ export async function createContainer(settings: Settings, logger: Logger, option
     async close() {
       clearInterval(sweeper);
       await Promise.all(background);
+      await events.flush();
       await worker.stop();
+      await webhookWorker.stop();
       mailer.close();
+      await strength.close();
       await connection.close();
     },
   };

@@ -2,6 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { DomainError, type FieldIssue, toDomainError } from "@usersvc/core";
 import { ZodError } from "zod";
 import { type ErrorCode, errorCodeToTrpc, httpStatusOf, trpcToErrorCode } from "./error-codes";
+import { InsufficientScopeError } from "./scope-error";
+import type { ApiScope } from "./trpc";
 
 /** What a caller learns about a failure: the same on REST and on tRPC. */
 export type ErrorDescription = {
@@ -10,6 +12,8 @@ export type ErrorDescription = {
   message: string;
   issues: FieldIssue[];
   retryAfterSeconds: number | undefined;
+  /** INSUFFICIENT_SCOPE only: the scope the caller's key lacks. */
+  requiredScope?: ApiScope;
 };
 
 const descriptions = new WeakMap<TRPCError, ErrorDescription>();
@@ -48,6 +52,12 @@ function describe(error: TRPCError): ErrorDescription {
       message: cause.message,
       issues: [...cause.issues],
       retryAfterSeconds: cause.retryAfterSeconds,
+    };
+  }
+  if (error.cause instanceof InsufficientScopeError) {
+    return {
+      ...describeTransportError("INSUFFICIENT_SCOPE", error.cause.message),
+      requiredScope: error.cause.scope,
     };
   }
   // Input validation only: a ZodError from output validation is our bug (a 500).

@@ -3,4 +3,5 @@
 export type { RequestContext } from "./context";
 export type { ErrorCode } from "./error-codes";
 export type { AppRouter } from "./router";
-export type { ErrorData, RouteMeta } from "./trpc";
+export type { ApiScope, ErrorData, RouteMeta } from "./trpc";
+export type { WebhookEvent } from "./webhook-event";

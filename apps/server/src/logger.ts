@@ -33,15 +33,25 @@ const sdkPattern = /^@usersvc\/sdk\/[0-9A-Za-z.+-]{1,40}$/;
 
 /**
  * One log line per request, with its id (from `genReqId`), status and duration; 5xx at
- * error level.
+ * error level. `apiKeyNameOf` puts the caller's key name (never the key) on the request's
+ * logger (`req.log`) and its line as `apiKeyName`.
  */
 export function createHttpLogger(
   logger: Logger,
   genReqId: (req: IncomingMessage, res: ServerResponse) => string,
+  apiKeyNameOf?: (req: IncomingMessage) => string | undefined,
 ) {
   return pinoHttp({
     logger,
     genReqId,
+    ...(apiKeyNameOf
+      ? {
+          customProps: (req: IncomingMessage) => {
+            const name = apiKeyNameOf(req);
+            return name === undefined ? {} : { apiKeyName: name };
+          },
+        }
+      : {}),
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
     serializers: {
       // The path only: query strings carry identifiers (emails) that logs need not keep.

@@ -23,6 +23,13 @@ async function main(): Promise<void> {
   if (settings.apiKeys.disabled) {
     logger.warn("AUTH_DISABLED=true: every route is open without an API key. Development only!");
   }
+  const plainKeys = settings.apiKeys.keys.filter((key) => key.legacy).map((key) => key.name);
+  if (settings.environment === "production" && settings.role !== "worker" && plainKeys.length > 0) {
+    logger.warn(
+      { apiKeys: plainKeys },
+      "API_KEYS holds plain keys: each has every scope and sits in clear in the environment. Replace them with named, scoped keys (pnpm --filter @usersvc/server api-key create --name <caller> --scopes <scopes>; docs/configuration.md#api-keys)",
+    );
+  }
 
   let close: (() => Promise<void>) | undefined;
   let stopping = false;

@@ -1,4 +1,10 @@
-import { isHasherBusy, type OutboxStats, type PasswordHasher } from "@usersvc/core";
+import {
+  type DeliveryStats,
+  isHasherBusy,
+  type OutboxStats,
+  type PasswordHasher,
+  type WebhookWorkerEvent,
+} from "@usersvc/core";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -8,20 +14,23 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * lockouts, argon2 timing, and the outbox backlog (read from the database at scrape time).
  * A registry per instance, so tests can run several servers in one process.
  */
-export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> }) {
+export function createMetrics(deps: {
+  outboxStats: () => Promise<OutboxStats>;
+  webhookStats?: () => Promise<DeliveryStats>;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const requests = new Counter({
     name: "http_requests_total",
-    help: "HTTP requests by route, method and status",
-    labelNames: ["route", "method", "status"] as const,
+    help: "HTTP requests by route, method, status and API key name (none: no valid key)",
+    labelNames: ["route", "method", "status", "api_key"] as const,
     registers,
   });
   const duration = new Histogram({
     name: "http_request_duration_seconds",
-    help: "HTTP request latency by route, method and status",
-    labelNames: ["route", "method", "status"] as const,
+    help: "HTTP request latency by route, method, status and API key name (none: no valid key)",
+    labelNames: ["route", "method", "status", "api_key"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
@@ -89,10 +98,78 @@ export function createMetrics(deps: { outboxStats: () => Promise<OutboxStats> })
     },
   });
 
+  const webhookAttempts = new Counter({
+    name: "users_webhook_attempts_total",
+    help: "Webhook delivery attempts by outcome: delivered, retry (failed, will be retried), failed (given up)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const webhookLatency = new Histogram({
+    name: "users_webhook_delivery_duration_seconds",
+    help: "Time of one webhook POST (connect, send, answer), successful or not",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const webhooksDisabled = new Counter({
+    name: "users_webhook_subscriptions_disabled_total",
+    help: "Webhook subscriptions disabled automatically after a long failure streak",
+    registers,
+  });
+  let webhookStats: Promise<DeliveryStats | null> | null = null;
+  const readWebhookStats = () => {
+    if (!deps.webhookStats) return Promise.resolve(null);
+    webhookStats ??= deps.webhookStats().catch(() => null);
+    setTimeout(() => {
+      webhookStats = null;
+    }, 1_000).unref();
+    return webhookStats;
+  };
+  new Gauge({
+    name: "users_webhook_deliveries",
+    help: "Webhook deliveries by status (pending: the backlog; failed: given up, kept for the log)",
+    labelNames: ["status"] as const,
+    registers,
+    async collect() {
+      const current = await readWebhookStats();
+      if (!current) return;
+      this.set({ status: "pending" }, current.pending);
+      this.set({ status: "failed" }, current.failed);
+    },
+  });
+  new Gauge({
+    name: "users_webhook_oldest_pending_seconds",
+    help: "Age of the oldest webhook delivery waiting (0 when none)",
+    registers,
+    async collect() {
+      const current = await readWebhookStats();
+      if (!current) return;
+      this.set(current.oldestPendingAt ? (Date.now() - current.oldestPendingAt.getTime()) / 1_000 : 0);
+    },
+  });
+
   return {
     registry,
-    observeRequest(labels: { route: string; method: string; status: number }, seconds: number) {
-      const values = { ...labels, status: String(labels.status) };
+    /** Counts what the webhook worker reports. */
+    observeWebhook(event: WebhookWorkerEvent) {
+      if (event.type === "disabled") webhooksDisabled.inc();
+      if (event.type !== "delivered" && event.type !== "retry" && event.type !== "failed") return;
+      webhookAttempts.inc({ outcome: event.type });
+      if (event.durationMs !== null) webhookLatency.observe(event.durationMs / 1_000);
+    },
+    /**
+     * Counts and times a request. `apiKey` is a configured key's name (a bounded set: names
+     * come from configuration, never from the request), or "none".
+     */
+    observeRequest(
+      labels: { route: string; method: string; status: number; apiKey?: string },
+      seconds: number,
+    ) {
+      const values = {
+        route: labels.route,
+        method: labels.method,
+        status: String(labels.status),
+        api_key: labels.apiKey ?? "none",
+      };
       requests.inc(values);
       duration.observe(values, seconds);
     },

@@ -1,13 +1,8 @@
-import type { UseCases } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
 import { createOpenApiDocument } from "./openapi";
-import { createAppRouter } from "./router";
+import { stubRouter } from "./scope-table";
 
-const router = createAppRouter({
-  isAuthorized: () => true,
-  health: { check: async () => ({ status: "ok", database: "up", outbox: null }) } as never,
-  useCases: {} as UseCases,
-});
+const router = stubRouter();
 const document = createOpenApiDocument(router, "test");
 
 type Operation = {

@@ -3,8 +3,9 @@ import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { transportErrorCodes } from "./error-codes";
 import { operationExamples } from "./openapi-examples";
 import { operationLinks } from "./openapi-links";
+import { documentScopes } from "./openapi-scopes";
 import type { AppRouter } from "./router";
-import type { RouteMeta } from "./trpc";
+import { apiScopes, metaOf, type RouteMeta } from "./trpc";
 
 type SchemaObject = NonNullable<NonNullable<OpenAPIObject["components"]>["schemas"]>[string];
 
@@ -20,12 +21,17 @@ const errorSchema: SchemaObject = {
     message: { type: "string", description: "What went wrong and what to fix." },
     issues: {
       type: "array",
-      description: "Field problems (VALIDATION_ERROR only).",
+      description: "Field problems (VALIDATION_ERROR); zxcvbn's warning and suggestions (WEAK_PASSWORD).",
       items: {
         type: "object",
         required: ["path", "message"],
         properties: { path: { type: "string" }, message: { type: "string" } },
       },
+    },
+    required_scope: {
+      type: "string",
+      enum: [...apiScopes],
+      description: "INSUFFICIENT_SCOPE only: the scope the API key lacks.",
     },
     request_id: { type: "string", description: "Echo of X-Request-Id, to find the request in the logs." },
   },
@@ -39,10 +45,17 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
   const document = generateOpenApiDocument(router, {
     title: "Users service",
     description:
-      "Registration with emailed activation codes, login checks, password recovery, TOTP MFA, user lookup and deletion. Every route except health, liveness, this document and /api/docs needs `Authorization: Bearer <API key>`.",
+      "Registration with emailed activation codes, login checks, password recovery, TOTP MFA, user lookup and deletion. Every route except health, liveness, this document and /api/docs needs `Authorization: Bearer <API key>` with a key holding the route's scope (`x-required-scope`; users:read, users:write, auth or admin): otherwise 401 INVALID_API_KEY, or 403 INSUFFICIENT_SCOPE naming the missing scope.",
     version,
     baseUrl: "/api",
-    securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "One of API_KEYS" } },
+    securitySchemes: {
+      bearerAuth: {
+        type: "http",
+        scheme: "bearer",
+        description:
+          "An API key (API_KEYS, API_KEYS_FILE); the scopes an operation needs are its security requirement's roles",
+      },
+    },
   });
   document.components = {
     ...document.components,
@@ -93,6 +106,7 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
         delete responses["200"];
       }
       addExamplesAndLinks(operation as Operation, String(meta?.successStatus ?? 200));
+      documentScopes(operation as Parameters<typeof documentScopes>[0], meta);
     }
   }
   return document;
@@ -135,10 +149,4 @@ function addExamplesAndLinks(operation: Operation, successStatus: string): void 
       ]),
     );
   }
-}
-
-function metaOf(procedure: unknown): RouteMeta | undefined {
-  if (typeof procedure !== "function" && typeof procedure !== "object") return undefined;
-  const def: unknown = procedure && "_def" in procedure ? procedure._def : undefined;
-  return def && typeof def === "object" && "meta" in def ? (def.meta as RouteMeta | undefined) : undefined;
 }

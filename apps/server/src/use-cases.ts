@@ -1,5 +1,6 @@
 import type { Settings } from "@usersvc/config";
 import {
+  type AuditStore,
   type ClaimStore,
   claimKeys,
   createActivateUser,
@@ -14,9 +15,12 @@ import {
   createGetUserById,
   createHashSuccession,
   createImportUsers,
+  createListEvents,
   createListUsers,
   createLoginAttempts,
   createMfaEnrolment,
+  createPasskeyUseCases,
+  createPasswordPolicy,
   createRegisterUser,
   createReplacePassword,
   createRequestEmailChange,
@@ -31,13 +35,19 @@ import {
   type Keyring,
   maxCodeTriesPerDay,
   maxLockSeconds,
+  type PasskeyStore,
+  type PasskeyWarning,
   type PasswordHasher,
   type ResetTokenStore,
   type RunInBackground,
+  type SecurityEvents,
+  type StrengthEstimator,
   type ThrottleLockStore,
   type UseCases,
   type UserRepository,
+  type WebhookManagement,
 } from "@usersvc/core";
+import { createSignInUseCases } from "./sign-in-use-cases";
 
 /**
  * Every use case, wired from the adapters and the settings: the throttles (login, second
@@ -51,14 +61,24 @@ export function createUseCases(deps: {
     claims: ClaimStore;
     locks: ThrottleLockStore;
     resetTokens: ResetTokenStore;
+    passkeys: PasskeyStore;
+    audit: AuditStore;
   };
   keys: Keyring;
   hasher: PasswordHasher;
+  /** zxcvbn on its worker thread: the password policy's estimator. */
+  strength: StrengthEstimator;
   outbox: EmailOutbox;
   runInBackground: RunInBackground;
+  /** Hears passkey refusals an operator should see (a signature counter that went backwards). */
+  warn: (warning: PasskeyWarning) => void;
+  /** Where use cases report security events (the audit trail, then webhooks). */
+  events: SecurityEvents;
+  /** Webhook subscriptions' management (built by the container beside the delivery worker). */
+  webhooks: WebhookManagement;
 }): UseCases {
-  const { settings, keys, hasher, outbox, runInBackground } = deps;
-  const { users, claims, locks, resetTokens } = deps.ports;
+  const { settings, keys, hasher, outbox, runInBackground, events } = deps;
+  const { users, claims, locks, resetTokens, passkeys, audit } = deps.ports;
   const { loginThrottle } = settings;
   // Account locks double per consecutive lock, up to 24 h; a series is forgotten after a
   // quiet day or at the next right password. Per-IP locks last to the window's end.
@@ -86,6 +106,7 @@ export function createUseCases(deps: {
     hasher,
     outbox,
     runInBackground,
+    events,
     throttles: {
       account: throttle("password", loginThrottle.maxFailures, true),
       // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
@@ -98,11 +119,31 @@ export function createUseCases(deps: {
     outbox,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
     keys,
+    events,
   });
   const succession = createHashSuccession({ claims, users });
   const replacePassword = createReplacePassword({ users, succession, resetTokens, attempts, outbox });
   const stepUp = createStepUp({ attempts, hasher, secondFactor });
   const { activation, passwordReset, emailChange } = settings;
+  const policy = createPasswordPolicy({
+    minScore: settings.passwordPolicy.minScore,
+    estimator: deps.strength,
+  });
+  // Passkey failures have slots of their own (same limits): guessing passwords cannot lock
+  // an account's passkeys out, nor the reverse.
+  const passkeyAttempts = createLoginAttempts({
+    hasher,
+    // No "wrong password" notice: a failed passkey is no guess at a secret the owner must change.
+    outbox: { queue: async () => {} },
+    runInBackground,
+    checksPasswords: false,
+    events,
+    throttles: {
+      account: throttle("passkey", loginThrottle.maxFailures, true),
+      ip: settings.http.trustProxy ? throttle("passkey-ip", loginThrottle.maxFailuresPerIp, false) : null,
+    },
+  });
+  const { webauthn } = settings;
 
   return {
     registerUser: createRegisterUser({
@@ -110,11 +151,13 @@ export function createUseCases(deps: {
       claims,
       outbox,
       hasher,
+      policy,
       codes: activationCodes,
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       activationUrl: activation.url,
+      events,
     }),
-    activateUser: createActivateUser({ users, codes: activationCodes }),
+    activateUser: createActivateUser({ users, codes: activationCodes, events }),
     resendActivation: createResendActivation({
       users,
       outbox,
@@ -125,10 +168,10 @@ export function createUseCases(deps: {
     }),
     getUserById: createGetUserById({ users }),
     getActiveUserByIdentifier: createGetActiveUserByIdentifier({ users }),
-    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens }),
+    deleteUser: createDeleteUser({ users, outbox, claims, resetTokens, passkeys, events }),
     listUsers: createListUsers({ users }),
-    updateProfile: createUpdateProfile({ users }),
-    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession }),
+    updateProfile: createUpdateProfile({ users, events }),
+    checkCredentials: createCheckCredentials({ users, attempts, hasher, secondFactor, succession, events }),
     forgotPassword: createForgotPassword({
       users,
       resetTokens,
@@ -137,9 +180,27 @@ export function createUseCases(deps: {
       keys,
       reset: passwordReset,
       runInBackground,
+      events,
     }),
-    resetPassword: createResetPassword({ users, resetTokens, claims, hasher, keys, replacePassword }),
-    changePassword: createChangePassword({ users, attempts, hasher, secondFactor, replacePassword }),
+    resetPassword: createResetPassword({
+      users,
+      resetTokens,
+      claims,
+      hasher,
+      policy,
+      keys,
+      replacePassword,
+      events,
+    }),
+    changePassword: createChangePassword({
+      users,
+      attempts,
+      hasher,
+      policy,
+      secondFactor,
+      replacePassword,
+      events,
+    }),
     mfaEnrolment: createMfaEnrolment({
       users,
       claims,
@@ -148,8 +209,9 @@ export function createUseCases(deps: {
       stepUp,
       outbox,
       issuer: settings.mfa.issuer,
+      events,
     }),
-    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox }),
+    disableMfa: createDisableMfa({ users, secondFactor, stepUp, outbox, events }),
     requestEmailChange: createRequestEmailChange({
       users,
       claims,
@@ -159,6 +221,7 @@ export function createUseCases(deps: {
       codeLifetimeMinutes: activation.codeLifetimeMinutes,
       confirmUrl: emailChange.confirmUrl,
       cooldownSeconds: activation.resendCooldownSeconds,
+      events,
     }),
     confirmEmailChange: createConfirmEmailChange({
       users,
@@ -168,8 +231,41 @@ export function createUseCases(deps: {
       resetTokens,
       keys,
       revertUrl: emailChange.revertUrl,
+      events,
     }),
-    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys }),
-    importUsers: createImportUsers({ users, keys }),
+    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys, events }),
+    importUsers: createImportUsers({ users, keys, events }),
+    ...createSignInUseCases({
+      settings,
+      users,
+      claims,
+      locks,
+      keys,
+      outbox,
+      secondFactor,
+      policy,
+      runInBackground,
+      events,
+    }),
+    passkeys: createPasskeyUseCases({
+      rp: {
+        id: webauthn.rpId,
+        name: webauthn.rpName,
+        origins: webauthn.origins,
+        timeoutSeconds: webauthn.timeoutSeconds,
+      },
+      users,
+      passkeys,
+      claims,
+      keys,
+      attempts: passkeyAttempts,
+      stepUp,
+      secondFactor,
+      outbox,
+      warn: deps.warn,
+      record: (event) => events.record(event),
+    }),
+    listEvents: createListEvents({ events: audit }),
+    webhooks: deps.webhooks,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Fault injection for integration tests: wraps the ports the container builds (users,
- * claims, outbox, resetTokens) so that a chosen call fails once, either instead of running
+ * claims, outbox, resetTokens, passkeys) so that a chosen call fails once, either instead of running
  * ("before": nothing was written) or after it ran ("after": written, but the caller sees an
  * error, as when a connection drops before the acknowledgement). The error looks like a
  * driver network error, so the service answers it as an outage (503).

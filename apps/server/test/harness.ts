@@ -56,7 +56,8 @@ export async function startTestServer(
   overrides: Record<string, string> = {},
   options: { logLines?: string[]; worker?: boolean; faults?: FaultInjector } = {},
 ): Promise<TestServer> {
-  const settings = loadSettings({ env: testEnv(overrides), envFile: null });
+  const env = testEnv(overrides);
+  const settings = loadSettings({ env, envFile: null });
   const { logLines } = options;
   const logger = createLogger({
     level: logLines ? "trace" : settings.logLevel,
@@ -69,7 +70,12 @@ export async function startTestServer(
     options.faults ? { decoratePorts: options.faults.decorate } : {},
   );
   const url = await app.listen({ worker: options.worker ?? true });
-  const apiKey = settings.apiKeys.keys[0] ?? "";
+  // Settings hold digests only: the first plain (full-access) key of API_KEYS, if any.
+  const apiKey =
+    (env.API_KEYS ?? "")
+      .split(",")
+      .map((key) => key.trim())
+      .find((key) => key.length > 0 && !key.includes("/sha256:")) ?? "";
   return {
     url,
     apiKey,
@@ -101,8 +107,8 @@ export function newUserInput(overrides: Record<string, unknown> = {}) {
     first_name: "John",
     last_name: "Doe",
     email: `john.${suffix}@example.com`,
-    password: "Password1!",
-    password_confirmation: "Password1!",
+    password: "Tulip-Kettle-Orbit-42",
+    password_confirmation: "Tulip-Kettle-Orbit-42",
     gender: "Male",
     role: "user",
     ...overrides,
@@ -175,7 +181,7 @@ export function activate(server: TestServer, identifier: string, code: string): 
 /** The stored documents of a collection as the database holds them, to arrange or check stored state. */
 export function storedCollection(
   server: TestServer,
-  name: "users" | "outbox" | "claims" | "password_resets" | "throttle_locks",
+  name: "users" | "outbox" | "claims" | "password_resets" | "throttle_locks" | "passkeys",
 ): Collection {
   return server.app.connection.collection(name);
 }

@@ -76,6 +76,19 @@ describe("HTTP contract", () => {
     expectNoStack(text);
   });
 
+  it("answers 400 VALIDATION_ERROR for a JSON body that is not an object (null would read as {})", async () => {
+    await using server = await startTestServer();
+    for (const body of ["null", "[]", "42", '"text"']) {
+      const response = await server.api("/api/users/passkeys/authenticate/options", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toMatchObject({ code: "VALIDATION_ERROR" });
+    }
+  });
+
   it("answers a JSON 404 for unknown routes, inside and outside /api", async () => {
     await using server = await startTestServer();
     for (const path of ["/nope", "/api/users/nope", "/api/docs/secret.txt"]) {

@@ -71,7 +71,7 @@ describe("SECRET_KEY rotation", () => {
       API_KEYS: `test-${randomBytes(16).toString("hex")}`,
       RESET_PASSWORD_URL: "https://app.example.com/reset-password",
     };
-    const password = "Password1!";
+    const password = "Tulip-Kettle-Orbit-42";
     const passwordHash = await createPasswordHasher().hash(password);
 
     // --- Under key A, with no worker: the email stays queued, sealed with A. ---------------
@@ -156,7 +156,7 @@ describe("SECRET_KEY rotation", () => {
         batchSize: 2,
         print: (line) => lines.push(line),
       });
-      expect(first.remaining).toEqual({ users: 0, outbox: 0 });
+      expect(first.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
       expect(first.report.users.resealed).toBe(2);
       expect(first.report.outbox.resealed).toBe(1);
       expect(lines.join("\n")).toContain("No stored secret needs a previous key any more");
@@ -165,7 +165,7 @@ describe("SECRET_KEY rotation", () => {
       // A second run changes nothing.
       const second = await rotateKeys({ settings: b.settings, print: () => {} });
       expect(second.report.users.resealed + second.report.outbox.resealed).toBe(0);
-      expect(second.remaining).toEqual({ users: 0, outbox: 0 });
+      expect(second.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
     } finally {
       await b.app.close();
     }
@@ -204,10 +204,10 @@ describe("rotate-keys", () => {
     const keyA = randomBytes(32).toString("base64url");
     const keyB = randomBytes(32).toString("base64url");
     await using server = await startTestServer({ SECRET_KEY: keyA }, { worker: false });
-    const passwordHash = await createPasswordHasher().hash("Password1!");
+    const passwordHash = await createPasswordHasher().hash("Tulip-Kettle-Orbit-42");
     for (let n = 0; n < 4; n++) {
       const user = await seedUser(server, { password_hash: passwordHash, is_active: true });
-      const enable = { id: user.id, current_password: "Password1!" };
+      const enable = { id: user.id, current_password: "Tulip-Kettle-Orbit-42" };
       expect((await patch(server, "/api/users/mfa/enable", enable)).status).toBe(200);
     }
     const rotated = { ...server.settings, secretKey: keyB, previousSecretKeys: [keyA] };
@@ -229,7 +229,7 @@ describe("rotate-keys", () => {
 
     const rerun = await rotateKeys({ settings: rotated, batchSize: 3, print: () => {} });
     expect(rerun.report.users).toMatchObject({ scanned: 4, resealed: 2 });
-    expect(rerun.remaining).toEqual({ users: 0, outbox: 0 });
+    expect(rerun.remaining).toEqual({ users: 0, outbox: 0, webhooks: 0 });
     expect(await current()).toBe(4);
   });
 });

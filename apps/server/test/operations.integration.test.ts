@@ -57,7 +57,9 @@ describe("operations", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/plain");
     const text = await response.text();
-    expect(text).toMatch(/http_requests_total\{route="\/api\/users\/health",method="GET",status="200"\} 1/);
+    expect(text).toMatch(
+      /http_requests_total\{route="\/api\/users\/health",method="GET",status="200",api_key="none"\} 1/,
+    );
     expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",route="\/api\/users"/);
     expect(text).toMatch(/users_login_failures_total\{factor="password"\} 2/);
     expect(text).toMatch(/users_login_lockouts_total 1/);
@@ -83,7 +85,9 @@ describe("operations", () => {
     await using server = await startTestServer();
     for (const path of ["/random/a", "/random/b", "/api/users/nope"]) await fetch(`${server.url}${path}`);
     const text = await (await server.api("/metrics")).text();
-    expect(text).toMatch(/http_requests_total\{route="unmatched",method="GET",status="404"\} 3/);
+    expect(text).toMatch(
+      /http_requests_total\{route="unmatched",method="GET",status="404",api_key="none"\} 3/,
+    );
     expect(text).not.toContain("/random/");
   });
 

@@ -65,4 +65,25 @@ describe("start-up", () => {
     expect(result.stdout).toContain("users service listening");
     expect(result.code).toBe(0);
   });
+
+  it("warns once in production that plain API_KEYS entries are full-access keys, naming them but not the keys", async () => {
+    const pages = {
+      RESET_PASSWORD_URL: "https://app.example.com/reset-password",
+      ACTIVATION_URL: "https://app.example.com/activate",
+      EMAIL_CONFIRM_URL: "https://app.example.com/confirm-email",
+      EMAIL_REVERT_URL: "https://app.example.com/revert-email",
+    };
+    const env: Record<string, string> = {
+      ...testEnv(),
+      ...pages,
+      APP_ENV: "production",
+      LOG_LEVEL: "info",
+      SECRET_KEY: "s".repeat(40),
+    };
+    const result = await runServer(env, /users service listening/);
+    expect(result.stdout.match(/API_KEYS holds plain keys/g)).toHaveLength(1);
+    expect(result.stdout).toContain('"apiKeys":["legacy-1"]');
+    expect(result.stdout).not.toContain(env.API_KEYS ?? "unset");
+    expect(result.code).toBe(0);
+  });
 });

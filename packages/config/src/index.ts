@@ -1,3 +1,4 @@
+export { type ApiKeyEntry, apiKeyNamePattern, digestApiKey, readApiKeys } from "./api-keys";
 export { environments, envSchema, logLevels, splitKeys } from "./schema";
 export {
   type Environment,

@@ -65,7 +65,10 @@ export const envSchema = z
 
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+    /** Callers' keys: `<name>/<scopes>/sha256:<digest>` entries, or plain keys (full access). */
     API_KEYS: optionalText,
+    /** A JSON file of named, scoped keys: `{ "keys": [{ "name", "scopes", "sha256" }] }`. */
+    API_KEYS_FILE: optionalText,
     AUTH_DISABLED: flag(false),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
@@ -107,9 +110,35 @@ export const envSchema = z
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
     MFA_ISSUER: z.string().trim().min(1).max(64).default("Users Service"),
     MFA_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    /** The WebAuthn relying party: a registrable domain (no scheme, no port). Unset: ACTIVATION_URL's host. */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(
+        /^(?=.{1,253}$)[a-z0-9-]+(\.[a-z0-9-]+)*$/,
+        "must be a domain name, e.g. example.com (no scheme, no port)",
+      )
+      .optional(),
+    /** The name passkey prompts show. Unset: MFA_ISSUER. */
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(64).optional(),
+    /** Origins whose pages may run passkey ceremonies, comma-separated. Unset: ACTIVATION_URL's origin. */
+    WEBAUTHN_ORIGINS: optionalText,
+    /** How long a passkey ceremony's challenge lives (options to verify). */
+    WEBAUTHN_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
     TRUST_PROXY: flag(false),
     ACTIVATION_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    /** New passwords need at least this zxcvbn score (0 too guessable .. 4 very unguessable). */
+    PASSWORD_MIN_SCORE: z.coerce.number().int().min(0).max(4).default(3),
+    /** Calls of password/strength per client network per minute (with TRUST_PROXY). */
+    PASSWORD_STRENGTH_MAX_PER_IP: z.coerce.number().int().min(1).max(100_000).default(120),
+    /** Emailed one-time login codes; unset: on outside production, in production once LOGIN_CODE_URL is set. */
+    LOGIN_CODES_ENABLED: z.stringbool().optional(),
+    /** The page of the app the login code email's one-click link opens (`?token=...`). */
+    LOGIN_CODE_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    LOGIN_CODE_EXPIRATION_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+    LOGIN_CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** An operator's folder of email templates overriding ours per kind and locale (docs/emails.md). */
     EMAIL_TEMPLATES_DIR: optionalText,
     /** The locale of users without one (BCP 47; canonicalised). */
@@ -131,6 +160,20 @@ export const envSchema = z
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(100),
     OUTBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
     OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(7),
+    /** Audit events (and the webhook delivery log) are deleted this many days after they happened. */
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+    /** Lets webhook targets resolve to loopback, private, link-local or metadata addresses (dev, tests). */
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS: flag(false),
+    /** Lets webhook targets use http:// (outside production only; production always needs https). */
+    WEBHOOKS_ALLOW_HTTP: optionalText.pipe(z.stringbool().optional()),
+    WEBHOOKS_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
+    WEBHOOKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    WEBHOOKS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+    WEBHOOKS_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(43_200_000),
+    WEBHOOKS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(18),
+    WEBHOOKS_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    /** A subscription failing without a single success for this long (and 10+ tries) is disabled. */
+    WEBHOOKS_DISABLE_AFTER_HOURS: z.coerce.number().min(0.0001).max(8_760).default(72),
   })
   .strip();
 
@@ -188,6 +231,7 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       });
     }
   }
+  problems.push(...webauthnProblems(env));
   if (env.MAIL_USE_TLS && env.MAIL_USE_SSL) {
     problems.push({
       variable: "MAIL_USE_SSL",
@@ -214,27 +258,68 @@ export function crossFieldProblems(env: PartialEnv): { variable: string; message
       message: "MAIL_USERNAME and MAIL_PASSWORD must be set together",
     });
   }
-  const keys = splitKeys(env.API_KEYS);
-  if (keys.some((key) => key.length < 16)) {
-    problems.push({ variable: "API_KEYS", message: "every key must be at least 16 characters" });
+  if (environment === "production" && env.LOGIN_CODES_ENABLED === true && env.LOGIN_CODE_URL === undefined) {
+    problems.push({
+      variable: "LOGIN_CODE_URL",
+      message:
+        "is required in production when LOGIN_CODES_ENABLED=true: the page of your app that takes ?token=... and signs the user in (e.g. https://app.example.com/login-code)",
+    });
   }
   if (env.AUTH_DISABLED && environment !== "development") {
     problems.push({ variable: "AUTH_DISABLED", message: "may only be true when APP_ENV=development" });
   }
-  if (keys.length === 0 && !env.AUTH_DISABLED) {
-    problems.push({
-      variable: "API_KEYS",
-      message:
-        "is required: comma-separated keys that callers send as 'Authorization: Bearer <key>' (or AUTH_DISABLED=true in development)",
-    });
-  }
   return problems;
 }
 
-/** Splits a comma-separated list (API_KEYS, SECRET_KEY_PREVIOUS), ignoring blanks around commas. */
+/** Splits a comma-separated list (SECRET_KEY_PREVIOUS, CORS_ORIGINS), ignoring blanks around commas. */
 export function splitKeys(value: string | undefined): string[] {
   return (value ?? "")
     .split(",")
     .map((key) => key.trim())
     .filter((key) => key.length > 0);
+}
+
+/** The page every link of ours opens, whose host and origin passkeys default to. */
+const defaultAppUrl = "http://localhost:3000/activate";
+
+/**
+ * The WebAuthn relying party: WEBAUTHN_RP_ID (default ACTIVATION_URL's host, which
+ * production requires) and WEBAUTHN_ORIGINS (default ACTIVATION_URL's origin).
+ */
+export function webauthnSettingsOf(env: PartialEnv): { rpId: string; origins: string[] } {
+  const app = new URL(env.ACTIVATION_URL ?? defaultAppUrl);
+  const rpId = env.WEBAUTHN_RP_ID ?? app.hostname;
+  const listed = splitKeys(env.WEBAUTHN_ORIGINS);
+  return { rpId, origins: listed.length > 0 ? listed : [app.origin] };
+}
+
+/** Each origin is http(s) with no path, on the RP ID or a subdomain; https unless on localhost. */
+function webauthnProblems(env: PartialEnv): { variable: string; message: string }[] {
+  const { rpId, origins } = webauthnSettingsOf(env);
+  const problems: { variable: string; message: string }[] = [];
+  for (const origin of origins) {
+    let url: URL | null = null;
+    try {
+      url = new URL(origin);
+    } catch {}
+    const host = url?.hostname ?? "";
+    const local = host === "localhost" || host.endsWith(".localhost");
+    if (!url || url.origin !== origin) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} is not an origin: scheme, host and port only (e.g. https://app.example.com)`,
+      });
+    } else if (url.protocol !== "https:" && !local) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} must be https (browsers run passkeys only in secure contexts; http only on localhost)`,
+      });
+    } else if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      problems.push({
+        variable: "WEBAUTHN_ORIGINS",
+        message: `${origin} is not on the relying party ${rpId} (WEBAUTHN_RP_ID) or one of its subdomains`,
+      });
+    }
+  }
+  return problems;
 }

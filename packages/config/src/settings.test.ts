@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { digestApiKey } from "./api-keys";
 import { loadSettings, SettingsError } from "./settings";
 
 const valid = {
@@ -30,7 +31,10 @@ describe("loadSettings", () => {
     expect(settings.activation.codeLifetimeMinutes).toBe(60);
     expect(settings.passwordReset.expirationMinutes).toBe(15);
     expect(settings.mongodb).toMatchObject({ uri: "mongodb://localhost:27017/", dbName: "users_db" });
-    expect(settings.apiKeys.keys).toEqual(["key-one-0123456789", "key-two-0123456789"]);
+    expect(settings.apiKeys.keys).toEqual([
+      { name: "legacy-1", scopes: "all", sha256: digestApiKey("key-one-0123456789"), legacy: true },
+      { name: "legacy-2", scopes: "all", sha256: digestApiKey("key-two-0123456789"), legacy: true },
+    ]);
     expect(settings.http.bodyLimitBytes).toBe(16_384);
     expect(settings.outbox.retentionDays).toBe(7);
   });
@@ -133,6 +137,129 @@ describe("loadSettings", () => {
     expect(problemsOf({ ...valid, API_KEYS: "short" })).toEqual(["API_KEYS"]);
   });
 
+  it("reads named, scoped keys as digests from API_KEYS and API_KEYS_FILE, never the key itself", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "keys-"));
+    const file = path.join(dir, "keys.json");
+    const ops = { name: "ops", scopes: ["*"], sha256: digestApiKey("usk_ops-key-0123456789").toUpperCase() };
+    writeFileSync(file, JSON.stringify({ keys: [ops] }));
+    const settings = loadSettings({
+      env: {
+        ...valid,
+        API_KEYS: `billing/users:read+auth/sha256:${digest}, plain-key-0123456789`,
+        API_KEYS_FILE: file,
+      },
+      envFile: null,
+    });
+    expect(settings.apiKeys.keys).toEqual([
+      { name: "billing", scopes: ["users:read", "auth"], sha256: digest, legacy: false },
+      { name: "legacy-2", scopes: "all", sha256: digestApiKey("plain-key-0123456789"), legacy: true },
+      { name: "ops", scopes: "all", sha256: digestApiKey("usk_ops-key-0123456789"), legacy: false },
+    ]);
+    expect(JSON.stringify(settings)).not.toContain("plain-key-0123456789");
+    // A file alone is enough.
+    const { API_KEYS: _keys, ...noKeys } = valid;
+    expect(problemsOf({ ...noKeys, API_KEYS_FILE: file })).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("names what is wrong with a key entry or the keys file", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const refused = (env: Record<string, string>) => {
+      try {
+        loadSettings({ env: { ...valid, ...env }, envFile: null });
+      } catch (error) {
+        if (error instanceof SettingsError) return error.message;
+      }
+      return "accepted";
+    };
+    expect(refused({ API_KEYS: `bill ing/users:read/sha256:${digest}` })).toMatch(
+      /API_KEYS: entry 1: the name/,
+    );
+    expect(refused({ API_KEYS: "plain key 0123456789" })).toMatch(/API_KEYS: key 1 has a space/);
+    expect(refused({ API_KEYS: `bill*ing/users:read/sha256:${digest}` })).toMatch(
+      /API_KEYS: entry 1: the name/,
+    );
+    expect(refused({ API_KEYS: `billing/Users-Read/sha256:${digest}` })).toMatch(
+      /entry 1 \(billing\): scopes/,
+    );
+    expect(refused({ API_KEYS: "billing/users:read/sha256:abc" })).toMatch(/64 hex digits/);
+    expect(refused({ API_KEYS: `a/auth/sha256:${digest},b/admin/sha256:${digest}` })).toMatch(
+      /the key named b is configured twice/,
+    );
+    expect(refused({ API_KEYS: `a/auth/sha256:${digest},a/admin/sha256:${"0".repeat(64)}` })).toMatch(
+      /the name a is given to two keys/,
+    );
+    expect(refused({ API_KEYS_FILE: "/nonexistent/keys.json" })).toMatch(
+      /API_KEYS_FILE: cannot read .*ENOENT/,
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), "keys-"));
+    const file = path.join(dir, "keys.json");
+    writeFileSync(file, JSON.stringify({ keys: [{ name: "x", scopes: [], sha256: digest }] }));
+    expect(refused({ API_KEYS_FILE: file })).toMatch(/API_KEYS_FILE: .*keys\.0\.scopes/);
+    writeFileSync(file, "{ not json");
+    expect(refused({ API_KEYS_FILE: file })).toMatch(/API_KEYS_FILE: cannot read .*not valid JSON/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("turns login codes on by default, in production only once their page is known", () => {
+    const production = loadSettings({ env: valid, envFile: null });
+    expect(production.loginCodes).toEqual({
+      enabled: false,
+      expirationMinutes: 10,
+      resendCooldownSeconds: 60,
+      url: "http://localhost:3000/login-code",
+    });
+    const withPage = { ...valid, LOGIN_CODE_URL: "https://app.example.com/login-code" };
+    expect(loadSettings({ env: withPage, envFile: null }).loginCodes).toMatchObject({
+      enabled: true,
+      url: "https://app.example.com/login-code",
+    });
+    expect(loadSettings({ env: { ...valid, APP_ENV: "test" }, envFile: null }).loginCodes.enabled).toBe(true);
+    expect(
+      loadSettings({ env: { ...withPage, LOGIN_CODES_ENABLED: "off" }, envFile: null }).loginCodes.enabled,
+    ).toBe(false);
+    expect(problemsOf({ ...valid, LOGIN_CODES_ENABLED: "true" })).toEqual(["LOGIN_CODE_URL"]);
+    expect(problemsOf({ ...valid, LOGIN_CODE_EXPIRATION_MINUTES: "61" })).toEqual([
+      "LOGIN_CODE_EXPIRATION_MINUTES",
+    ]);
+  });
+
+  it("takes the password policy's minimum score between 0 and 4, 3 by default", () => {
+    expect(loadSettings({ env: valid, envFile: null }).passwordPolicy).toEqual({
+      minScore: 3,
+      strengthPerIpPerMinute: 120,
+    });
+    expect(
+      loadSettings({ env: { ...valid, PASSWORD_MIN_SCORE: "4" }, envFile: null }).passwordPolicy.minScore,
+    ).toBe(4);
+    expect(problemsOf({ ...valid, PASSWORD_MIN_SCORE: "5" })).toEqual(["PASSWORD_MIN_SCORE"]);
+  });
+
+  it("never reads a mistyped named entry as a plain full-access key (its digest would be the key)", () => {
+    const digest = digestApiKey("usk_billing-key-0123456789");
+    const keysOf = (API_KEYS: string) => {
+      try {
+        return loadSettings({ env: { ...valid, API_KEYS }, envFile: null }).apiKeys.keys;
+      } catch (error) {
+        if (error instanceof SettingsError) return error.message;
+        throw error;
+      }
+    };
+    // The prefix forgotten, a name with a slash (both once read as a plain key, every scope).
+    expect(keysOf(`billing/users:read/${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    expect(keysOf(`billing/x/users:read/sha256:${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    expect(keysOf(`billing:users:read:sha256:${digest}`)).toMatch(/API_KEYS: entry 1 is not <name>/);
+    // The prefix in capitals is still the named form.
+    expect(keysOf(`billing/users:read/SHA256:${digest}`)).toEqual([
+      { name: "billing", scopes: ["users:read"], sha256: digest, legacy: false },
+    ]);
+    // Plain keys, slashes included (base64), keep working.
+    expect(keysOf("ab/cd+ef/0123456789")).toEqual([
+      { name: "legacy-1", scopes: "all", sha256: digestApiKey("ab/cd+ef/0123456789"), legacy: true },
+    ]);
+  });
+
   it("requires the reset page's URL in production only", () => {
     const { RESET_PASSWORD_URL: _url, ...withoutUrl } = valid;
     expect(problemsOf(withoutUrl)).toEqual(["RESET_PASSWORD_URL"]);
@@ -153,6 +280,37 @@ describe("loadSettings", () => {
       confirmUrl: "https://app.example.com/confirm-email",
       revertUrl: "https://app.example.com/revert-email",
     });
+  });
+
+  it("derives the passkeys' relying party from ACTIVATION_URL unless told, and checks the origins", () => {
+    const derived = loadSettings({ env: valid, envFile: null }).webauthn;
+    expect(derived).toEqual({
+      rpId: "app.example.com",
+      rpName: "Users Service",
+      origins: ["https://app.example.com"],
+      timeoutSeconds: 300,
+    });
+    const told = loadSettings({
+      env: {
+        ...valid,
+        WEBAUTHN_RP_ID: "Example.com",
+        WEBAUTHN_RP_NAME: "Example",
+        WEBAUTHN_ORIGINS: "https://example.com, https://app.example.com",
+      },
+      envFile: null,
+    }).webauthn;
+    expect(told).toMatchObject({
+      rpId: "example.com",
+      rpName: "Example",
+      origins: ["https://example.com", "https://app.example.com"],
+    });
+    expect(problemsOf({ ...valid, WEBAUTHN_RP_ID: "https://example.com" })).toEqual(["WEBAUTHN_RP_ID"]);
+    for (const origins of ["http://app.example.com", "https://evil.test", "https://app.example.com/path"]) {
+      expect(problemsOf({ ...valid, WEBAUTHN_ORIGINS: origins })).toEqual(["WEBAUTHN_ORIGINS"]);
+    }
+    expect(
+      problemsOf({ ...valid, WEBAUTHN_RP_ID: "localhost", WEBAUTHN_ORIGINS: "http://localhost:5173" }),
+    ).toEqual([]);
   });
 
   it("wants mail credentials in pairs", () => {

@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { parseEnv } from "node:util";
 import type { z } from "zod";
-import { crossFieldProblems, type Env, envSchema, type PartialEnv, splitKeys } from "./schema";
+import { type ApiKeyEntry, readApiKeys } from "./api-keys";
+import {
+  crossFieldProblems,
+  type Env,
+  envSchema,
+  type PartialEnv,
+  splitKeys,
+  webauthnSettingsOf,
+} from "./schema";
 
 export type Environment = "development" | "test" | "production";
 
@@ -17,8 +25,11 @@ export type Settings = {
   secretKey: string;
   /** Keys used before `secretKey`: what they sealed or hashed is still accepted, never written. */
   previousSecretKeys: readonly string[];
-  /** Callers' bearer keys; `metricsToken` (if set) is the only key /metrics takes. */
-  apiKeys: { keys: readonly string[]; disabled: boolean; metricsToken: string | null };
+  /**
+   * Callers' keys as names, scopes and SHA-256 digests (API_KEYS, API_KEYS_FILE); never a
+   * key itself. `metricsToken` (if set) is the only key /metrics takes.
+   */
+  apiKeys: { keys: readonly ApiKeyEntry[]; disabled: boolean; metricsToken: string | null };
   /**
    * Emailed activation codes: lifetime, at most one new code per cooldown (doubling with
    * each resend of a day), and the page the email's one-click link opens (`<url>?token=...`).
@@ -35,8 +46,23 @@ export type Settings = {
     maxMfaFailures: number;
     windowSeconds: number;
   };
+  /**
+   * New passwords (registration, reset, change): the zxcvbn score they need; how often one
+   * client network may ask password/strength per minute (only with a trusted proxy).
+   */
+  passwordPolicy: { minScore: number; strengthPerIpPerMinute: number };
+  /**
+   * Emailed one-time login codes: on or off, their lifetime, at most one new code per
+   * cooldown (doubling with each of the day), the page the link opens (`<url>?token=...`).
+   */
+  loginCodes: { enabled: boolean; expirationMinutes: number; resendCooldownSeconds: number; url: string };
   /** Issuer shown by authenticator apps. */
   mfa: { issuer: string };
+  /**
+   * Passkeys (WebAuthn): the relying party's id and name, the origins whose pages may run
+   * ceremonies, and how long a ceremony's challenge lives.
+   */
+  webauthn: { rpId: string; rpName: string; origins: readonly string[]; timeoutSeconds: number };
   /** argon2id parameters (OWASP's are the floor), hashes run at once, hashes that may wait. */
   passwordHashing: {
     memoryCost: number;
@@ -77,6 +103,26 @@ export type Settings = {
     leaseMs: number;
     /** Sent and dropped messages (no body left) are deleted this long after they finished. */
     retentionDays: number;
+  };
+  /** The audit trail of security events (issue 16). */
+  audit: {
+    /** Events are deleted this long after they happened (and finished webhook deliveries with them). */
+    retentionDays: number;
+  };
+  /** Signed webhooks: delivery (polling, timeout, retries, leases) and target safety. */
+  webhooks: {
+    /** Targets may resolve to loopback/private/link-local/metadata addresses (never in a real deployment). */
+    allowPrivateTargets: boolean;
+    /** Targets may be http:// (false in production whatever is set). */
+    allowHttp: boolean;
+    pollIntervalMs: number;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    maxAttempts: number;
+    leaseMs: number;
+    /** A subscription failing this long without a success (and at least 10 tries) is disabled. */
+    disableAfterMs: number;
   };
   http: {
     host: string;
@@ -122,17 +168,24 @@ export function loadSettings({ env, envFile = ".env" }: LoadSettingsOptions): Se
   const merged: Record<string, string | undefined> = { ...fileValues, ...env };
   const result = envSchema.safeParse(merged);
   const ca = readCertificates(result.success ? result.data.MAIL_TLS_CA_FILE : undefined);
+  const partial = result.success ? result.data : parseEachVariable(merged);
+  const apiKeys = readApiKeys({
+    apiKeys: partial.API_KEYS,
+    file: partial.API_KEYS_FILE,
+    authDisabled: partial.AUTH_DISABLED === true,
+  });
   const problems = [
     ...(result.success ? [] : toProblems(result.error)),
-    ...crossFieldProblems(result.success ? result.data : parseEachVariable(merged)),
+    ...crossFieldProblems(partial),
     ...ca.problems,
+    ...apiKeys.problems,
   ];
   if (problems.length > 0 || !result.success) {
     // One line per variable: a bad value is not also reported as missing.
     const seen = new Set<string>();
     throw new SettingsError(problems.filter((p) => !seen.has(p.variable) && seen.add(p.variable)));
   }
-  return toSettings(result.data, ca.pem);
+  return toSettings(result.data, ca.pem, apiKeys.keys);
 }
 
 /** The PEM text of MAIL_TLS_CA_FILE (none when unset), or the problem with the file. */
@@ -165,7 +218,7 @@ function toProblems(error: z.ZodError): SettingsProblem[] {
   }));
 }
 
-function toSettings(env: Env, tlsCa: string | null): Settings {
+function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntry[]): Settings {
   const environment = env.APP_ENV ?? env.FLASK_ENV ?? "production";
   const hashConcurrency =
     env.PASSWORD_HASH_CONCURRENCY ??
@@ -179,7 +232,7 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
     secretKey: env.SECRET_KEY,
     previousSecretKeys: splitKeys(env.SECRET_KEY_PREVIOUS),
     apiKeys: {
-      keys: splitKeys(env.API_KEYS),
+      keys: apiKeys,
       disabled: env.AUTH_DISABLED,
       metricsToken: env.METRICS_TOKEN ?? null,
     },
@@ -204,6 +257,22 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
     },
     mfa: { issuer: env.MFA_ISSUER },
+    passwordPolicy: {
+      minScore: env.PASSWORD_MIN_SCORE,
+      strengthPerIpPerMinute: env.PASSWORD_STRENGTH_MAX_PER_IP,
+    },
+    loginCodes: {
+      // Off in a production that has not said where the link goes: an upgrade changes nothing.
+      enabled: env.LOGIN_CODES_ENABLED ?? (environment !== "production" || env.LOGIN_CODE_URL !== undefined),
+      expirationMinutes: env.LOGIN_CODE_EXPIRATION_MINUTES,
+      resendCooldownSeconds: env.LOGIN_CODE_RESEND_COOLDOWN_SECONDS,
+      url: env.LOGIN_CODE_URL ?? "http://localhost:3000/login-code",
+    },
+    webauthn: {
+      ...webauthnSettingsOf(env),
+      rpName: env.WEBAUTHN_RP_NAME ?? env.MFA_ISSUER,
+      timeoutSeconds: env.WEBAUTHN_TIMEOUT_SECONDS,
+    },
     passwordHashing: {
       memoryCost: env.PASSWORD_HASH_MEMORY_KIB,
       timeCost: env.PASSWORD_HASH_ITERATIONS,
@@ -240,6 +309,18 @@ function toSettings(env: Env, tlsCa: string | null): Settings {
       maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
       leaseMs: env.OUTBOX_LEASE_MS,
       retentionDays: env.OUTBOX_RETENTION_DAYS,
+    },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    webhooks: {
+      allowPrivateTargets: env.WEBHOOKS_ALLOW_PRIVATE_TARGETS,
+      allowHttp: environment !== "production" && (env.WEBHOOKS_ALLOW_HTTP ?? true),
+      pollIntervalMs: env.WEBHOOKS_POLL_INTERVAL_MS,
+      timeoutMs: env.WEBHOOKS_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOKS_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOKS_RETRY_MAX_MS,
+      maxAttempts: env.WEBHOOKS_MAX_ATTEMPTS,
+      leaseMs: env.WEBHOOKS_LEASE_MS,
+      disableAfterMs: Math.round(env.WEBHOOKS_DISABLE_AFTER_HOURS * 3_600_000),
     },
     http: {
       host: env.HOST,

@@ -20,6 +20,10 @@ export const claimKeys = {
   activationCode: (codeId: string, what: string) => `activation:${codeId}:${what}`,
   /** The same for the code that confirms an email change. */
   emailChangeCode: (codeId: string, what: string) => `email-change:${codeId}:${what}`,
+  /** One try, the use (`used`) or the replacement of a login code. */
+  loginCode: (codeId: string, what: string) => `login-code:${codeId}:${what}`,
+  /** The one new login code after `previous` (a code id, or "none"). */
+  loginCodeIssue: (userId: string, previous: string) => `login-code-issue:${userId}:${previous}`,
   /** One reset email per cooldown: keyed by the previous request's time. */
   resetRequest: (userId: string, previousRequestMs: number) => `reset-request:${userId}:${previousRequestMs}`,
   /** The replacement of one stored password hash (by a change, or once by an upgrade). */
@@ -39,6 +43,14 @@ export const claimKeys = {
   totpStep: (userId: string, step: number) => `totp:${userId}:${step}`,
   /** The single use of a recovery code. */
   recoveryCode: (userId: string, codeHash: string) => `recovery:${userId}:${codeHash}`,
+  /** The single use of a passkey ceremony's challenge (by its random part). */
+  passkeyChallenge: (nonce: string) => `passkey-challenge:${nonce}`,
+  /** One accepted signature counter of a passkey (two assertions cannot both take one value). */
+  passkeyCounter: (credentialId: string, counter: number) => `passkey-counter:${credentialId}:${counter}`,
+  /** The group of the challenge claims of ceremonies bound to no user (discoverable sign-in). */
+  passkeyGroup: "passkeys",
   /** The leases of one outbox message generation; lease n is `<group>:<n>`. */
   outboxLeases: (messageId: string, generation: number) => `outbox:${messageId}:${generation}`,
+  /** The leases of one webhook delivery generation; lease n is `<group>:<n>`. */
+  webhookLeases: (deliveryId: string, generation: number) => `webhook:${deliveryId}:${generation}`,
 } as const;

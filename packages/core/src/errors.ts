@@ -24,9 +24,19 @@ export const domainErrorCodes = [
   "MFA_NOT_ENABLED",
   "MFA_NOT_PENDING",
   "INVALID_OR_EXPIRED_TOKEN",
+  "INVALID_PASSKEY",
+  "PASSKEY_CHALLENGE_INVALID",
+  "PASSKEY_NOT_FOUND",
+  "PASSKEY_ALREADY_REGISTERED",
+  "LAST_SIGN_IN_METHOD",
   "TOO_MANY_ATTEMPTS",
   "DATABASE_UNAVAILABLE",
   "SERVICE_BUSY",
+  // Issue 18: password policy and emailed login codes
+  "WEAK_PASSWORD",
+  "INVALID_LOGIN_CODE",
+  "LOGIN_CODES_DISABLED",
+  "WEBHOOK_NOT_FOUND",
 ] as const;
 
 export type DomainErrorCode = (typeof domainErrorCodes)[number];
@@ -35,7 +45,7 @@ export type FieldIssue = { path: string; message: string };
 
 export type DomainErrorOptions = {
   cause?: unknown;
-  /** Field problems, for VALIDATION_ERROR. */
+  /** Field problems, for VALIDATION_ERROR; zxcvbn's warning and suggestions for WEAK_PASSWORD. */
   issues?: readonly FieldIssue[];
   /** Seconds after which a retry may succeed (TOO_MANY_ATTEMPTS, *_UNAVAILABLE, SERVICE_BUSY). */
   retryAfterSeconds?: number;

@@ -71,6 +71,14 @@ export { clientNetwork } from "./login/client-ip";
 export { createLoginAttempts, type LoginAttempts } from "./login/login-attempts";
 export * from "./login/schemas";
 export { createStepUp, type StepUp } from "./login/step-up";
+// Emailed one-time login codes
+export {
+  createRequestLoginCode,
+  type LoginCodeOptions,
+  type RequestLoginCode,
+} from "./login-codes/request-login-code";
+export * from "./login-codes/schemas";
+export { createVerifyLoginCode, type VerifyLoginCode } from "./login-codes/verify-login-code";
 // MFA
 export { createDisableMfa, type DisableMfa } from "./mfa/disable-mfa";
 export { createMfaEnrolment, type MfaEnrolment } from "./mfa/enrolment";
@@ -78,6 +86,15 @@ export * from "./mfa/schemas";
 export { createSecondFactor, type SecondFactor } from "./mfa/second-factor";
 export { currentTotp } from "./mfa/totp";
 export { type CodeChecker, createCodeChecker, maxCodeTriesPerDay } from "./one-time-codes";
+// Passkeys (WebAuthn)
+export { type ChallengeGrant, createPasskeyChallenges } from "./passkeys/challenges";
+export type { ManagePasskeys } from "./passkeys/manage-passkeys";
+export type { PasskeySignIn } from "./passkeys/passkey-sign-in";
+export { createPasskeyUseCases, type PasskeyUseCases } from "./passkeys/passkeys";
+export type { RegisterPasskey } from "./passkeys/register-passkey";
+export type { RelyingPartyOptions } from "./passkeys/relying-party";
+export * from "./passkeys/schemas";
+export type { PasskeyWarning } from "./passkeys/verify-assertion";
 // Passwords
 export { type ChangePassword, createChangePassword } from "./password/change-password";
 export { createForgotPassword, type ForgotPassword } from "./password/forgot-password";
@@ -90,9 +107,12 @@ export {
   type PasswordHasher,
   type PasswordHashingOptions,
 } from "./password/password-hasher";
+export { createPasswordPolicy, type PasswordPolicy } from "./password/password-policy";
+export { type CheckPasswordStrength, createCheckPasswordStrength } from "./password/password-strength";
 export { createReplacePassword, type ReplacePassword } from "./password/replace-password";
 export { createResetPassword, type ResetPassword } from "./password/reset-password";
 export * from "./password/schemas";
+export { createStrengthEstimator, type StrengthEstimator } from "./password/strength-estimator";
 export { createClaimStore, type WriteConcernOption } from "./persistence/claim-store";
 export { connectDatabase, type DatabaseOptions, pingDatabase } from "./persistence/connection";
 export {
@@ -103,6 +123,7 @@ export {
   type ResealReport,
 } from "./persistence/key-rotation";
 export { createOutboxRepository } from "./persistence/outbox-repository";
+export { createPasskeyRepository } from "./persistence/passkey-repository";
 export { createResetTokenRepository } from "./persistence/reset-token-repository";
 export { createThrottleLockStore } from "./persistence/throttle-lock-store";
 export { createUserRepository } from "./persistence/user-repository";
@@ -152,7 +173,23 @@ export type UseCases = {
   confirmEmailChange: import("./email-change/confirm-email-change").ConfirmEmailChange;
   revertEmailChange: import("./email-change/revert-email-change").RevertEmailChange;
   importUsers: import("./import/import-users").ImportUsers;
+  requestLoginCode: import("./login-codes/request-login-code").RequestLoginCode;
+  verifyLoginCode: import("./login-codes/verify-login-code").VerifyLoginCode;
+  checkPasswordStrength: import("./password/password-strength").CheckPasswordStrength;
+  passkeys: import("./passkeys/passkeys").PasskeyUseCases;
+  listEvents: import("./events/list-events").ListEvents;
+  webhooks: import("./webhooks/manage").WebhookManagement;
 };
+// Audit trail
+export type { AuditEvent, AuditQuery, AuditStore } from "./events/audit-store";
+export { createListEvents, type ListEvents, toAuditEventView } from "./events/list-events";
+export {
+  createSecurityEventRecorder,
+  type EventContext,
+  type SecurityEventRecorder,
+  type SecurityEventRecorderOptions,
+} from "./events/recorder";
+export * from "./events/schemas";
 // Migration from the Python service
 export { type InvalidRow, mapLegacyUser } from "./migration/legacy-user";
 export {
@@ -165,3 +202,20 @@ export {
 export { createLegacyUserSource, createMigrationTarget } from "./migration/mongo";
 export { type Candidate, type Conflict, planMigration } from "./migration/plan";
 export type { LegacyRow, LegacyUserSource, MigratedUser, MigrationTarget } from "./migration/ports";
+export { createAuditRepository } from "./persistence/audit-repository";
+// Webhooks
+export { createWebhookRepository } from "./persistence/webhook-repository";
+export { createWebhookFanout, webhookEventOf } from "./webhooks/fanout";
+export {
+  createHttpWebhookSender,
+  type WebhookRequest,
+  type WebhookResponse,
+  WebhookSendError,
+  type WebhookSender,
+} from "./webhooks/http-sender";
+export { createWebhookManagement, type WebhookManagement } from "./webhooks/manage";
+export * from "./webhooks/schemas";
+export { newWebhookSecret, signWebhook } from "./webhooks/signing";
+export type * from "./webhooks/store";
+export { addressProblem, type TargetPolicy, urlProblem } from "./webhooks/target-policy";
+export { createWebhookWorker, type WebhookWorker, type WebhookWorkerEvent } from "./webhooks/worker";

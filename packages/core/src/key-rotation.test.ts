@@ -63,6 +63,7 @@ async function seedLegacyMfa(f: Fakes, userId: string) {
 /** MFA enrolment over fakes whose keyring a test chooses (before and after a rotation). */
 const enrolment = (f: Fakes) =>
   createMfaEnrolment({
+    events: f.events,
     users: f.users,
     claims: f.claims,
     secondFactor: secondFactorFor(f),
@@ -234,10 +235,12 @@ describe("key rotation: codes and reset links", () => {
     });
     const b = withKeys(a, rotatedKeyring(a.keys));
     const reset = createResetPassword({
+      events: b.events,
       users: b.users,
       resetTokens: b.resetTokens,
       claims: b.claims,
       hasher: b.hasher,
+      policy: b.policy,
       keys: b.keys,
       replacePassword: createReplacePassword({
         succession: successionFor(b),

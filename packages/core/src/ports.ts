@@ -1,8 +1,11 @@
+export type { SecurityEvents } from "./events/recorder";
+
 import type { MfaReseal } from "./mfa/reseal";
 import type {
   ActivationState,
   EmailChangeState,
   EmailRevert,
+  LoginCodeState,
   MfaState,
   NewUser,
   PublicUserRecord,
@@ -141,6 +144,18 @@ export interface ProfileStore {
   updateProfile(id: string, set: ProfileUpdate): Promise<UserRecord | null>;
 }
 
+export interface LoginCodeStore {
+  /**
+   * Stores `loginCode` as the user's login code where the user still holds `replacing` (the
+   * code id read, or null for none); false when it moved on meanwhile.
+   */
+  replaceLoginCode(input: {
+    id: string;
+    replacing: string | null;
+    loginCode: LoginCodeState;
+  }): Promise<boolean>;
+}
+
 export interface EmailChangeStore {
   setEmailChange(id: string, state: EmailChangeState | null): Promise<void>;
   /**
@@ -171,6 +186,7 @@ export type UserRepository = UserLookup &
   MfaStore &
   ProfileStore &
   EmailChangeStore &
+  LoginCodeStore &
   UserRemoval;
 
 /** An outstanding password reset: only the keyed hash of its token is stored. */
@@ -195,3 +211,38 @@ export interface ResetTokenStore {
 
 /** Runs work the caller must not wait for (and whose timing must not show). */
 export type RunInBackground = (task: () => Promise<void>) => void;
+
+/** A registered passkey (WebAuthn credential) of a user, as stored. */
+export type PasskeyRecord = {
+  /** The credential id (base64url): unique across users. */
+  id: string;
+  user_id: string;
+  /** The COSE public key (base64url). */
+  public_key: string;
+  /** The authenticator's signature counter (0 for authenticators that keep none). */
+  counter: number;
+  transports: string[];
+  device_type: "singleDevice" | "multiDevice";
+  backed_up: boolean;
+  /** The user's name for it. */
+  name: string;
+  created_at: Date;
+  last_used_at: Date | null;
+};
+
+/** Passkeys live beside users, keyed by credential id, found by user id. */
+export interface PasskeyStore {
+  /** Stores a new passkey; false when its credential id is registered already. */
+  insert(passkey: PasskeyRecord): Promise<boolean>;
+  findById(credentialId: string): Promise<PasskeyRecord | null>;
+  /** A user's passkeys, oldest first. */
+  listForUser(userId: string): Promise<PasskeyRecord[]>;
+  /** Renames a passkey of the user; null when the user has no such passkey. */
+  rename(userId: string, credentialId: string, name: string): Promise<PasskeyRecord | null>;
+  /** Records a use (the counter only ever grows); the decision was made with a claim. */
+  recordUse(credentialId: string, use: { counter: number; backedUp: boolean; at: Date }): Promise<void>;
+  /** Deletes a passkey of the user; false when the user has no such passkey. */
+  remove(userId: string, credentialId: string): Promise<boolean>;
+  /** Deletes every passkey of a user (the user is gone). */
+  removeForUser(userId: string): Promise<void>;
+}

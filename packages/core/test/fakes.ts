@@ -5,6 +5,9 @@
  * composition root does; `failNext` makes the next call of a method throw, for fault tests.
  */
 import { randomBytes } from "node:crypto";
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
+import * as zxcvbnCommon from "@zxcvbn-ts/language-common";
+import * as zxcvbnEn from "@zxcvbn-ts/language-en";
 import { claimKeys } from "../src/claim-keys";
 import type { EmailMessage, Mailer } from "../src/email/mailer";
 import { createEmailOutbox } from "../src/email/outbox";
@@ -13,6 +16,9 @@ import { createConfirmEmailChange } from "../src/email-change/confirm-email-chan
 import { createRequestEmailChange } from "../src/email-change/request-email-change";
 import { createRevertEmailChange } from "../src/email-change/revert-email-change";
 import { DomainError, takenError } from "../src/errors";
+import type { AuditEvent, AuditQuery, AuditStore } from "../src/events/audit-store";
+import type { SecurityEventInput } from "../src/events/catalogue";
+import type { SecurityEvents } from "../src/events/recorder";
 import { createKeyring, type Keyring } from "../src/keyring";
 import { createLoginAttempts } from "../src/login/login-attempts";
 import { createStepUp } from "../src/login/step-up";
@@ -22,8 +28,12 @@ import { currentTotp, newTotpSecret } from "../src/mfa/totp";
 import { createCodeChecker, maxCodeTriesPerDay } from "../src/one-time-codes";
 import { createHashSuccession } from "../src/password/hash-succession";
 import { hasherBusyError, type PasswordHasher } from "../src/password/password-hasher";
+import { createPasswordPolicy } from "../src/password/password-policy";
+import { type StrengthEstimator, strengthOptions } from "../src/password/strength-estimator";
 import type {
   ClaimStore,
+  PasskeyRecord,
+  PasskeyStore,
   ResetTokenRecord,
   ResetTokenStore,
   RunInBackground,
@@ -34,6 +44,12 @@ import type {
 import { createThrottle } from "../src/throttle";
 import { normalizeKey } from "../src/users/schemas";
 import { type NewUser, type PublicUserRecord, publicUserFields, type UserRecord } from "../src/users/user";
+import type {
+  WebhookDelivery,
+  WebhookDeliveryStore,
+  WebhookSubscription,
+  WebhookSubscriptionStore,
+} from "../src/webhooks/store";
 
 const newId = () => randomBytes(12).toString("hex");
 
@@ -146,6 +162,7 @@ export function fakeUsers(): FakeUsers {
         reset_requested_at: null,
         email_reverts: [],
         password_locked: false,
+        login_code: null,
         created_at: now,
         updated_at: now,
       };
@@ -235,6 +252,11 @@ export function fakeUsers(): FakeUsers {
       return true;
     },
     updateProfile: async (id, set) => update(id, set),
+    async replaceLoginCode({ id, replacing, loginCode }) {
+      const user = users.get(id);
+      if (!user || (user.login_code?.code_id ?? null) !== replacing) return false;
+      return update(id, { login_code: loginCode }) !== null;
+    },
     async setEmailChange(id, state) {
       update(id, { email_change: state });
     },
@@ -451,7 +473,113 @@ export const currentKeyOnly = (keys: Keyring): Keyring => keyringOf(secretBehind
 /** A keyring of a key no one else holds. */
 export const strangerKeyring = (): Keyring => keyringOf(randomSecretKey());
 
+/** Passkeys in memory: unique credential ids, the counter only grows (like `$max`). */
+export function fakePasskeys(): PasskeyStore & { all(): PasskeyRecord[] } {
+  const byId = new Map<string, PasskeyRecord>();
+  const copy = (p: PasskeyRecord): PasskeyRecord => ({ ...p, transports: [...p.transports] });
+  const ofUser = (userId: string, id: string) => {
+    const found = byId.get(id);
+    return found?.user_id === userId ? found : undefined;
+  };
+  return {
+    async insert(passkey) {
+      if (byId.has(passkey.id)) return false;
+      byId.set(passkey.id, copy(passkey));
+      return true;
+    },
+    findById: async (id) => {
+      const found = byId.get(id);
+      return found ? copy(found) : null;
+    },
+    listForUser: async (userId) =>
+      [...byId.values()]
+        .filter((p) => p.user_id === userId)
+        .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+        .map(copy),
+    async rename(userId, id, name) {
+      const found = ofUser(userId, id);
+      if (!found) return null;
+      found.name = name;
+      return copy(found);
+    },
+    async recordUse(id, use) {
+      const found = byId.get(id);
+      if (!found) return;
+      found.counter = Math.max(found.counter, use.counter);
+      found.backed_up = use.backedUp;
+      found.last_used_at = use.at;
+    },
+    remove: async (userId, id) => (ofUser(userId, id) ? byId.delete(id) : false),
+    async removeForUser(userId) {
+      for (const [id, p] of byId) if (p.user_id === userId) byId.delete(id);
+    },
+    all: () => [...byId.values()].map(copy),
+  };
+}
+
+/** A stored passkey of `userId` (not a real key: for tests that do not verify signatures). */
+export const passkeyOf = (
+  userId: string,
+  id: string,
+  overrides: Partial<PasskeyRecord> = {},
+): PasskeyRecord => ({
+  id,
+  user_id: userId,
+  public_key: "pQECAyYgASFYIA",
+  counter: 0,
+  transports: ["internal"],
+  device_type: "singleDevice",
+  backed_up: false,
+  name: "Passkey",
+  created_at: new Date(),
+  last_used_at: null,
+  ...overrides,
+});
+
+/** Security events as reported by the use cases, in order (the fake of the SecurityEvents port). */
+export function fakeSecurityEvents(): SecurityEvents & { recorded: SecurityEventInput[]; types(): string[] } {
+  const recorded: SecurityEventInput[] = [];
+  return {
+    recorded,
+    types: () => recorded.map((event) => event.type),
+    async record(input) {
+      recorded.push(input);
+    },
+    async recordAll(inputs) {
+      recorded.push(...inputs);
+    },
+  };
+}
+
 /** The ports and keys a use case needs, in memory, plus the email outbox over the fake store. */
+let zxcvbn: ZxcvbnFactory | undefined;
+
+/**
+ * zxcvbn in-process, with the options of the server's worker (strength-estimator.ts), built
+ * once for all tests of a file: use-case tests judge passwords as the server does.
+ */
+export function inProcessEstimator(): StrengthEstimator {
+  zxcvbn ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEn.translations,
+    maxLength: strengthOptions.estimatedLength,
+    l33tMaxSubstitutions: strengthOptions.l33tMaxSubstitutions,
+  });
+  const factory = zxcvbn;
+  return {
+    async estimate(password, userInputs) {
+      const result = factory.check(password, [...userInputs]);
+      return {
+        score: result.score,
+        warning: result.feedback.warning || null,
+        suggestions: result.feedback.suggestions,
+      };
+    },
+    close: async () => {},
+  };
+}
+
 export function createFakes() {
   const keys = keyringOf(randomSecretKey());
   const store = fakeOutboxStore();
@@ -461,10 +589,14 @@ export function createFakes() {
     locks: fakeThrottleLocks(),
     users: fakeUsers(),
     resetTokens: fakeResetTokens(),
+    passkeys: fakePasskeys(),
     store,
     outbox: createEmailOutbox(store),
     hasher: fakeHasher(),
+    /** The server's policy (zxcvbn, minimum score 3), in-process. */
+    policy: createPasswordPolicy({ minScore: 3, estimator: inProcessEstimator() }),
     mailer: fakeMailer(),
+    events: fakeSecurityEvents(),
     /** Runs background work inline, remembering it so tests can await it. */
     background: [] as Promise<void>[],
   };
@@ -613,6 +745,7 @@ export const loginAttemptsFor = (
     hasher: fakes.hasher,
     outbox: fakes.outbox,
     runInBackground: runInBackgroundOf(fakes),
+    events: fakes.events,
     throttles: {
       account: createThrottle({
         claims: fakes.claims,
@@ -652,6 +785,7 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
       windowSeconds: limits.windowSeconds,
     }),
     keys: fakes.keys,
+    events: fakes.events,
   });
 
 /** The re-authentication of sensitive changes over the fakes, as on the server. */
@@ -716,6 +850,7 @@ export function emailChangeFor(
 ) {
   const codes = emailChangeCodes(fakes);
   const request = createRequestEmailChange({
+    events: fakes.events,
     claims: fakes.claims,
     users: fakes.users,
     outbox: fakes.outbox,
@@ -733,9 +868,11 @@ export function emailChangeFor(
     resetTokens: fakes.resetTokens,
     keys: fakes.keys,
     revertUrl: "https://app.example.com/revert-email",
+    events: fakes.events,
   };
   const confirm = createConfirmEmailChange(confirmDeps);
   const revert = createRevertEmailChange({
+    events: fakes.events,
     users: fakes.users,
     claims: fakes.claims,
     resetTokens: fakes.resetTokens,
@@ -743,4 +880,163 @@ export function emailChangeFor(
     keys: fakes.keys,
   });
   return { codes, request, confirm, confirmDeps, revert };
+}
+
+/** The audit trail in memory (the fake of AuditStore). */
+export function fakeAuditStore(): AuditStore & { all(): AuditEvent[]; failing: boolean } {
+  const events = new Map<string, AuditEvent & { fanout: boolean }>();
+  let counter = 0;
+  const newest = (a: AuditEvent, b: AuditEvent) =>
+    b.timestamp.getTime() - a.timestamp.getTime() || (a.id < b.id ? 1 : -1);
+  const store = {
+    failing: false,
+    all: () => [...events.values()],
+    newId: () => (Date.now().toString(16) + (counter++).toString(16).padStart(8, "0")).padStart(24, "0"),
+    async insert(event: AuditEvent) {
+      if (store.failing) throw new DomainError("DATABASE_UNAVAILABLE", "fake outage");
+      if (!events.has(event.id)) events.set(event.id, { ...event, fanout: true });
+    },
+    async insertMany(list: readonly AuditEvent[]) {
+      if (store.failing) throw new DomainError("DATABASE_UNAVAILABLE", "fake outage");
+      for (const event of list) if (!events.has(event.id)) events.set(event.id, { ...event, fanout: true });
+    },
+    async list(query: AuditQuery) {
+      return [...events.values()]
+        .filter((e) => !query.userId || e.userId === query.userId)
+        .filter((e) => !query.type || e.type === query.type)
+        .filter((e) => !query.from || e.timestamp >= query.from)
+        .filter((e) => !query.to || e.timestamp < query.to)
+        .filter((e) => {
+          const after = query.after;
+          if (!after) return true;
+          return (
+            e.timestamp < after.timestamp ||
+            (e.timestamp.getTime() === after.timestamp.getTime() && e.id < after.id)
+          );
+        })
+        .sort(newest)
+        .slice(0, query.limit + 1);
+    },
+    async pendingFanout(limit: number) {
+      return [...events.values()].filter((e) => e.fanout).slice(0, limit);
+    },
+    async markFannedOut(ids: readonly string[]) {
+      for (const id of ids) {
+        const event = events.get(id);
+        if (event) event.fanout = false;
+      }
+    },
+    async purgeBefore(before: Date) {
+      let count = 0;
+      for (const [id, event] of events) {
+        if (event.timestamp < before) {
+          events.delete(id);
+          count++;
+        }
+      }
+      return count;
+    },
+  };
+  return store;
+}
+
+/** Webhook subscriptions and deliveries in memory (leases: one owner at a time, no expiry). */
+export function fakeWebhookStores() {
+  const subs = new Map<string, WebhookSubscription>();
+  const deliveries = new Map<string, WebhookDelivery & { payload: string; owner: string | null }>();
+  let counter = 0;
+  const subscriptions: WebhookSubscriptionStore = {
+    newId: () => (counter++).toString(16).padStart(24, "a"),
+    async create(s) {
+      const now = new Date();
+      const created = { ...s, createdAt: now, updatedAt: now };
+      subs.set(s.id, created);
+      return created;
+    },
+    get: async (id) => subs.get(id) ?? null,
+    list: async () => [...subs.values()],
+    async update(id, changes) {
+      const found = subs.get(id);
+      if (!found) return null;
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const updated = { ...found, ...defined, updatedAt: new Date() };
+      subs.set(id, updated);
+      return updated;
+    },
+    remove: async (id) => subs.delete(id),
+    async recordOutcome(id, { ok, at }) {
+      const found = subs.get(id);
+      if (!found) return null;
+      const updated = ok
+        ? { ...found, failureStreak: 0, failingSince: null, lastSuccessAt: at }
+        : { ...found, failureStreak: found.failureStreak + 1, failingSince: found.failingSince ?? at };
+      subs.set(id, updated);
+      return updated;
+    },
+  };
+  const finish = (id: string, owner: string, changes: Partial<WebhookDelivery>) => {
+    const found = deliveries.get(id);
+    if (found?.owner === owner) deliveries.set(id, { ...found, ...changes, owner: null });
+  };
+  const deliveryStore: WebhookDeliveryStore = {
+    async createMany(list) {
+      for (const d of list) {
+        if (deliveries.has(d.id)) continue;
+        deliveries.set(d.id, {
+          ...d,
+          status: "pending",
+          attempts: 0,
+          nextAttemptAt: new Date(),
+          lastError: null,
+          lastStatusCode: null,
+          durationMs: null,
+          createdAt: new Date(),
+          deliveredAt: null,
+          owner: null,
+        });
+      }
+    },
+    async claimNext(owner) {
+      const due = [...deliveries.values()].find(
+        (d) => d.status === "pending" && d.owner === null && d.nextAttemptAt.getTime() <= Date.now(),
+      );
+      if (!due) return null;
+      due.owner = owner;
+      return { ...due };
+    },
+    markDelivered: async (id, owner, r) =>
+      finish(id, owner, { status: "delivered", deliveredAt: new Date(), lastStatusCode: r.statusCode }),
+    markFailed: async (id, owner, r) => {
+      const attempts = (deliveries.get(id)?.attempts ?? 0) + 1;
+      finish(id, owner, { status: "failed", attempts, lastError: r.error, lastStatusCode: r.statusCode });
+    },
+    retryLater: async (id, owner, r) => {
+      const attempts = (deliveries.get(id)?.attempts ?? 0) + 1;
+      finish(id, owner, { nextAttemptAt: r.at, attempts, lastError: r.error, lastStatusCode: r.statusCode });
+    },
+    listForSubscription: async (subscriptionId, { limit }) =>
+      [...deliveries.values()].filter((d) => d.subscriptionId === subscriptionId).slice(0, limit + 1),
+    async discardForSubscription(subscriptionId) {
+      for (const [id, d] of deliveries) if (d.subscriptionId === subscriptionId) deliveries.delete(id);
+    },
+    async stats() {
+      const all = [...deliveries.values()];
+      return {
+        pending: all.filter((d) => d.status === "pending").length,
+        failed: all.filter((d) => d.status === "failed").length,
+        oldestPendingAt: null,
+      };
+    },
+    purgeFinished: async () => 0,
+  };
+  return {
+    subscriptions,
+    deliveries: deliveryStore,
+    /** Every delivery as stored. */
+    allDeliveries: () => [...deliveries.values()],
+    /** Makes every pending delivery due now (skips the backoff in tests). */
+    makeDue() {
+      for (const d of deliveries.values()) d.nextAttemptAt = new Date(0);
+    },
+  };
 }

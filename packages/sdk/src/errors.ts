@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
-import type { ErrorCode, ErrorData } from "@usersvc/server";
+import type { ApiScope, ErrorCode, ErrorData } from "@usersvc/server";
 
 /**
  * Every code a call can fail with: the service's codes, plus those the client itself sees
@@ -22,7 +22,8 @@ function clientCode(cause: unknown): "NETWORK_ERROR" | "TIMEOUT" | "ABORTED" {
 /**
  * The one error every client call rejects with. Switch on `code` (a string-literal union):
  * `status` is the HTTP status (absent for network errors and timeouts), `issues` lists the
- * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503.
+ * field problems of a VALIDATION_ERROR, `retryAfterSeconds` comes with 429 and 503, and
+ * `requiredScope` with 403 INSUFFICIENT_SCOPE (the scope the API key lacks).
  */
 export class UsersServiceError extends TRPCClientError<AnyRouter> {
   readonly [brand] = true;
@@ -35,6 +36,8 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
    * quote it to find the request in the service's logs.
    */
   readonly requestId: string | undefined;
+  /** The scope the API key lacks, with 403 INSUFFICIENT_SCOPE. */
+  readonly requiredScope: ApiScope | undefined;
 
   constructor(from: TRPCClientError<AnyRouter>, context: { requestId?: string | undefined } = {}) {
     super(from.message, {
@@ -61,6 +64,7 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
       data?.retryAfterSeconds ??
       (header("retry-after") && Number.isFinite(retryAfter) ? retryAfter : undefined);
     this.requestId = header("x-request-id") ?? context.requestId;
+    this.requiredScope = data?.requiredScope;
     if (this.code === "TIMEOUT") this.message = "The users service did not answer in time.";
   }
 

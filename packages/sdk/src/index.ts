@@ -15,7 +15,7 @@ import { type CallOptions, isRetryable, type RetryOptions, retryDelay, retrySett
 import { createRawClient, type Router } from "./router";
 import { sdkVersion, userAgent } from "./version";
 
-export type { ErrorCode, ErrorData } from "@usersvc/server";
+export type { ApiScope, ErrorCode, ErrorData } from "@usersvc/server";
 export {
   type FieldIssue,
   isUsersServiceError,
@@ -37,12 +37,21 @@ export {
   type UsersResources,
 } from "./resources";
 export { type CallOptions, isRetryable, nothingDoneCodes, type RetryOptions } from "./retry";
+export {
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookHeaders,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
+} from "./webhooks";
 export { sdkVersion };
 
 export type UsersClientOptions = {
   /** Base URL of the service, e.g. `http://localhost:8000` (the client calls `<url>/trpc`). */
   url: string;
-  /** One of the service's API_KEYS, sent as `Authorization: Bearer <key>`. */
+  /** An API key of the service (its scopes decide what this client may call), sent as `Authorization: Bearer <key>`. */
   apiKey: string;
   /** A fetch implementation (defaults to the global one: Node 18+, Deno, Bun, edge runtimes). */
   fetch?: typeof fetch;

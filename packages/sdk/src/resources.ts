@@ -71,7 +71,11 @@ export type ResourceMap<TRouter extends AnyRouter> = {
  * - the health probes are `client.health.check()` and `client.health.live()`;
  * - a single-key lookup or deletion takes that key alone (`getById(id)`,
  *   `getByIdentifier(identifier)`), or the object;
- * - a cursor-paged list gets `<name>All` (`client.users.listAll(filters)`).
+ * - a cursor-paged list gets `<name>All` (`client.users.listAll(filters)`,
+ *   `client.events.listAll(filters)`, `client.webhooks.deliveriesAll({ id })`);
+ * - a procedure of a router nested one level deeper, `users.<group>.<sub>.<verb>`, stays in
+ *   its group as `<verb><Sub>` (`users.auth.code.request` -> `client.auth.requestCode`);
+ * - a lookup by id inside a group is `get` (`users.webhooks.byId` -> `client.webhooks.get(id)`).
  *
  * A new procedure on the server fails the SDK's type check until it has its line here.
  */
@@ -103,6 +107,25 @@ export const resourceMap = {
   "users.mfa.confirm": { method: "mfa.confirm", type: "mutation" },
   "users.mfa.qr": { method: "mfa.qr", type: "query", shorthand: "id" },
   "users.mfa.disable": { method: "mfa.disable", type: "mutation" },
+  "users.auth.code.request": { method: "auth.requestCode", type: "mutation", shorthand: "identifier" },
+  "users.auth.code.verify": { method: "auth.verifyCode", type: "mutation" },
+  "users.password.strength": { method: "password.strength", type: "mutation" },
+  "users.passkeys.registrationOptions": { method: "passkeys.registrationOptions", type: "mutation" },
+  "users.passkeys.register": { method: "passkeys.register", type: "mutation" },
+  "users.passkeys.authenticationOptions": { method: "passkeys.authenticationOptions", type: "mutation" },
+  "users.passkeys.authenticate": { method: "passkeys.authenticate", type: "mutation" },
+  "users.passkeys.list": { method: "passkeys.list", type: "query", shorthand: "id" },
+  "users.passkeys.rename": { method: "passkeys.rename", type: "mutation" },
+  "users.passkeys.remove": { method: "passkeys.remove", type: "mutation" },
+  "users.events.list": { method: "events.list", type: "query", paginate: true },
+  "users.webhooks.create": { method: "webhooks.create", type: "mutation" },
+  "users.webhooks.list": { method: "webhooks.list", type: "query" },
+  "users.webhooks.byId": { method: "webhooks.get", type: "query", shorthand: "id" },
+  "users.webhooks.update": { method: "webhooks.update", type: "mutation" },
+  "users.webhooks.delete": { method: "webhooks.delete", type: "mutation", shorthand: "id" },
+  "users.webhooks.rotateSecret": { method: "webhooks.rotateSecret", type: "mutation" },
+  "users.webhooks.test": { method: "webhooks.test", type: "mutation", shorthand: "id" },
+  "users.webhooks.deliveries": { method: "webhooks.deliveries", type: "query", paginate: true },
 } as const satisfies ResourceMap<ServerRouter>;
 
 type AnySpec = { method: string; type: string; shorthand?: string; paginate?: true };

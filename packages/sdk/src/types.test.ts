@@ -35,13 +35,76 @@ describe("SDK types", () => {
       | "auth"
       | "password"
       | "mfa"
+      | "passkeys"
       | "import"
+      | "events"
+      | "webhooks"
     >();
-    expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check">();
-    expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<"forgot" | "reset" | "change">();
+    expectTypeOf<keyof RouterInputs["users"]["auth"]>().toEqualTypeOf<"check" | "code">();
+    expectTypeOf<keyof RouterInputs["users"]["auth"]["code"]>().toEqualTypeOf<"request" | "verify">();
+    expectTypeOf<keyof RouterInputs["users"]["password"]>().toEqualTypeOf<
+      "forgot" | "reset" | "change" | "strength"
+    >();
     expectTypeOf<keyof RouterInputs["users"]["mfa"]>().toEqualTypeOf<
       "enable" | "confirm" | "qr" | "disable"
     >();
+    expectTypeOf<keyof RouterInputs["users"]["passkeys"]>().toEqualTypeOf<
+      | "registrationOptions"
+      | "register"
+      | "authenticationOptions"
+      | "authenticate"
+      | "list"
+      | "rename"
+      | "remove"
+    >();
+  });
+
+  it("types the passkey ceremonies: the browser's JSON in, the user out like auth.check", () => {
+    expectTypeOf<RouterOutputs["users"]["passkeys"]["authenticate"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterInputs["users"]["passkeys"]["authenticate"]["response"]["response"]>().toEqualTypeOf<{
+      clientDataJSON: string;
+      authenticatorData: string;
+      signature: string;
+      userHandle?: string | undefined;
+    }>();
+    expectTypeOf<RouterOutputs["users"]["passkeys"]["list"]["passkeys"][number]>().toEqualTypeOf<{
+      id: string;
+      name: string;
+      created_at: string;
+      last_used_at: string | null;
+      transports: string[];
+      device_type: "singleDevice" | "multiDevice";
+      backed_up: boolean;
+    }>();
+  });
+
+  it("types the login-code and password-strength procedures (issue 18)", () => {
+    expectTypeOf<RouterInputs["users"]["auth"]["code"]["request"]>().toEqualTypeOf<{ identifier: string }>();
+    expectTypeOf<RouterOutputs["users"]["auth"]["code"]["verify"]>().toEqualTypeOf<User>();
+    expectTypeOf<RouterOutputs["users"]["password"]["strength"]>().toEqualTypeOf<{
+      score: number;
+      min_score: number;
+      acceptable: boolean;
+      warning: string | null;
+      suggestions: string[];
+    }>();
+    expectTypeOf<
+      "WEAK_PASSWORD" | "INVALID_LOGIN_CODE" | "LOGIN_CODES_DISABLED"
+    >().toExtend<UsersServiceErrorCode>();
+    expectTypeOf<keyof RouterInputs["users"]["events"]>().toEqualTypeOf<"list">();
+    expectTypeOf<keyof RouterInputs["users"]["webhooks"]>().toEqualTypeOf<
+      "create" | "list" | "byId" | "update" | "delete" | "rotateSecret" | "test" | "deliveries"
+    >();
+  });
+
+  it("types the audit trail and webhook management from the catalogue", () => {
+    type Event = RouterOutputs["users"]["events"]["list"]["items"][number];
+    expectTypeOf<Event["type"]>().toEqualTypeOf<
+      RouterInputs["users"]["webhooks"]["create"]["event_types"][number] | "webhook.test"
+    >();
+    expectTypeOf<Event["actor"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["create"]["secret"]>().toEqualTypeOf<string>();
+    expectTypeOf<RouterOutputs["users"]["webhooks"]["byId"]>().not.toHaveProperty("secret");
   });
 
   it("infers inputs and outputs from the server's schemas", () => {
@@ -213,5 +276,9 @@ describe("SDK types", () => {
     expectTypeOf<"USERNAME_TAKEN">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"PASSWORD_RESET_REQUIRED">().toExtend<UsersServiceErrorCode>();
     expectTypeOf<"NOT_A_CODE">().not.toExtend<UsersServiceErrorCode>();
+    if (isUsersServiceError(error, "INSUFFICIENT_SCOPE"))
+      expectTypeOf(error.requiredScope).toEqualTypeOf<
+        "users:read" | "users:write" | "auth" | "admin" | undefined
+      >();
   });
 });

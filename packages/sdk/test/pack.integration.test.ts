@@ -6,6 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { repoRoot } from "@usersvc/local-stack";
 import { createActiveUser, seedUser, startTestServer } from "@usersvc/server/testing";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
@@ -119,7 +120,7 @@ describe("SDK package, as a consumer sees it", () => {
     writeFileSync(path.join(project, "usage.ts"), usage);
   }, 60_000);
 
-  it("runs against a live server from ESM and CJS: resource methods, 250 users paged, a retry after SERVICE_BUSY", async () => {
+  it("runs against a live server from ESM and CJS: resource methods, 250 users paged, a retry after SERVICE_BUSY, a webhook verified", async () => {
     await using server = await startTestServer();
     const account = await createActiveUser(server);
     for (let n = 0; n < 250; n++) {
@@ -162,19 +163,35 @@ describe("SDK package, as a consumer sees it", () => {
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     const address = proxy.address();
     const busyUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    // A delivery as a Standard Webhooks sender makes it, signed by the reference library.
+    const secret = `whsec_${Buffer.from("pack-test-secret-0123456789abcdef").toString("base64")}`;
+    const body = JSON.stringify({
+      id: "msg_pack",
+      type: "user.registered",
+      version: 1,
+      timestamp: new Date().toISOString(),
+      data: { user_id: "63a1f1234abc5678def12345", user: null, details: {} },
+    });
+    const now = new Date();
+    const headers = {
+      "webhook-id": "msg_pack",
+      "webhook-timestamp": String(Math.floor(now.getTime() / 1_000)),
+      "webhook-signature": new Webhook(secret).sign("msg_pack", now, body),
+    };
+    const delivery = JSON.stringify({ body, headers, secret });
     try {
       const args = [server.url, server.apiKey, account.email, account.password];
-      const esm = await exec(process.execPath, ["run.mjs", ...args, busyUrl], { cwd: project });
+      const esm = await exec(process.execPath, ["run.mjs", ...args, busyUrl, delivery], { cwd: project });
       expect(esm.stdout.trim()).toBe(
-        "health:up auth:true created:false found:true conflict:409 listed:250 retried:true wrong-call-rejected dual:true:true",
+        "health:up auth:true created:false found:true conflict:409 listed:250 retried:true wrong-call-rejected webhook:user.registered:- tampered:refused:INVALID_SIGNATURE dual:true:true",
       );
       expect(seen.filter((url) => url.startsWith("/trpc/users.auth.check"))).toHaveLength(2);
-      const cjs = await exec(process.execPath, ["run.cjs", ...args], { cwd: project });
+      const cjs = await exec(process.execPath, ["run.cjs", ...args, delivery], { cwd: project });
       const { version } = JSON.parse(readFileSync(path.join(sdkDir, "package.json"), "utf8")) as {
         version: string;
       };
       expect(cjs.stdout.trim()).toBe(
-        `cjs live:ok error:true:INVALID_API_KEY auth:true missing:404 version:${version}`,
+        `cjs live:ok error:true:INVALID_API_KEY auth:true missing:404 webhook:user.registered refused:true:INVALID_SIGNATURE version:${version}`,
       );
     } finally {
       proxy.close();

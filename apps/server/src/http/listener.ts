@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import type { TRPCError } from "@trpc/server";
 import { internal_exceptionHandler, nodeHTTPRequestHandler } from "@trpc/server/adapters/node-http";
 import type { OpenAPIObject } from "trpc-to-openapi";
+import type { CallerResolver, MetricsAccess } from "../api-keys";
 import type { ContextFactory, RequestContext } from "../context";
 import { describeError, describeTransportError, type ErrorDescription } from "../errors";
 import type { Logger } from "../logger";
@@ -23,12 +24,15 @@ export type ListenerOptions = {
   openApiDocument: OpenAPIObject;
   logger: Logger;
   metrics: Metrics;
-  /** Checks the bearer token of /metrics (METRICS_TOKEN, or else an API key). */
-  isMetricsAuthorized: (authorization: string | undefined) => boolean;
+  /** Who may read /metrics (METRICS_TOKEN, or else an API key holding `admin`). */
+  metricsAccess: MetricsAccess;
   /** Development only: renders every email kind for `/api/dev/emails` (undefined in production). */
   emailPreview?: EmailPreviewer | undefined;
-  /** Checks an API key before the import's larger body is read (others never get it). */
-  isAuthorized: (authorization: string | undefined) => boolean;
+  /**
+   * The request's API key (name and scopes), once per request: on its log lines and metrics,
+   * and checked before the import's larger body is read (only `admin` keys get it).
+   */
+  callerOf: CallerResolver;
   corsOrigins: readonly string[];
   bodyLimitBytes: number;
   /** Shared with the app: `draining` while shutting down; `inFlight` handlers still running. */
@@ -49,18 +53,20 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     metrics.countError(path, described.code);
     if (described.httpStatus >= 500) {
       const cause = error.cause instanceof Error ? error.cause : error;
-      logger.error({ err: cause, reqId: (req as IncomingMessage & { id?: unknown }).id }, "request failed");
+      const reqId = (req as IncomingMessage & { id?: unknown }).id;
+      logger.error({ err: cause, reqId, apiKeyName: options.callerOf(req)?.name }, "request failed");
     }
     return described;
   };
   /**
    * The bulk import alone reads larger bodies (see routers/import.ts), and only for a caller
-   * with a valid API key (checked before reading); BODY_LIMIT_BYTES bounds everything else.
+   * with a valid API key holding its `admin` scope (checked before reading); BODY_LIMIT_BYTES
+   * bounds everything else.
    */
   const importLimit = Math.max(limit, importBodyLimitBytes);
   const limitOf = (pathname: string, req: IncomingMessage) =>
     (pathname === importPaths.rest || pathname === importPaths.trpc) &&
-    options.isAuthorized(req.headers.authorization)
+    options.callerOf(req)?.scopes.includes("admin") === true
       ? importLimit
       : limit;
   const trpcOptions = {
@@ -97,6 +103,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
   const middleware = createRequestMiddleware({
     logger,
     metrics,
+    callerOf: options.callerOf,
     routeOf: createRouteLabeler({
       openApiDocument: options.openApiDocument,
       procedures: Object.keys(options.router._def.procedures),
@@ -125,9 +132,17 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     const bodyLimit = limitOf(pathname, req);
     if (declaresTooLarge(req, bodyLimit)) return fail(res, tooLarge(bodyLimit));
     if (pathname === "/metrics") {
-      if (!options.isMetricsAuthorized(req.headers.authorization)) {
+      const access = options.metricsAccess(req);
+      if (access === "unauthorized") {
         const message = "/metrics needs 'Authorization: Bearer <key>'.";
         return fail(res, describeTransportError("INVALID_API_KEY", message));
+      }
+      if (access === "forbidden") {
+        const message = `The API key "${options.callerOf(req)?.name ?? ""}" lacks the scope "admin" that /metrics needs; use a key holding it (or METRICS_TOKEN).`;
+        return fail(res, {
+          ...describeTransportError("INSUFFICIENT_SCOPE", message),
+          requiredScope: "admin",
+        });
       }
       const text = await metrics.registry.metrics();
       res.setHeader("Content-Type", metrics.registry.contentType);
@@ -157,6 +172,11 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       const message = `The request body is not valid JSON: ${body.message}`;
       return fail(res, describeTransportError("MALFORMED_JSON", message));
     }
+    // trpc-to-openapi spreads the body into the input: `null` or `[]` would become `{}`.
+    const { method = "GET" } = req;
+    if (body.kind === "json" && method !== "GET" && method !== "DELETE" && !isJsonObject(body.value)) {
+      return fail(res, describeTransportError("VALIDATION_ERROR", "The request body must be a JSON object."));
+    }
     if (body.kind === "json") req.body = body.value;
     else if (body.kind === "none") req.body = undefined;
     Object.assign(req, { originalUrl: url }); // keeps the full path in the request log
@@ -175,7 +195,7 @@ export function createRequestListener(options: ListenerOptions): RequestListener
     lifecycle.inFlight++;
     handle(req, res)
       .catch((error: unknown) => {
-        logger.error({ err: error }, "unhandled request error");
+        logger.error({ err: error, apiKeyName: options.callerOf(req)?.name }, "unhandled request error");
         if (res.headersSent) res.destroy();
         else fail(res, describeTransportError("INTERNAL_ERROR", "Internal server error."));
       })
@@ -184,3 +204,5 @@ export function createRequestListener(options: ListenerOptions): RequestListener
       });
   };
 }
+
+const isJsonObject = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);

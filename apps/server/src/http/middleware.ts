@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CallerResolver } from "../api-keys";
 import type { Logger } from "../logger";
 import { createHttpLogger } from "../logger";
 import type { Metrics } from "../metrics";
@@ -20,24 +21,28 @@ const docsPolicy =
 
 /**
  * What every request goes through before it is routed: a request id (`req.id`, echoed in
- * X-Request-Id), one log line, the request counted and timed under its route label, and the
- * security headers. While draining, responses close their connection.
+ * X-Request-Id), one log line, the request counted and timed under its route label and its
+ * API key's name (never the key; "none" without a valid one), and the security headers.
+ * While draining, responses close their connection.
  */
 export function createRequestMiddleware(options: {
   logger: Logger;
   metrics: Metrics;
+  /** The request's API key, whose name goes on its log lines and metrics. */
+  callerOf: CallerResolver;
   /** The route label of a path (see routes.ts). */
   routeOf: (pathname: string) => string;
   isDraining: () => boolean;
 }) {
   const { metrics, routeOf } = options;
-  const logRequest = createHttpLogger(options.logger, assignRequestId);
+  const logRequest = createHttpLogger(options.logger, assignRequestId, (req) => options.callerOf(req)?.name);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const route = routeOf((req.url ?? "/").split("?", 1)[0] ?? "/");
+    const apiKey = options.callerOf(req)?.name ?? "none";
     res.once("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.observeRequest({ route, method: req.method ?? "GET", status: res.statusCode }, seconds);
+      metrics.observeRequest({ route, method: req.method ?? "GET", status: res.statusCode, apiKey }, seconds);
     });
     logRequest(req, res);
     if (options.isDraining()) res.setHeader("Connection", "close");

@@ -1,12 +1,15 @@
 import type { ServerResponse } from "node:http";
 import type { ErrorCode } from "../error-codes";
 import type { ErrorDescription } from "../errors";
+import type { ApiScope } from "../trpc";
 
 /** The JSON body of every REST error. */
 export type RestErrorBody = {
   code: ErrorCode;
   message: string;
   issues?: { path: string; message: string }[];
+  /** INSUFFICIENT_SCOPE only: the scope the API key lacks. */
+  required_scope?: ApiScope;
   request_id?: string;
 };
 
@@ -28,7 +31,7 @@ export function sendJson(
 
 /**
  * The one way a REST error is answered, from its description: status, Retry-After (429,
- * 503) and `{ code, message, issues?, request_id }`.
+ * 503) and `{ code, message, issues?, required_scope?, request_id }`.
  */
 export function sendError(res: ServerResponse, error: ErrorDescription): void {
   const requestId = res.getHeader("X-Request-Id");
@@ -36,6 +39,7 @@ export function sendError(res: ServerResponse, error: ErrorDescription): void {
     code: error.code,
     message: error.message,
     ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+    ...(error.requiredScope ? { required_scope: error.requiredScope } : {}),
     ...(typeof requestId === "string" ? { request_id: requestId } : {}),
   };
   const headers: Record<string, string> =

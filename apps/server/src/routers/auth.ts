@@ -8,6 +8,7 @@ import {
   userSchema,
 } from "@usersvc/core";
 import { type createApiProcedure, hashBusyResponse, t } from "../trpc";
+import { createLoginCodeProcedures, createPasswordStrengthProcedure } from "./login-codes";
 
 export type AuthProcedureDeps = {
   apiProcedure: ReturnType<typeof createApiProcedure>;
@@ -22,6 +23,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
     auth: t.router({
       check: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/auth/check",
@@ -41,10 +43,12 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
         .input(checkCredentialsInputSchema)
         .output(userSchema)
         .mutation(({ input, ctx }) => useCases.checkCredentials(input, { clientIp: ctx.clientIp })),
+      code: t.router(createLoginCodeProcedures({ apiProcedure, useCases })),
     }),
     password: t.router({
       forgot: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/forgot",
@@ -61,6 +65,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
 
       reset: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/reset",
@@ -69,7 +74,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
             description:
               "Ends every other outstanding reset of the account and its login lockout, and emails a notice.",
             errorResponses: {
-              400: "VALIDATION_ERROR or INVALID_OR_EXPIRED_TOKEN (unknown, expired and used tokens alike)",
+              400: "VALIDATION_ERROR, WEAK_PASSWORD (advice in issues) or INVALID_OR_EXPIRED_TOKEN (unknown, expired and used tokens alike)",
               401: "INVALID_API_KEY",
               ...hashBusyResponse,
             },
@@ -81,6 +86,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
 
       change: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "POST",
             path: "/users/password/change",
@@ -88,7 +94,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
             summary: "Change a password given the current one",
             description: "A wrong current password counts as a failed login for throttling.",
             errorResponses: {
-              400: "VALIDATION_ERROR",
+              400: "VALIDATION_ERROR or WEAK_PASSWORD (advice in issues)",
               401: "INVALID_CREDENTIALS or INVALID_API_KEY",
               403: "PASSWORD_RESET_REQUIRED (password locked by an email-change revert: only a reset unlocks it)",
               404: "USER_NOT_FOUND",
@@ -100,6 +106,7 @@ export function createAuthProcedures({ apiProcedure, useCases }: AuthProcedureDe
         .input(changePasswordInputSchema)
         .output(messageSchema)
         .mutation(({ input, ctx }) => useCases.changePassword(input, { clientIp: ctx.clientIp })),
+      strength: createPasswordStrengthProcedure({ apiProcedure, useCases }),
     }),
   };
 }

@@ -43,6 +43,7 @@ export function createImportProcedures({ apiProcedure, useCases }: ImportProcedu
   return {
     import: apiProcedure
       .meta({
+        scope: "admin",
         openapi: {
           method: "POST",
           path: "/users/import",

@@ -23,6 +23,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
   return {
     list: apiProcedure
       .meta({
+        scope: "users:read",
         openapi: {
           method: "GET",
           path: "/users",
@@ -39,6 +40,9 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
 
     update: apiProcedure
       .meta({
+        scope: "users:write",
+        // Any role change (promotion or demotion) needs the admin scope.
+        fieldScopes: { role: { scope: "admin" } },
         openapi: {
           method: "PATCH",
           path: "/users/id",
@@ -54,6 +58,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
     email: t.router({
       change: apiProcedure
         .meta({
+          scope: "users:write",
           openapi: {
             method: "POST",
             path: "/users/email/change",
@@ -78,6 +83,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
 
       confirm: apiProcedure
         .meta({
+          scope: "users:write",
           openapi: {
             method: "PATCH",
             path: "/users/email/confirm",
@@ -98,6 +104,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
 
       revert: apiProcedure
         .meta({
+          scope: "users:write",
           openapi: {
             method: "POST",
             path: "/users/email/revert",

@@ -24,6 +24,7 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
     mfa: t.router({
       enable: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "PATCH",
             path: "/users/mfa/enable",
@@ -48,6 +49,7 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
 
       confirm: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "PATCH",
             path: "/users/mfa/confirm",
@@ -69,6 +71,7 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
 
       qr: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "GET",
             path: "/users/mfa/qr",
@@ -89,6 +92,7 @@ export function createMfaProcedures({ apiProcedure, useCases }: MfaProcedureDeps
 
       disable: apiProcedure
         .meta({
+          scope: "auth",
           openapi: {
             method: "PATCH",
             path: "/users/mfa/disable",

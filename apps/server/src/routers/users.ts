@@ -24,6 +24,9 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
   return {
     create: apiProcedure
       .meta({
+        scope: "users:write",
+        // Registering an admin is a role change: it needs the admin scope too.
+        fieldScopes: { role: { scope: "admin", values: ["admin"] } },
         successStatus: 201,
         openapi: {
           method: "POST",
@@ -34,7 +37,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
             "Creates an inactive user and queues an email with a 6-digit activation code (valid USER_ACTIVATION_EXPIRATION_MINUTES). Answers 201 even while the mail server is down: the email goes out when it is back.",
           successDescription: "The new user (is_active: false)",
           errorResponses: {
-            400: "VALIDATION_ERROR: see issues",
+            400: "VALIDATION_ERROR: see issues; WEAK_PASSWORD: the password is too easy to guess (zxcvbn's advice in issues)",
             401: "INVALID_API_KEY",
             409: "USERNAME_TAKEN or EMAIL_TAKEN (case-insensitive)",
             ...hashBusyResponse,
@@ -47,6 +50,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     activate: apiProcedure
       .meta({
+        scope: "users:write",
         openapi: {
           method: "PATCH",
           path: "/users/activation",
@@ -66,6 +70,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     resendActivation: apiProcedure
       .meta({
+        scope: "users:write",
         openapi: {
           method: "GET",
           path: "/users/activation/resend",
@@ -82,6 +87,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     byIdentifier: apiProcedure
       .meta({
+        scope: "users:read",
         openapi: {
           method: "GET",
           path: "/users/identifier",
@@ -100,6 +106,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     byId: apiProcedure
       .meta({
+        scope: "users:read",
         openapi: {
           method: "GET",
           path: "/users/id",
@@ -118,6 +125,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     deleteById: apiProcedure
       .meta({
+        scope: "admin",
         openapi: {
           method: "DELETE",
           path: "/users/id",
@@ -136,6 +144,7 @@ export function createUserProcedures({ apiProcedure, useCases }: UserProcedureDe
 
     deleteByIdentifier: apiProcedure
       .meta({
+        scope: "admin",
         openapi: {
           method: "DELETE",
           path: "/users/identifier",

@@ -13,6 +13,8 @@ import { toUser, type UserRecord } from "../users/user";
 /** How long the notice's link can take the old address back. */
 export const emailRevertDays = 7;
 
+import type { SecurityEvents } from "../events/recorder";
+
 export type ConfirmEmailChangeDeps = {
   users: Pick<UserLookup, "findById"> & Pick<EmailChangeStore, "applyEmailChange">;
   outbox: EmailOutbox;
@@ -25,6 +27,7 @@ export type ConfirmEmailChangeDeps = {
   claims: Pick<ClaimStore, "claim">;
   /** The notice's revert link: `<revertUrl>?token=...`. */
   revertUrl: string;
+  events: SecurityEvents;
 };
 
 export type ConfirmEmailChange = (input: ConfirmEmailInput) => Promise<User>;
@@ -88,6 +91,7 @@ export function createConfirmEmailChange(deps: ConfirmEmailChangeDeps): ConfirmE
       throw error;
     });
     if (!updated) throw invalidEmailCode(); // replaced by a newer request meanwhile
+    await deps.events.record({ type: "email.changed", userId: user.id });
     // Best effort: a reset email still queued for the old address is dropped at send time anyway.
     await deps.outbox.discardForUser(user.id, [passwordResetEmail]).catch(() => {});
     return toUser(updated);

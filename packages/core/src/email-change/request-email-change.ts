@@ -2,6 +2,7 @@ import { claimKeys } from "../claim-keys";
 import { emailChangeCodeEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError, takenError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { linkWithToken } from "../link-tokens";
 import type { StepUp, StepUpProof } from "../login/step-up";
 import { type CodeChecker, secondsUntilReplaceable } from "../one-time-codes";
@@ -21,6 +22,7 @@ export type RequestEmailChangeDeps = {
   confirmUrl: string;
   /** At most one code per user this often, doubling with each new code of the day. */
   cooldownSeconds: number;
+  events: SecurityEvents;
 };
 
 export type RequestEmailChange = (
@@ -91,6 +93,7 @@ export function createRequestEmailChange(deps: RequestEmailChangeDeps): RequestE
         if (pending) await deps.codes.releaseReplacement(pending).catch(() => {});
         throw error;
       });
+    await deps.events.record({ type: "email.change_requested", userId: user.id });
     return { message: "A confirmation code has been sent to the new address." };
   };
 }

@@ -132,10 +132,12 @@ describe("revertEmailChange", () => {
     const { f, revert, change } = await setup();
     const token = await change("new@example.com");
     const register = createRegisterUser({
+      events: f.events,
       users: f.users,
       claims: f.claims,
       outbox: f.outbox,
       hasher: f.hasher,
+      policy: f.policy,
       codes: activationCodes(f),
       codeLifetimeMinutes: 60,
       activationUrl: "https://app.example.com/activate",
@@ -145,14 +147,15 @@ describe("revertEmailChange", () => {
       first_name: "S",
       last_name: "Q",
       email: "Old@Example.com",
-      password: "Password1!",
-      password_confirmation: "Password1!",
+      password: "Tulip-Kettle-Orbit-42",
+      password_confirmation: "Tulip-Kettle-Orbit-42",
       gender: "Other",
       role: "user",
     });
     expect((await domainErrorOf(squatter)).code).toBe("EMAIL_TAKEN");
     const other = await seedUser(f, { email: "other@example.com" });
     const move = createRequestEmailChange({
+      events: f.events,
       claims: f.claims,
       users: f.users,
       outbox: f.outbox,

@@ -2,6 +2,7 @@ import { claimKeys } from "../claim-keys";
 import { emailChangeCodeEmail, passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import { userIdOfLinkToken } from "../link-tokens";
 import type { ClaimStore, EmailChangeStore, ResetTokenStore, UserLookup } from "../ports";
@@ -15,6 +16,7 @@ export type RevertEmailChangeDeps = {
   outbox: EmailOutbox;
   /** The revert link's token matches under any configured key. */
   keys: Pick<Keyring, "matches">;
+  events: SecurityEvents;
 };
 
 export type RevertEmailChange = (input: { token: string }) => Promise<User>;
@@ -49,13 +51,17 @@ export function createRevertEmailChange(deps: RevertEmailChangeDeps): RevertEmai
       // Reverted despite the error (read back): done. Otherwise not reverted (or the address
       // is someone else's now): the link may be tried again.
       const stored = await deps.users.findById(user.id).catch(() => null);
-      if (stored?.password_locked && stored.email_key === revert.email_key) return toUser(stored);
+      if (stored?.password_locked && stored.email_key === revert.email_key) {
+        await deps.events.record({ type: "email.change_reverted", userId: user.id });
+        return toUser(stored);
+      }
       await deps.claims.release(claim).catch(() => {});
       throw error;
     }
     if (!reverted) throw invalidLink(); // a revert with another of the user's links won meanwhile
     // Best effort: a link requested in the instant before the address came back.
     await deps.resetTokens.deleteForUser(user.id).catch(() => {});
+    await deps.events.record({ type: "email.change_reverted", userId: user.id });
     await deps.outbox.discardForUser(user.id, [passwordResetEmail, emailChangeCodeEmail]).catch(() => {});
     return toUser(reverted);
   };

@@ -38,6 +38,8 @@ export type EmailChangeVars = BaseEmailVars & { code: string; link: string; expi
 export type EmailChangedVars = BaseEmailVars & { newEmail: string; revertLink: string; revertDays: number };
 export type LoginLockedVars = BaseEmailVars & { failures: number; lockedMinutes: number };
 export type MfaLockedVars = BaseEmailVars & { failures: number };
+export type LoginCodeVars = BaseEmailVars & { code: string; link: string; expiresInMinutes: number };
+export type PasskeyNoticeVars = BaseEmailVars & { passkeyName: string };
 
 /**
  * A code (activation, email change) is sent while it is the user's live code. A message
@@ -111,11 +113,41 @@ export const loginLockedEmail = define({
   stillWanted: (message, user) =>
     user && normalizeKey(user.email) === normalizeKey(message.email.to) ? "send" : "drop",
 });
+/**
+ * A one-time sign-in code: sent while it is the user's live code, to the address the account
+ * still has, and only to an active account.
+ */
+export const loginCodeEmail = define({
+  kind: "login-code",
+  sample: vars<LoginCodeVars>({
+    ...base,
+    code: "042917",
+    link: sampleLink("login-code"),
+    expiresInMinutes: 10,
+  }),
+  stillWanted: (message, user) => {
+    if (!user?.is_active || normalizeKey(user.email) !== normalizeKey(message.email.to)) return "drop";
+    return liveCode(message, user.login_code);
+  },
+});
+
 /** The notice that MFA was turned on (a new recovery-code set was issued with it). */
 export const mfaEnabledEmail = define({ kind: "mfa-enabled", sample: base });
 
 /** The notice that MFA was turned off. */
 export const mfaDisabledEmail = define({ kind: "mfa-disabled", sample: base });
+
+/** The notice that a passkey was added to the account. */
+export const passkeyAddedEmail = define({
+  kind: "passkey-added",
+  sample: vars<PasskeyNoticeVars>({ ...base, passkeyName: "MacBook Touch ID" }),
+});
+
+/** The notice that a passkey was removed from the account. */
+export const passkeyRemovedEmail = define({
+  kind: "passkey-removed",
+  sample: vars<PasskeyNoticeVars>({ ...base, passkeyName: "MacBook Touch ID" }),
+});
 
 /** Every kind of email the service sends. */
 export const emailKinds = [
@@ -128,6 +160,9 @@ export const emailKinds = [
   mfaLockedEmail,
   mfaEnabledEmail,
   mfaDisabledEmail,
+  loginCodeEmail,
+  passkeyAddedEmail,
+  passkeyRemovedEmail,
 ] as const;
 
 export type EmailKind = (typeof emailKinds)[number]["kind"];

@@ -177,10 +177,12 @@ describe("outbox worker", () => {
       const f = createFakes();
       const codes = activationCodes(f);
       const register = createRegisterUser({
+        events: f.events,
         claims: f.claims,
         users: f.users,
         outbox: f.outbox,
         hasher: f.hasher,
+        policy: f.policy,
         codes,
         codeLifetimeMinutes: 60,
         activationUrl: "https://app.example.com/activate",
@@ -198,8 +200,8 @@ describe("outbox worker", () => {
         first_name: "Alice",
         last_name: "Martin",
         email: "alice@example.com",
-        password: "Password1!",
-        password_confirmation: "Password1!",
+        password: "Tulip-Kettle-Orbit-42",
+        password_confirmation: "Tulip-Kettle-Orbit-42",
         gender: "Female",
         role: "user",
       });

@@ -1,5 +1,6 @@
 import { randomId } from "../crypto";
 import type { UserLookup } from "../ports";
+import { backoffDelay, createWorkerLoop } from "../worker-loop";
 import { emailKindNamed, type MessageVerdict } from "./kinds";
 import type { Mailer } from "./mailer";
 import type { EmailOutbox } from "./outbox";
@@ -50,25 +51,8 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const owner = randomId(8);
   const emit = options.onEvent ?? (() => {});
   const { store } = options;
-  let running = false;
-  let loop: Promise<void> | null = null;
-  let wake: (() => void) | null = null;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
-
-  const backoff = (attempts: number) => {
-    const exponential = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** attempts);
-    return exponential / 2 + Math.random() * (exponential / 2);
-  };
+  const backoff = (attempts: number) =>
+    backoffDelay({ baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, jitter: 0.5 }, attempts);
 
   async function handle(message: ClaimedMessage): Promise<void> {
     const verdict = await judge(message, options.users);
@@ -110,34 +94,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     emit({ type: "sent", id: message.id, kind: message.kind });
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      try {
-        const message = await store.claimNext(owner, options.leaseMs);
-        if (message) {
-          await handle(message);
-          continue;
-        }
-      } catch (error) {
-        emit({ type: "error", error });
-      }
-      if (running) await sleep(options.pollIntervalMs);
-    }
-  }
-
-  options.outbox.onQueued(() => wake?.());
-
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
+  const loop = createWorkerLoop({
+    pollIntervalMs: options.pollIntervalMs,
+    onError: (error) => emit({ type: "error", error }),
+    async step() {
+      const message = await store.claimNext(owner, options.leaseMs);
+      if (message) await handle(message);
+      return message !== null;
     },
-    async stop() {
-      running = false;
-      wake?.();
-      await loop;
-      loop = null;
-    },
-  };
+  });
+  options.outbox.onQueued(() => loop.wake());
+
+  return { start: () => loop.start(), stop: () => loop.stop() };
 }

@@ -31,7 +31,7 @@ const row = (n: number, fields: Record<string, unknown> = {}) => ({
 
 function setup() {
   const f = createFakes();
-  const importUsers = createImportUsers({ users: f.users, keys: f.keys });
+  const importUsers = createImportUsers({ events: f.events, users: f.users, keys: f.keys });
   return { f, importUsers };
 }
 
@@ -56,6 +56,10 @@ describe("importUsers", () => {
     const second = await storedUser(f, String(result.results[1]?.id));
     expect(second).toMatchObject({ role: "user", is_active: true });
     expect(f.store.messages()).toEqual([]);
+    expect(f.events.recorded).toEqual([
+      { type: "user.imported", userId: id },
+      { type: "user.imported", userId: second.id },
+    ]);
   });
 
   it("skips a row whose id, username or email is taken, ignoring case (also by an earlier row)", async () => {
@@ -132,6 +136,7 @@ describe("importUsers", () => {
     const { f, importUsers } = setup();
     const hasher = createPasswordHasher();
     const check = createCheckCredentials({
+      events: f.events,
       users: f.users,
       attempts: loginAttemptsFor(f),
       hasher,

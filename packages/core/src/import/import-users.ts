@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { UserLookup, UserRegistry } from "../ports";
 import type { NewUser } from "../users/user";
@@ -14,6 +15,7 @@ export type ImportUsersDeps = {
   users: Pick<UserRegistry, "newId" | "insert"> & Pick<UserLookup, "findById">;
   /** Seals imported TOTP secrets, as enrolment does. */
   keys: Pick<Keyring, "seal">;
+  events: SecurityEvents;
 };
 
 export type ImportUsers = (input: ImportUsersInput) => Promise<ImportUsersOutput>;
@@ -88,7 +90,15 @@ export function createImportUsers(deps: ImportUsersDeps): ImportUsers {
   };
   return async (input) => {
     const results: ImportResult[] = [];
-    for (const [index, row] of input.users.entries()) results.push(await importOne(row, index));
+    try {
+      for (const [index, row] of input.users.entries()) results.push(await importOne(row, index));
+    } finally {
+      // One write for the batch's events, also when a later row failed the call.
+      const created = results.flatMap((result) =>
+        result.status === "created" && result.id ? [result.id] : [],
+      );
+      await deps.events.recordAll(created.map((userId) => ({ type: "user.imported", userId })));
+    }
     const count = (status: ImportResult["status"]) =>
       results.filter((result) => result.status === status).length;
     return { results, created: count("created"), skipped: count("skipped"), invalid: count("invalid") };

@@ -22,6 +22,7 @@ async function setup() {
   const attempts = loginAttemptsFor(f);
   const secondFactor = secondFactorFor(f);
   const check = createCheckCredentials({
+    events: f.events,
     succession: successionFor(f),
     users: f.users,
     attempts,
@@ -199,6 +200,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, full: () => false }; // the hasher filled up after the early check
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor({ ...f, hasher }),
@@ -234,6 +236,7 @@ describe("checkCredentials", () => {
       const f = createFakes();
       const hasher = { ...f.hasher, hash: () => Promise.reject(hasherBusyError()) };
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: f.users,
         attempts: loginAttemptsFor(f),
@@ -253,6 +256,7 @@ describe("checkCredentials", () => {
       const { user } = await seedUser(f, { username: "old" });
       f.users.set(user.id, { password_hash: "weak:old-password" });
       const check = createCheckCredentials({
+        events: f.events,
         succession: successionFor(f),
         users: {
           ...f.users,
@@ -269,5 +273,30 @@ describe("checkCredentials", () => {
       await check({ identifier: "old", password: "old-password" }, request);
       expect((await storedUser(f, user.id)).password_hash).toBe("hash:changed meanwhile");
     });
+  });
+
+  it("records login.failed per wrong password (user null for unknown identifiers), login.locked at the limit, login.succeeded", async () => {
+    const { f, check, user, password } = await setup();
+    await domainErrorOf(check({ identifier: "nobody", password: "wrong" }, request));
+    expect(f.events.recorded).toEqual([
+      { type: "login.failed", userId: null, details: { method: "password", reason: "unknown_identifier" } },
+    ]);
+    f.events.recorded.length = 0;
+    await check({ identifier: "alice", password }, request);
+    expect(f.events.types()).toEqual(["login.succeeded"]);
+    f.events.recorded.length = 0;
+    for (let i = 0; i < testLimits.account; i++)
+      await domainErrorOf(check({ identifier: "alice", password: "wrong" }, request));
+    expect(f.events.types()).toEqual([...Array(testLimits.account).fill("login.failed"), "login.locked"]);
+    expect(f.events.recorded.at(-1)).toMatchObject({
+      userId: user.id,
+      details: { factor: "password", failures: testLimits.account },
+    });
+    f.events.recorded.length = 0;
+    // While locked nothing is checked, so nothing is recorded.
+    expect((await domainErrorOf(check({ identifier: "alice", password }, request))).code).toBe(
+      "TOO_MANY_ATTEMPTS",
+    );
+    expect(f.events.recorded).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { SecondFactor } from "../mfa/second-factor";
 import type { HashSuccession } from "../password/hash-succession";
 import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
@@ -15,6 +16,7 @@ export type CheckCredentialsDeps = {
   hasher: PasswordHasher;
   secondFactor: Pick<SecondFactor, "require">;
   succession: Pick<HashSuccession, "claimUpgrade">;
+  events: SecurityEvents;
 };
 
 export type CheckCredentials = (input: CheckCredentialsInput, request: { clientIp: string }) => Promise<User>;
@@ -61,6 +63,11 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
           });
       }
     }
+    await deps.events.record({
+      type: "login.succeeded",
+      userId: user.id,
+      details: { method: "password", mfa: user.mfa_enabled },
+    });
     return toUser(user);
   };
 }

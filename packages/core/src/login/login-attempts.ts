@@ -3,6 +3,7 @@ import { claimKeys } from "../claim-keys";
 import { loginLockedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { RunInBackground } from "../ports";
 import type { Throttle, ThrottleTicket } from "../throttle";
@@ -52,8 +53,12 @@ export function createLoginAttempts(deps: {
   throttles: { account: Throttle; ip: Throttle | null };
   outbox: Pick<EmailOutbox, "queue">;
   runInBackground: RunInBackground;
+  /** False for attempts that check no password (passkeys): no dummy hash, no wait for the hasher. */
+  checksPasswords?: boolean;
+  events: SecurityEvents;
 }): LoginAttempts {
   const { hasher, throttles } = deps;
+  const checksPasswords = deps.checksPasswords ?? true;
   // Unknown identifiers are checked against this, so they cost the same argon2 work. Made
   // at once (the queue is empty at startup); made again on a later call if that failed.
   let dummyHash: Promise<string> | undefined;
@@ -65,7 +70,7 @@ export function createLoginAttempts(deps: {
     });
     return made;
   };
-  makeDummyHash();
+  if (checksPasswords) makeDummyHash();
 
   /** Tells the owner when this failure started a lock series (the first lock, not the next). */
   const noticeLock = (user: UserRecord | null, ticket: ThrottleTicket) => {
@@ -87,10 +92,30 @@ export function createLoginAttempts(deps: {
     );
   };
 
+  /** A wrong password (or unknown identifier): login.failed, and login.locked when it took the last slot. */
+  const recordFailure = async (user: UserRecord | null, ticket: ThrottleTicket) => {
+    const userId = user?.id ?? null;
+    const method = checksPasswords ? "password" : "passkey";
+    const reason = user ? method : "unknown_identifier";
+    await deps.events.record({ type: "login.failed", userId, details: { method, reason } });
+    const locked = ticket.locked;
+    if (locked) {
+      await deps.events.record({
+        type: "login.locked",
+        userId,
+        details: {
+          factor: checksPasswords ? "password" : "passkey",
+          failures: locked.attempts,
+          locked_seconds: locked.seconds,
+        },
+      });
+    }
+  };
+
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
-      if (hasher.full()) throw hasherBusyError();
+      if (checksPasswords && hasher.full()) throw hasherBusyError();
       const key = user ? claimKeys.account(user.id) : claimKeys.unknownAccount(identifier);
       const network = clientNetwork(clientIp);
       // Locks first, one read each: a refusal takes no slot and gives none back.
@@ -119,7 +144,10 @@ export function createLoginAttempts(deps: {
             if (isHasherBusy(error)) await giveBack().catch(() => {});
             throw error;
           }
-          if (!right) noticeLock(user, account);
+          if (!right) {
+            noticeLock(user, account);
+            await recordFailure(user, account);
+          }
           return right;
         },
         async succeeded() {

@@ -21,7 +21,13 @@ import { createMfaEnrolment } from "./enrolment";
 async function setup() {
   const f = createFakes();
   const secondFactor = secondFactorFor(f);
-  const raw = createDisableMfa({ users: f.users, secondFactor, stepUp: stepUpFor(f), outbox: f.outbox });
+  const raw = createDisableMfa({
+    events: f.events,
+    users: f.users,
+    secondFactor,
+    stepUp: stepUpFor(f),
+    outbox: f.outbox,
+  });
   /** Disable, given the right password unless told otherwise. */
   const disable = (input: { id: string; code: string; current_password?: string }) =>
     raw({ current_password: seedPassword, ...input }, { clientIp: "203.0.113.7" });
@@ -114,6 +120,7 @@ describe("disableMfa", () => {
     const { f, secondFactor, disable, id, secret } = await setup();
     await disable({ id, code: await totpIn(secret) });
     const enrolment = createMfaEnrolment({
+      events: f.events,
       users: f.users,
       claims: f.claims,
       secondFactor,

@@ -1,6 +1,7 @@
 import { mfaDisabledEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { StepUp } from "../login/step-up";
 import type { MfaStore, UserLookup } from "../ports";
 import type { User } from "../users/schemas";
@@ -21,6 +22,7 @@ export function createDisableMfa(deps: {
   secondFactor: Pick<SecondFactor, "verify">;
   stepUp: Pick<StepUp, "confirmPassword">;
   outbox: EmailOutbox;
+  events: SecurityEvents;
 }): DisableMfa {
   return async ({ id, current_password, code }, request) => {
     const user = await deps.users.findById(id);
@@ -56,6 +58,7 @@ export function createDisableMfa(deps: {
         return stored && !stored.mfa_enabled ? stored : null;
       },
     );
+    await deps.events.record({ type: "mfa.disabled", userId: user.id });
     return toUser(updated ?? { ...user, mfa_enabled: false });
   };
 }

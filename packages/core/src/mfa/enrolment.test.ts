@@ -24,6 +24,7 @@ async function setup() {
   const f = createFakes();
   const secondFactor = secondFactorFor(f);
   const raw = createMfaEnrolment({
+    events: f.events,
     users: f.users,
     claims: f.claims,
     secondFactor,

@@ -3,6 +3,7 @@ import { randomId } from "../crypto";
 import { mfaEnabledEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import { passwordResetRequired, type StepUp } from "../login/step-up";
 import type { ClaimStore, MfaStore, UserLookup } from "../ports";
@@ -23,6 +24,7 @@ export type MfaEnrolmentDeps = {
   outbox: EmailOutbox;
   /** Issuer shown by authenticator apps. */
   issuer: string;
+  events: SecurityEvents;
 };
 
 type Qr = { qr_code: string; otpauth_url: string };
@@ -153,6 +155,7 @@ export function createMfaEnrolment(deps: MfaEnrolmentDeps): MfaEnrolment {
           await claims.release(claim).catch(() => {});
           throw error;
         });
+      await deps.events.record({ type: "mfa.enabled", userId: user.id });
       return { recovery_codes: recovery.codes };
     },
   };

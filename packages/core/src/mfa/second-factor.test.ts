@@ -87,6 +87,12 @@ describe("second factor", () => {
     expect((await domainErrorOf(secondFactor.verify(await user(), code))).code).toBe("INVALID_MFA_CODE");
     expect((await storedUser(f, id)).mfa?.recovery_hashes).toHaveLength(recoveryCodes.length - 1);
     await secondFactor.verify(await user(), other);
+    expect(f.events.types()).toEqual(["mfa.recovery_code_used", "login.failed", "mfa.recovery_code_used"]);
+    expect(f.events.recorded[0]).toMatchObject({
+      userId: id,
+      details: { codes_left: recoveryCodes.length - 1 },
+    });
+    expect(f.events.recorded[1]).toMatchObject({ userId: id, details: { reason: "second_factor" } });
   });
 
   it("uses a recovery code once under concurrency, even from one stale read", async () => {

@@ -2,6 +2,7 @@ import { claimKeys } from "../claim-keys";
 import { mfaLockedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, MfaStore } from "../ports";
 import type { Throttle } from "../throttle";
@@ -19,6 +20,7 @@ export type SecondFactorDeps = {
   throttle: Throttle;
   /** Opens TOTP secrets and recovery peppers sealed under any configured key. */
   keys: Keyring;
+  events: SecurityEvents;
 };
 
 export type SecondFactor = {
@@ -63,6 +65,22 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
           ref: "mfa-locked",
         });
       }
+      await deps.events.record({
+        type: "login.failed",
+        userId: user.id,
+        details: { reason: "second_factor" },
+      });
+      if (ticket.locked) {
+        await deps.events.record({
+          type: "login.locked",
+          userId: user.id,
+          details: {
+            factor: "second_factor",
+            failures: ticket.locked.attempts,
+            locked_seconds: ticket.locked.seconds,
+          },
+        });
+      }
       throw invalidMfaCode();
     }
     await deps.throttle.clear(key);
@@ -93,6 +111,12 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
     if (!(await claims.claim(claimKeys.recoveryCode(user.id, match), claimKeys.userGroup(user.id), keep)))
       return false;
     await users.removeRecoveryHash(user.id, match);
+    const left = (user.mfa?.recovery_hashes.length ?? 1) - 1;
+    await deps.events.record({
+      type: "mfa.recovery_code_used",
+      userId: user.id,
+      details: { codes_left: left },
+    });
     return true;
   };
 

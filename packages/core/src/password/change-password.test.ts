@@ -35,13 +35,16 @@ async function setup() {
     outbox: f.outbox,
   });
   const change = createChangePassword({
+    events: f.events,
     users: f.users,
     attempts,
     hasher: f.hasher,
+    policy: f.policy,
     secondFactor,
     replacePassword,
   });
   const login = createCheckCredentials({
+    events: f.events,
     succession: successionFor(f),
     users: f.users,
     attempts,
@@ -148,6 +151,17 @@ describe("changePassword", () => {
     expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
   });
 
+  it("refuses a weak new password with WEAK_PASSWORD and its feedback, changing nothing", async () => {
+    const { f, change, user, input } = await setup();
+    const error = await domainErrorOf(
+      change(input({ password: "qwerty123", password_confirmation: "qwerty123" }), request),
+    );
+    expect(error.code).toBe("WEAK_PASSWORD");
+    expect(error.issues.map((i) => i.message).join(" ")).not.toBe("");
+    expect(await storedUser(f, user.id)).toMatchObject({ password_hash: user.password_hash });
+    expect(queuedFor(f, user.id)).toEqual([]);
+  });
+
   it("refuses with SERVICE_BUSY when the hasher is full, changing nothing", async () => {
     const { f, change, user, password, input } = await setup();
     f.hasher.busy = true;
@@ -167,9 +181,11 @@ describe("changePassword", () => {
     };
     const attempts = loginAttemptsFor({ ...f, hasher });
     const change = createChangePassword({
+      events: f.events,
       users: f.users,
       attempts,
       hasher,
+      policy: f.policy,
       secondFactor: secondFactorFor(f),
       replacePassword: createReplacePassword({
         succession: successionFor(f),
@@ -188,6 +204,22 @@ describe("changePassword", () => {
     // Neither the TOTP step nor the throttle slots were used up: the very same request passes.
     refuseHash = false;
     expect(await change(request_, request)).toEqual({ message: "Your password has been changed." });
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${newPassword}`);
+  });
+
+  it("refuses a weak new password before writing anything: the TOTP code still works with a strong one", async () => {
+    const { f, change, user, password, input } = await setup();
+    const { secret } = await seedMfa(f, user.id);
+    const totp_code = await totpIn(secret);
+    const weak = await domainErrorOf(
+      change(input({ password: "qwerty123", password_confirmation: "qwerty123", totp_code }), request),
+    );
+    expect(weak.code).toBe("WEAK_PASSWORD");
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
+    // The same TOTP code was not claimed by the refused request.
+    expect(await change(input({ totp_code }), request)).toEqual({
+      message: "Your password has been changed.",
+    });
     expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${newPassword}`);
   });
 });

@@ -21,6 +21,7 @@ const start = new Date("2030-01-01T00:00:00Z").getTime();
 async function setup(runInBackground?: RunInBackground) {
   const f = createFakes();
   const forgot = createForgotPassword({
+    events: f.events,
     users: f.users,
     resetTokens: f.resetTokens,
     outbox: f.outbox,

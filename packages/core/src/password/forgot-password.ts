@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { claimKeys } from "../claim-keys";
 import { passwordResetEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, PasswordStore, ResetTokenStore, RunInBackground, UserLookup } from "../ports";
 import type { UserRecord } from "../users/user";
@@ -17,6 +18,7 @@ export type ForgotPasswordDeps = {
   /** Emails link to `<url>?token=...`, valid `expirationMinutes`, at most one per cooldown. */
   reset: { url: string; expirationMinutes: number; cooldownSeconds: number };
   runInBackground: RunInBackground;
+  events: SecurityEvents;
 };
 
 export type ForgotPassword = (identifier: string) => Promise<{ message: string }>;
@@ -58,6 +60,7 @@ export function createForgotPassword(deps: ForgotPasswordDeps): ForgotPassword {
         },
       });
       await deps.users.setResetRequestedAt(user.id, new Date());
+      await deps.events.record({ type: "password.reset_requested", userId: user.id });
     } catch (error) {
       // The cooldown was not written: the next request may try again at once.
       await deps.claims.release(claim).catch(() => {});

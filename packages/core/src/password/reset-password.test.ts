@@ -35,10 +35,12 @@ async function setup() {
     outbox: f.outbox,
   });
   const reset = createResetPassword({
+    events: f.events,
     users: f.users,
     resetTokens: f.resetTokens,
     claims: f.claims,
     hasher: f.hasher,
+    policy: f.policy,
     keys: f.keys,
     replacePassword,
   });
@@ -93,6 +95,7 @@ describe("resetPassword", () => {
   it("works with the link a forgot-password email carries", async () => {
     const { f, reset, user, input } = await setup();
     const forgot = createForgotPassword({
+      events: f.events,
       users: f.users,
       resetTokens: f.resetTokens,
       outbox: f.outbox,
@@ -184,6 +187,18 @@ describe("resetPassword", () => {
     }
     expect((await storedUser(f, user.id)).password_changed_at).toBeNull();
     await reset(input(token));
+  });
+
+  it("refuses a weak password with WEAK_PASSWORD and its feedback, keeping the link usable", async () => {
+    const { f, reset, user, issue, input } = await setup();
+    const token = await issue();
+    const error = await domainErrorOf(reset(input(token, "Password1!")));
+    expect(error.code).toBe("WEAK_PASSWORD");
+    expect(error.issues.length).toBeGreaterThan(0);
+    expect((await domainErrorOf(reset(input(token, "alice-1990!")))).code).toBe("WEAK_PASSWORD");
+    expect((await storedUser(f, user.id)).password_hash).toBe(user.password_hash);
+    await reset(input(token));
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${newPassword}`);
   });
 
   it("leaves the link untouched when the hasher is busy", async () => {

@@ -1,8 +1,10 @@
 import { claimKeys } from "../claim-keys";
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
 import type { PasswordHasher } from "./password-hasher";
+import type { PasswordPolicy } from "./password-policy";
 import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
 import type { ResetPasswordInput } from "./schemas";
 
@@ -11,9 +13,11 @@ export type ResetPasswordDeps = {
   resetTokens: Pick<ResetTokenStore, "findByHash">;
   claims: ClaimStore;
   hasher: PasswordHasher;
+  policy: Pick<PasswordPolicy, "assert">;
   /** A token is looked up by its hash under every configured key (links outlive a rotation). */
   keys: Pick<Keyring, "hashes">;
   replacePassword: ReplacePassword;
+  events: SecurityEvents;
 };
 
 export type ResetPassword = (input: ResetPasswordInput) => Promise<{ message: string }>;
@@ -37,6 +41,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
     if (user.password_changed_at && token.created_at <= user.password_changed_at) throw invalidToken();
     if (token.email_key !== null && token.email_key !== user.email_key) throw invalidToken();
     assertPasswordPolicy(user, input.password);
+    await deps.policy.assert(input.password, user);
     // Hashed before the link is claimed: a busy service leaves the link untouched.
     const passwordHash = await deps.hasher.hash(input.password);
     const keepUntil = new Date(token.expires_at.getTime() + 86_400_000);
@@ -47,6 +52,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
       await deps.claims.release(claim).catch(() => {});
       throw error;
     });
+    await deps.events.record({ type: "password.reset", userId: user.id });
     return { message: "Your password has been reset." };
   };
 }

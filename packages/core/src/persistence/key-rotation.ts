@@ -4,6 +4,7 @@ import { needsReseal, planMfaReseal } from "../mfa/reseal";
 import { type OutboxDocument, outboxModel } from "./outbox-model";
 import { mfaOf, type UserDocument, userModel } from "./user-model";
 import { createUserUpdates } from "./user-updates";
+import { createWebhookReseal } from "./webhook-reseal";
 
 // The connection runs with sanitizeFilter: operators we mean are marked trusted.
 const { trusted } = mongoose;
@@ -18,9 +19,9 @@ export type ResealCounts = {
   unreadable: number;
 };
 
-export type ResealProgress = ResealCounts & { collection: "users" | "outbox"; lastId: string };
+export type ResealProgress = ResealCounts & { collection: "users" | "outbox" | "webhooks"; lastId: string };
 
-export type ResealReport = { users: ResealCounts; outbox: ResealCounts };
+export type ResealReport = { users: ResealCounts; outbox: ResealCounts; webhooks: ResealCounts };
 
 const zero = (): ResealCounts => ({ scanned: 0, resealed: 0, changedMeanwhile: 0, unreadable: 0 });
 
@@ -48,7 +49,8 @@ async function* batches<T extends { _id: Types.ObjectId }>(
 /**
  * Key rotation over the stored data: re-seals with the current key every value sealed with
  * a previous one (TOTP secrets, pending enrolment secrets, recovery peppers, queued email
- * bodies), migrating users enrolled before recovery peppers on the way. Each write compares
+ * bodies, webhook secrets and pending delivery bodies), migrating users enrolled before
+ * recovery peppers on the way. Each write compares
  * on the value read, so it runs safely beside live instances; it is idempotent (values
  * already current are skipped without decryption), so a run stopped midway is finished by
  * running it again.
@@ -58,6 +60,7 @@ export function createKeyRotation(deps: { connection: Connection; keys: Keyring 
   const Users = userModel(deps.connection);
   const Outbox = outboxModel(deps.connection);
   const updates = createUserUpdates(Users);
+  const webhooks = createWebhookReseal(deps);
 
   const resealUsers = async (batchSize: number, onProgress: (p: ResealProgress) => void) => {
     const counts = zero();
@@ -117,7 +120,11 @@ export function createKeyRotation(deps: { connection: Connection; keys: Keyring 
       const onProgress = options.onProgress ?? (() => {});
       const users = await resealUsers(batchSize, onProgress);
       const outbox = await resealOutbox(batchSize, onProgress);
-      return { users, outbox };
+      const webhookCounts = await webhooks.resealAll(
+        (counts, lastId) => onProgress({ collection: "webhooks", lastId, ...counts }),
+        batchSize,
+      );
+      return { users, outbox, webhooks: webhookCounts };
     },
 
     /**
@@ -126,7 +133,7 @@ export function createKeyRotation(deps: { connection: Connection; keys: Keyring 
      * seal with the current key yet. Zero means the previous keys are no longer needed for
      * sealed data (codes and links hashed under them still are, until they expire).
      */
-    async countStale(batchSize = 500): Promise<{ users: number; outbox: number }> {
+    async countStale(batchSize = 500): Promise<{ users: number; outbox: number; webhooks: number }> {
       let users = 0;
       let outbox = 0;
       for await (const docs of batches<UserDocument>(Users, { _id: 1, mfa: 1 }, batchSize)) {
@@ -138,7 +145,7 @@ export function createKeyRotation(deps: { connection: Connection; keys: Keyring 
       for await (const docs of batches<OutboxDocument>(Outbox, { _id: 1, payload_enc: 1 }, batchSize)) {
         for (const doc of docs) if (doc.payload_enc && !keys.isCurrent(doc.payload_enc)) outbox++;
       }
-      return { users, outbox };
+      return { users, outbox, webhooks: await webhooks.countStale() };
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EmailMessage } from "../email/mailer";
 import type { OutboxStore } from "../email/outbox-store";
 import type { Keyring } from "../keyring";
 import type { ClaimStore } from "../ports";
+import { createLeases } from "./leases";
 import { type OutboxDocument, outboxModel } from "./outbox-model";
 
 // The connection runs with sanitizeFilter: operators we mean are marked trusted.
@@ -17,6 +18,7 @@ export function createOutboxRepository(deps: {
 }): OutboxStore & { ensureIndexes(): Promise<void> } {
   const { claims, keys } = deps;
   const Outbox = outboxModel(deps.connection);
+  const leases = createLeases(claims);
   /** Claims on the leases of one message generation: `<lease group>:<n>` for the n-th lease. */
   const leaseGroup = (id: Types.ObjectId | string, gen: number) => claimKeys.outboxLeases(String(id), gen);
   const finish = async (id: string, owner: string, set: Partial<OutboxDocument>) => {
@@ -35,22 +37,9 @@ export function createOutboxRepository(deps: {
     if (before) await claims.releaseGroup(leaseGroup(id, before.lease_gen));
   };
 
-  /**
-   * Takes the next lease on a message: the n-th lease of a generation is the claim
-   * `<group>:<n>`, and lease n+1 may only be claimed once lease n is older than `leaseMs`
-   * (its holder died or hangs). So exactly one worker holds a live lease, and a crash at
-   * any point only delays the message by one lease.
-   */
-  const takeLease = async (doc: OutboxDocument, leaseMs: number): Promise<boolean> => {
-    const group = leaseGroup(doc._id, doc.lease_gen);
-    const held = await claims.count(group);
-    if (held > 0) {
-      const since = await claims.claimedAt(`${group}:${held}`);
-      if (since && since.getTime() > Date.now() - leaseMs) return false;
-    }
-    const expiresAt = new Date(Date.now() + 7 * 86_400_000);
-    return claims.claim(`${group}:${held + 1}`, group, expiresAt);
-  };
+  /** The next lease on a message (see leases.ts). */
+  const takeLease = (doc: OutboxDocument, leaseMs: number) =>
+    leases.take(leaseGroup(doc._id, doc.lease_gen), leaseMs);
 
   return {
     async enqueue({ userId, kind, ref, email }) {

@@ -5,6 +5,7 @@ import type {
   CodeState,
   EmailChangeState,
   EmailRevert,
+  LoginCodeState,
   MfaState,
   UserRecord,
 } from "../users/user";
@@ -33,6 +34,7 @@ export function toRecord(doc: UserDocument): UserRecord {
     activation: withCodeDefaults(doc.activation),
     mfa: mfaOf(doc),
     email_change: withCodeDefaults(doc.email_change),
+    login_code: doc.login_code ?? null,
     email_reverts: doc.email_reverts ?? [],
     password_locked: doc.password_locked ?? false,
     locale: doc.locale ?? null,
@@ -60,6 +62,11 @@ const emailChangeSchema = new Schema<EmailChangeState>(
     new_email: { type: String, required: true },
     new_email_key: { type: String, required: true },
   },
+  { _id: false },
+);
+
+const loginCodeSchema = new Schema<LoginCodeState>(
+  { ...codeFields, email_key: { type: String, required: true } },
   { _id: false },
 );
 
@@ -103,6 +110,7 @@ const userSchema = new Schema<UserDocument>(
     mfa: { type: mfaSchema, default: null },
     email_change: { type: emailChangeSchema, default: null },
     email_reverts: { type: [emailRevertSchema], default: [] },
+    login_code: { type: loginCodeSchema, default: null },
     password_locked: { type: Boolean, default: false },
     first_name_key: { type: String, index: true },
     last_name_key: { type: String, index: true },

@@ -1,6 +1,13 @@
 import mongoose, { type Model, Types } from "mongoose";
 import { takenError } from "../errors";
-import type { ActivationStore, EmailChangeStore, MfaStore, PasswordStore, ProfileStore } from "../ports";
+import type {
+  ActivationStore,
+  EmailChangeStore,
+  LoginCodeStore,
+  MfaStore,
+  PasswordStore,
+  ProfileStore,
+} from "../ports";
 import { normalizeKey } from "../users/schemas";
 import type { MfaState } from "../users/user";
 import { toRecord, type UserDocument } from "./user-model";
@@ -20,7 +27,7 @@ const oid = (id: string) => new Types.ObjectId(id);
  */
 export function createUserUpdates(
   Users: Model<UserDocument>,
-): ActivationStore & PasswordStore & MfaStore & ProfileStore & EmailChangeStore {
+): ActivationStore & PasswordStore & MfaStore & ProfileStore & EmailChangeStore & LoginCodeStore {
   // No projection option on findOneAndUpdate: FerretDB v1 does not implement it in findAndModify.
   const updateAndRead = async (filter: Record<string, unknown>, set: Record<string, unknown>) => {
     const doc = await Users.findOneAndUpdate(filter, { $set: set }, { returnDocument: "after" })
@@ -105,6 +112,15 @@ export function createUserUpdates(
           ...(set.last_name !== undefined ? { last_name_key: normalizeKey(set.last_name) } : {}),
         },
       ),
+    async replaceLoginCode({ id, replacing, loginCode }) {
+      // null also matches users written before login codes existed (no field at all).
+      const held = replacing === null ? { login_code: null } : { "login_code.code_id": replacing };
+      const result = await Users.updateOne(
+        { _id: oid(id), ...held },
+        { $set: { login_code: loginCode } },
+      ).exec();
+      return result.matchedCount === 1;
+    },
     async setEmailChange(id, state) {
       await Users.updateOne({ _id: oid(id) }, { $set: { email_change: state } }).exec();
     },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { activationCodes, claimKeys, createFakes, domainErrorOf, seedUser } from "../../test/fakes";
+import {
+  activationCodes,
+  claimKeys,
+  createFakes,
+  domainErrorOf,
+  passkeyOf,
+  seedUser,
+} from "../../test/fakes";
 import { createRegisterUser } from "../registration/register-user";
 import { createDeleteUser } from "./delete-user";
 
@@ -7,19 +14,23 @@ async function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    events: f.events,
     claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,
+    policy: f.policy,
     codes,
     codeLifetimeMinutes: 60,
     activationUrl: "https://app.example.com/activate",
   });
   const remove = createDeleteUser({
+    events: f.events,
     users: f.users,
     outbox: f.outbox,
     claims: f.claims,
     resetTokens: f.resetTokens,
+    passkeys: f.passkeys,
   });
   const registered = (username: string) =>
     register({
@@ -27,8 +38,8 @@ async function setup() {
       first_name: "Test",
       last_name: "User",
       email: `${username}@example.com`,
-      password: "Password1!",
-      password_confirmation: "Password1!",
+      password: "Tulip-Kettle-Orbit-42",
+      password_confirmation: "Tulip-Kettle-Orbit-42",
       gender: "Other",
       role: "user",
     });
@@ -36,7 +47,7 @@ async function setup() {
 }
 
 describe("deleteUser", () => {
-  it("deletes by id, removing the user's queued email, reset links and claims, and nobody else's", async () => {
+  it("deletes by id, removing the user's queued email, reset links, passkeys and claims, and nobody else's", async () => {
     const { f, remove, registered } = await setup();
     const alice = await registered("alice");
     const bob = await registered("bob");
@@ -48,6 +59,7 @@ describe("deleteUser", () => {
         emailKey: user.email,
         expiresAt: new Date(Date.now() + 60_000),
       });
+      await f.passkeys.insert(passkeyOf(user.id, `key-of-${user.id}`));
     }
 
     expect(await remove({ id: alice.id })).toEqual({ message: "User deleted." });
@@ -56,6 +68,8 @@ describe("deleteUser", () => {
     expect(await f.claims.count(claimKeys.userGroup(alice.id))).toBe(0);
     expect(await f.claims.count(claimKeys.userGroup(bob.id))).toBe(1);
     expect(f.resetTokens.all().map((t) => t.user_id)).toEqual([bob.id]);
+    expect(await f.passkeys.listForUser(alice.id)).toEqual([]);
+    expect((await f.passkeys.listForUser(bob.id)).map((p) => p.id)).toEqual([`key-of-${bob.id}`]);
   });
 
   it("deletes by username or email", async () => {

@@ -4,7 +4,7 @@ import { createUpdateProfile } from "./update-profile";
 
 async function setup() {
   const f = createFakes();
-  const update = createUpdateProfile({ users: f.users });
+  const update = createUpdateProfile({ events: f.events, users: f.users });
   const { user } = await seedUser(f, { first_name: "Alice", last_name: "Smith", gender: "Female" });
   return { f, update, user };
 }
@@ -36,5 +36,18 @@ describe("updateProfile", () => {
       "USER_NOT_FOUND",
     );
     expect((await domainErrorOf(update({ id: "not-an-id", first_name: "X" }))).code).toBe("USER_NOT_FOUND");
+  });
+
+  it("records profile.updated with the fields whose value changed (never the values), role.changed with from and to", async () => {
+    const { f, update, user } = await setup();
+    await update({ id: user.id, first_name: "Alice", last_name: "Jones", role: "admin" });
+    expect(f.events.recorded).toEqual([
+      { type: "profile.updated", userId: user.id, details: { fields: ["last_name", "role"] } },
+      { type: "role.changed", userId: user.id, details: { from: "user", to: "admin" } },
+    ]);
+    f.events.recorded.length = 0;
+    await update({ id: user.id, first_name: "Alice" }); // no change: no event
+    await domainErrorOf(update({ id: f.users.newId(), first_name: "X" }));
+    expect(f.events.recorded).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { createActivateUser } from "./activate-user";
 async function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
-  const activate = createActivateUser({ users: f.users, codes });
+  const activate = createActivateUser({ events: f.events, users: f.users, codes });
   const id = f.users.newId();
   const { code, token, state } = codes.newCode({ lifetimeMinutes: 60, userId: id });
   await f.users.insert({
@@ -117,13 +117,17 @@ describe("activateUser", () => {
   });
 
   it("answers the right code or link of an active account with the user again, while it lives", async () => {
-    const { activate, user, code, token } = await setup();
+    const { f, activate, user, code, token } = await setup();
     await activate({ identifier: "pending", code });
+    expect(f.events.recorded).toEqual([
+      { type: "user.activated", userId: user.id, details: { method: "code" } },
+    ]);
     expect(await activate({ identifier: "pending", code })).toMatchObject({ id: user.id, is_active: true });
     expect(await activate({ token })).toMatchObject({ id: user.id, is_active: true });
     expect((await domainErrorOf(activate({ identifier: "pending", code: otherCode(code) }))).code).toBe(
       "INVALID_ACTIVATION_CODE",
     );
+    expect(f.events.types()).toEqual(["user.activated"]); // answered again, not activated again
   });
 
   it("activates once when the right code is sent several times at once", async () => {
@@ -161,13 +165,18 @@ describe("activateUser", () => {
     expect((await storedUser(f, user.id)).is_active).toBe(false);
     failNext(f.users, "activate");
     await expect(activate({ token })).rejects.toThrow("injected fault");
+    expect(f.events.recorded).toEqual([]);
     expect((await activate({ token })).is_active).toBe(true);
+    expect(f.events.recorded).toEqual([
+      { type: "user.activated", userId: user.id, details: { method: "link" } },
+    ]);
   });
 
   it("refuses a code replaced (by a resend) between reading the user and activating", async () => {
     const { f, codes, user, code } = await setup();
     const replacement = codes.newCode({ lifetimeMinutes: 60, userId: user.id }).state;
     const activate = createActivateUser({
+      events: f.events,
       users: {
         ...f.users,
         async findByIdentifier(identifier) {

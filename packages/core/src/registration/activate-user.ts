@@ -1,4 +1,5 @@
 import { DomainError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { userIdOfLinkToken } from "../link-tokens";
 import type { CodeCheck, CodeChecker } from "../one-time-codes";
 import type { ActivationStore, UserLookup } from "../ports";
@@ -9,6 +10,7 @@ export type ActivateUserDeps = {
   users: Pick<UserLookup, "findById" | "findByIdentifier"> &
     Pick<ActivationStore, "activate" | "recordFailedActivation">;
   codes: CodeChecker;
+  events: SecurityEvents;
 };
 
 export type ActivateUser = (input: ActivateUserInput) => Promise<User>;
@@ -58,7 +60,14 @@ export function createActivateUser(deps: ActivateUserDeps): ActivateUser {
         await checked.undo().catch(() => {});
         throw error;
       });
-    if (activated) return toUser(activated);
+    if (activated) {
+      await deps.events.record({
+        type: "user.activated",
+        userId: user.id,
+        details: { method: byCode ? "code" : "link" },
+      });
+      return toUser(activated);
+    }
     throw invalidActivation(); // replaced by a resend in the meantime
   };
 

@@ -23,8 +23,8 @@ const input = (overrides: Partial<CreateUserInput> = {}): CreateUserInput => ({
   first_name: "John",
   last_name: "Doe",
   email: "John.Doe@example.com",
-  password: "Password1!",
-  password_confirmation: "Password1!",
+  password: "Tulip-Kettle-Orbit-42",
+  password_confirmation: "Tulip-Kettle-Orbit-42",
   gender: "Male",
   role: "user",
   ...overrides,
@@ -34,10 +34,12 @@ function setup() {
   const f = createFakes();
   const codes = activationCodes(f);
   const register = createRegisterUser({
+    events: f.events,
     claims: f.claims,
     users: f.users,
     outbox: f.outbox,
     hasher: f.hasher,
+    policy: f.policy,
     codes,
     codeLifetimeMinutes,
     activationUrl: "https://app.example.com/activate",
@@ -58,7 +60,7 @@ describe("registerUser", () => {
     expect(user).not.toHaveProperty("password_hash");
     expect(user).not.toHaveProperty("activation");
     const stored = await storedUser(f, user.id);
-    expect(stored.password_hash).toBe("hash:Password1!");
+    expect(stored.password_hash).toBe("hash:Tulip-Kettle-Orbit-42");
     expect(stored.is_active).toBe(false);
     expect(stored.mfa_enabled).toBe(false);
   });
@@ -98,7 +100,10 @@ describe("registerUser", () => {
     const { f, codes, register } = setup();
     const user = await register(input());
     const code = codeIn(single(queuedFor(f, user.id)).email);
-    const activated = await createActivateUser({ users: f.users, codes })({ identifier: "johndoe", code });
+    const activated = await createActivateUser({ events: f.events, users: f.users, codes })({
+      identifier: "johndoe",
+      code,
+    });
     expect(activated.is_active).toBe(true);
   });
 
@@ -121,6 +126,22 @@ describe("registerUser", () => {
     },
   );
 
+  it.each([
+    ["a common password", "Password1!"],
+    ["the user's own name and birth year", "JohnDoe1990!"],
+  ])(
+    "refuses %s with WEAK_PASSWORD and feedback, before hashing or writing anything",
+    async (_, password) => {
+      const { f, register } = setup();
+      const error = await domainErrorOf(register(input({ password, password_confirmation: password })));
+      expect(error.code).toBe("WEAK_PASSWORD");
+      expect(error.issues.length).toBeGreaterThan(0);
+      expect(f.hasher.calls.hash).toBe(0);
+      expect(f.users.all()).toEqual([]);
+      expect(f.store.messages()).toEqual([]);
+    },
+  );
+
   it("writes and queues nothing when the hasher is busy (SERVICE_BUSY)", async () => {
     const { f, register } = setup();
     f.hasher.busy = true;
@@ -140,9 +161,11 @@ describe("registerUser", () => {
     expect(f.users.all()).toEqual([]);
     expect(f.store.messages()).toEqual([]);
     expect(woken).not.toHaveBeenCalled();
+    expect(f.events.recorded).toEqual([]); // no event for what did not happen
     // and the next try goes through
-    await register(input());
+    const created = await register(input());
     expect(f.store.messages()).toHaveLength(1);
+    expect(f.events.recorded).toEqual([{ type: "user.registered", userId: created.id }]);
   });
 
   it("leaves no queued email when a concurrent registration takes the username at insert", async () => {

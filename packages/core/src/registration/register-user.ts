@@ -2,9 +2,11 @@ import { claimKeys } from "../claim-keys";
 import { activationEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { takenError } from "../errors";
+import type { SecurityEvents } from "../events/recorder";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
 import type { PasswordHasher } from "../password/password-hasher";
+import type { PasswordPolicy } from "../password/password-policy";
 import type { ClaimStore, UserLookup, UserRegistry } from "../ports";
 import { type CreateUserInput, normalizeKey, type User } from "../users/schemas";
 import { toUser } from "../users/user";
@@ -15,7 +17,10 @@ export type RegisterUserDeps = {
   claims: Pick<ClaimStore, "claimedAt">;
   outbox: EmailOutbox;
   hasher: PasswordHasher;
+  /** New passwords must be hard to guess (WEAK_PASSWORD). */
+  policy: Pick<PasswordPolicy, "assert">;
   codes: CodeChecker;
+  events: SecurityEvents;
   /** How long an activation code (and its link) works. */
   codeLifetimeMinutes: number;
   /** The email's one-click link: `<activationUrl>?token=...`. */
@@ -31,6 +36,7 @@ export type RegisterUser = (input: CreateUserInput) => Promise<User>;
  */
 export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
   return async (input) => {
+    await deps.policy.assert(input.password, input);
     const taken = await deps.users.findTaken(input.username, input.email);
     if (taken) throw takenError(taken);
     if (await deps.claims.claimedAt(claimKeys.emailReservation(normalizeKey(input.email))))
@@ -79,6 +85,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
       // An insert that landed despite the error: the user exists, the email goes out.
       () => deps.users.findById(id),
     );
+    await deps.events.record({ type: "user.registered", userId: created.id });
     return toUser(created);
   };
 }

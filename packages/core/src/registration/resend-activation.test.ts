@@ -32,7 +32,7 @@ async function setup() {
     activationUrl: "https://app.example.com/activate",
     cooldownSeconds,
   });
-  const activate = createActivateUser({ users: f.users, codes });
+  const activate = createActivateUser({ events: f.events, users: f.users, codes });
   const { user: seeded } = await seedUser(f, {
     username: "pending",
     email: "pending@example.com",

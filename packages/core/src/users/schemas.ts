@@ -41,11 +41,23 @@ const nameSchema = (example: string) =>
     .regex(noControlCharacters, "must not contain control characters")
     .meta({ example });
 
+/**
+ * A new password: 8 to 128 characters, as typed and in NFKC form. Its strength (zxcvbn,
+ * PASSWORD_MIN_SCORE) is judged by the use case, which knows the account's words.
+ */
 export const passwordSchema = z
   .string()
   .min(8, "must be at least 8 characters")
   .max(128, "must be at most 128 characters")
-  .meta({ example: "Password1!" });
+  .refine(
+    (value) => value.normalize("NFKC").length <= 128,
+    "must be at most 128 characters (NFKC-normalised)",
+  )
+  .meta({
+    description:
+      "8 to 128 characters; must reach PASSWORD_MIN_SCORE on zxcvbn's 0-4 scale (else 400 WEAK_PASSWORD), and must not be built from the username, email or names",
+    example: "Tulip-Kettle-Orbit-42",
+  });
 
 /** A username or an email address. */
 export const identifierSchema = z
@@ -86,7 +98,7 @@ export const createUserInputSchema = z
     password_confirmation: z
       .string()
       .max(128, "must be at most 128 characters")
-      .meta({ example: "Password1!" }),
+      .meta({ example: "Tulip-Kettle-Orbit-42" }),
     gender: z.enum(genders),
     role: z.enum(roles).default("user"),
     locale: localeSchema.optional(),
@@ -107,8 +119,8 @@ export const createUserInputSchema = z
       first_name: "John",
       last_name: "Doe",
       email: "john@example.com",
-      password: "Password1!",
-      password_confirmation: "Password1!",
+      password: "Tulip-Kettle-Orbit-42",
+      password_confirmation: "Tulip-Kettle-Orbit-42",
       gender: "Male",
       role: "user",
     },

@@ -23,6 +23,9 @@ export type ActivationState = CodeState;
 /** A pending change of address: the new one and the code sent there. */
 export type EmailChangeState = CodeState & { new_email: string; new_email_key: string };
 
+/** A pending one-time login code, and the address it was sent to (it works only while that is the account's). */
+export type LoginCodeState = CodeState & { email_key: string };
+
 /** A link sent to the address an email change replaced: it restores that address. */
 export type EmailRevert = {
   token_hash: string;
@@ -66,6 +69,8 @@ export type UserRecord = {
   activation: ActivationState | null;
   mfa: MfaState | null;
   email_change: EmailChangeState | null;
+  /** The last emailed login code (spent or not: its claims say; it paces the next one). */
+  login_code: LoginCodeState | null;
   /** Live revert links of recent email changes (one per change, 7 days each). */
   email_reverts: EmailRevert[];
   /** Set by an email-change revert: the password works again only after a reset. */
@@ -89,6 +94,7 @@ export type NewUser = Omit<
   | "email_reverts"
   | "password_locked"
   | "locale"
+  | "login_code"
 > & { locale?: string | null };
 
 /** The fields the public view is made of (reads for it never load hashes or secrets). */

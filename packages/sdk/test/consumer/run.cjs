@@ -1,7 +1,13 @@
-const { createUsersClient, UsersServiceError, sdkVersion } = require("@usersvc/sdk");
+const {
+  createUsersClient,
+  UsersServiceError,
+  sdkVersion,
+  verifyWebhook,
+  WebhookVerificationError,
+} = require("@usersvc/sdk");
 const { runCommonJs } = require("./out/usage.cjs");
 
-const [url, apiKey, identifier, password] = process.argv.slice(2);
+const [url, apiKey, identifier, password, delivery] = process.argv.slice(2);
 
 async function main() {
   const live = await createUsersClient({ url, apiKey }).health.live();
@@ -9,8 +15,13 @@ async function main() {
     .users.getById("63a1f1234abc5678def12345")
     .catch((e) => e);
   const typed = await runCommonJs(url, apiKey, identifier, password);
+  const webhook = JSON.parse(delivery ?? "{}");
+  const event = await verifyWebhook(webhook.body, webhook.headers, webhook.secret);
+  const refused = await verifyWebhook(webhook.body, webhook.headers, "whsec_AAAAAAAAAAAAAAAAAAAAAA==").catch(
+    (e) => e,
+  );
   console.log(
-    `cjs live:${live.status} error:${error instanceof UsersServiceError}:${error.code} ${typed} version:${sdkVersion}`,
+    `cjs live:${live.status} error:${error instanceof UsersServiceError}:${error.code} ${typed} webhook:${event.type} refused:${refused instanceof WebhookVerificationError}:${refused.reason} version:${sdkVersion}`,
   );
 }
 

@@ -1,6 +1,14 @@
 // Compiled by the pack test in a project outside the workspace, against the packed SDK and
 // its peers only, with skipLibCheck: false.
-import { createUsersClient, isUsersServiceError, type RouterInputs, type User } from "@usersvc/sdk";
+import {
+  createUsersClient,
+  isUsersServiceError,
+  type RouterInputs,
+  type User,
+  verifyWebhook,
+  type WebhookEvent,
+  WebhookVerificationError,
+} from "@usersvc/sdk";
 
 export type Account = { identifier: string; password: string };
 
@@ -20,8 +28,8 @@ export async function run(url: string, apiKey: string, account: Account, busyUrl
     first_name: "Con",
     last_name: "Sumer",
     email: `consumer.${Date.now()}@example.com`,
-    password: "Consumer-pass-1",
-    password_confirmation: "Consumer-pass-1",
+    password: "Harbor-Violet-Quill-7",
+    password_confirmation: "Harbor-Violet-Quill-7",
     gender: "Other",
   };
   const user: User = await client.users.create(input);
@@ -49,4 +57,16 @@ export async function run(url: string, apiKey: string, account: Account, busyUrl
   // @ts-expect-error a deliberately wrong call: `id` must be a string
   await client.users.getById({ id: 42 }).catch(() => lines.push("wrong-call-rejected"));
   return lines;
+}
+
+/** A webhook receiver's five lines: the raw body, the headers, the subscription's secret. */
+export async function receive(body: string, headers: Headers, secret: string): Promise<string> {
+  try {
+    const event: WebhookEvent = await verifyWebhook(body, headers, secret);
+    if (event.type === "user.deleted") return `deleted:${event.data.user_id}`;
+    return `${event.type}:${event.data.user?.username ?? "-"}`;
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) return `refused:${error.reason}`;
+    throw error;
+  }
 }

@@ -1,0 +1,136 @@
+import mongoose, { type Connection, Schema, Types } from "mongoose";
+import type { AuditEvent, AuditStore } from "../events/audit-store";
+import type { EventType } from "../events/catalogue";
+
+type AuditDocument = {
+  _id: Types.ObjectId;
+  type: EventType;
+  user_id: Types.ObjectId | null;
+  actor: string | null;
+  client_ip: string | null;
+  request_id: string | null;
+  details: AuditEvent["details"];
+  timestamp: Date;
+  /** true until the webhook fan-out has made the event's deliveries; then removed. */
+  fanout?: boolean;
+};
+
+const auditSchema = new Schema<AuditDocument>(
+  {
+    type: { type: String, required: true },
+    user_id: { type: Schema.Types.ObjectId, default: null },
+    actor: { type: String, default: null },
+    client_ip: { type: String, default: null },
+    request_id: { type: String, default: null },
+    details: { type: Schema.Types.Mixed, default: {} },
+    timestamp: { type: Date, required: true },
+    fanout: { type: Boolean },
+  },
+  { collection: "audit_events", versionKey: false, strict: "throw", minimize: false },
+);
+// Keyset listing, newest first: all events, one user's, one type's. The fan-out's queue.
+auditSchema.index({ timestamp: -1, _id: -1 });
+auditSchema.index({ user_id: 1, timestamp: -1, _id: -1 });
+auditSchema.index({ type: 1, timestamp: -1, _id: -1 });
+auditSchema.index({ fanout: 1, _id: 1 });
+
+const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
+
+const toEvent = (doc: AuditDocument): AuditEvent => ({
+  id: doc._id.toHexString(),
+  type: doc.type,
+  userId: doc.user_id ? doc.user_id.toHexString() : null,
+  actor: doc.actor,
+  clientIp: doc.client_ip,
+  requestId: doc.request_id,
+  details: doc.details ?? {},
+  timestamp: doc.timestamp,
+});
+
+/** The MongoDB adapter of the audit trail (`audit_events`). */
+export function createAuditRepository(
+  connection: Connection,
+): AuditStore & { ensureIndexes(): Promise<void> } {
+  const existing: mongoose.Model<AuditDocument> | undefined = connection.models.AuditEvent;
+  const Events = existing ?? connection.model<AuditDocument>("AuditEvent", auditSchema);
+  const { trusted } = mongoose; // operators we mean, under sanitizeFilter
+  const toDocument = (event: AuditEvent): AuditDocument => ({
+    _id: new Types.ObjectId(event.id),
+    type: event.type,
+    user_id: event.userId ? new Types.ObjectId(event.userId) : null,
+    actor: event.actor,
+    client_ip: event.clientIp,
+    request_id: event.requestId,
+    details: event.details,
+    timestamp: event.timestamp,
+    fanout: true,
+  });
+  return {
+    newId: () => new Types.ObjectId().toHexString(),
+    async insert(event) {
+      try {
+        await Events.collection.insertOne(toDocument(event));
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    },
+    async insertMany(events) {
+      if (events.length === 0) return;
+      try {
+        await Events.collection.insertMany(events.map(toDocument), { ordered: false });
+      } catch (error) {
+        // A retried batch: the events already there stay, the others were stored.
+        const writeErrors = (error as { writeErrors?: { code?: number }[] }).writeErrors;
+        const onlyDuplicates = writeErrors
+          ? writeErrors.every((e) => e.code === 11000)
+          : isDuplicateKey(error);
+        if (!onlyDuplicates) throw error;
+      }
+    },
+    async list({ limit, after, userId, type, from, to }) {
+      const and: Record<string, unknown>[] = [];
+      if (userId) and.push({ user_id: new Types.ObjectId(userId) });
+      if (type) and.push({ type });
+      if (from) and.push({ timestamp: trusted({ $gte: from }) });
+      if (to) and.push({ timestamp: trusted({ $lt: to }) });
+      if (after) {
+        const afterId = new Types.ObjectId(after.id);
+        and.push({
+          $or: [
+            { timestamp: trusted({ $lt: after.timestamp }) },
+            { timestamp: after.timestamp, _id: trusted({ $lt: afterId }) },
+          ],
+        });
+      }
+      const docs = await Events.find(and.length > 0 ? { $and: and } : {})
+        .sort({ timestamp: -1, _id: -1 })
+        .limit(limit + 1)
+        .lean<AuditDocument[]>()
+        .exec();
+      return docs.map(toEvent);
+    },
+    async pendingFanout(limit) {
+      const docs = await Events.find({ fanout: true })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .lean<AuditDocument[]>()
+        .exec();
+      return docs.map(toEvent);
+    },
+    async markFannedOut(ids) {
+      if (ids.length === 0) return;
+      await Events.updateMany(
+        { _id: trusted({ $in: ids.map((id) => new Types.ObjectId(id)) }) },
+        { $unset: { fanout: 1 } },
+      ).exec();
+    },
+    async purgeBefore(before) {
+      const result = await Events.deleteMany({ timestamp: trusted({ $lt: before }) }).exec();
+      return result.deletedCount;
+    },
+    async ensureIndexes() {
+      await Events.createCollection();
+      await Events.createIndexes();
+    },
+  };
+}
