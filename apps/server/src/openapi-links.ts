@@ -43,6 +43,16 @@ const created: Record<string, LinkSpec> = {
     description: "Email a new activation code",
     parameters: { identifier: username },
   },
+  ListPasskeys: {
+    operationId: "users-passkeys-list",
+    description: "Its passkeys (none yet)",
+    parameters: { id },
+  },
+  UserEvents: {
+    operationId: "users-events-list",
+    description: "Its audit trail (user.registered)",
+    parameters: { user_id: id },
+  },
   CheckCredentials: {
     operationId: "users-auth-check",
     description: "Check a login with the username and password just registered",
@@ -116,6 +126,60 @@ export const operationLinks: Record<string, Record<string, LinkSpec>> = {
       operationId: "users-email-confirm",
       description: "Switch to the new address with the emailed code",
       requestBody: { id: "$request.body#/id" },
+    },
+  },
+  "users-events-list": {
+    NextPage: {
+      operationId: "users-events-list",
+      description: "The next page",
+      parameters: { cursor: "$response.body#/next_cursor" },
+    },
+  },
+  "users-webhooks-create": {
+    GetWebhook: {
+      operationId: "users-webhooks-byId",
+      description: "Read it back (never its secret)",
+      parameters: { id },
+    },
+    UpdateWebhook: {
+      operationId: "users-webhooks-update",
+      description: "Change its URL, event types, description or enabled flag",
+      requestBody: { id },
+    },
+    DeleteWebhook: { operationId: "users-webhooks-delete", description: "Delete it", parameters: { id } },
+    RotateWebhookSecret: {
+      operationId: "users-webhooks-rotateSecret",
+      description: "Replace its signing secret",
+      requestBody: { id },
+    },
+    TestWebhook: {
+      operationId: "users-webhooks-test",
+      description: "Queue a webhook.test delivery",
+      requestBody: { id },
+    },
+    WebhookDeliveries: {
+      operationId: "users-webhooks-deliveries",
+      description: "Its delivery log",
+      parameters: { id },
+    },
+  },
+  "users-webhooks-test": {
+    WebhookDeliveries: {
+      operationId: "users-webhooks-deliveries",
+      description: "The delivery log with the queued test",
+      parameters: { id: "$request.body#/id" },
+    },
+  },
+  "users-passkeys-register": {
+    RenamePasskey: {
+      operationId: "users-passkeys-rename",
+      description: "Rename the passkey just added",
+      requestBody: { id: "$request.body#/id", passkey_id: id },
+    },
+    ListPasskeys: {
+      operationId: "users-passkeys-list",
+      description: "The user's passkeys",
+      parameters: { id: "$request.body#/id" },
     },
   },
 };

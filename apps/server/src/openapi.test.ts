@@ -114,5 +114,8 @@ describe("OpenAPI document: examples and links", () => {
     );
     expect(chained("users-mfa-confirm")).toContain("users-mfa-disable");
     expect(chained("users-email-change")).toContain("users-email-confirm");
+    expect(chained("users-webhooks-create")).toEqual(
+      expect.arrayContaining(["users-webhooks-byId", "users-webhooks-update", "users-webhooks-delete"]),
+    );
   });
 });
