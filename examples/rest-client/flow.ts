@@ -24,7 +24,7 @@ export async function restFlow({ url, apiKey, activationCode }: RestFlowOptions)
   const suffix = Math.random().toString(36).slice(2, 10);
   const username = `rest_${suffix}`;
   const email = `rest.${suffix}@example.com`;
-  const password = "Rest-client-pass-1";
+  const password = "Quartz-Lantern-Meadow-58";
 
   const created = await client.POST("/users", {
     body: {
