@@ -203,3 +203,36 @@ describe("auto-pagination", () => {
     expect(service.requests).toHaveLength(5);
   });
 });
+
+describe("the procedures of issues 16 and 18", () => {
+  it("map to their resource methods at their tRPC paths, with shorthands and the webhook delivery log paged by id", async () => {
+    const service = fakeService((path, n) =>
+      path === "users.webhooks.deliveries"
+        ? { data: { items: [{ id: `d-${n}` }], next_cursor: n === 5 ? "c1" : null } }
+        : { data: { message: "ok" } },
+    );
+    const client = createUsersClient({ url: "http://svc", apiKey: "k", fetch: service.fetch, batch: false });
+    await client.auth.requestCode("john@example.com");
+    await client.auth.verifyCode({ identifier: "john@example.com", code: "123456" });
+    await client.password.strength({ password: "Tulip-Kettle-Orbit-42" });
+    await client.passkeys.list("id-1");
+    await client.webhooks.get("w-1");
+    const delivered: string[] = [];
+    for await (const delivery of client.webhooks.deliveriesAll({ id: "w-1" })) delivered.push(delivery.id);
+    expect(delivered).toEqual(["d-5", "d-6"]);
+    const calls = service.requests.map((r) => {
+      const url = new URL(r.url);
+      const input = r.method === "GET" ? url.searchParams.get("input") : r.body;
+      return [r.method, url.pathname.replace("/trpc/", ""), JSON.parse(input ?? "null")];
+    });
+    expect(calls).toEqual([
+      ["POST", "users.auth.code.request", { identifier: "john@example.com" }],
+      ["POST", "users.auth.code.verify", { identifier: "john@example.com", code: "123456" }],
+      ["POST", "users.password.strength", { password: "Tulip-Kettle-Orbit-42" }],
+      ["GET", "users.passkeys.list", { id: "id-1" }],
+      ["GET", "users.webhooks.byId", { id: "w-1" }],
+      ["GET", "users.webhooks.deliveries", { id: "w-1", limit: 100 }],
+      ["GET", "users.webhooks.deliveries", { id: "w-1", limit: 100, cursor: "c1" }],
+    ]);
+  });
+});
