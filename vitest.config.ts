@@ -30,8 +30,13 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["{apps,packages,tooling}/*/test/**/*.integration.test.ts"],
+          include: [
+            "{apps,packages,tooling}/*/test/**/*.integration.test.ts",
+            "examples/test/**/*.integration.test.ts",
+          ],
           globalSetup: ["apps/server/test/global-setup.ts"],
+          // The examples import the SDK as an app does; here, its source rather than a build.
+          alias: { "@usersvc/sdk": new URL("packages/sdk/src/index.ts", import.meta.url).pathname },
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 120_000,

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
+
+const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
 
 // Types of the server are bundled into the SDK's .d.ts from the server's and core's emitted
 // declarations (their `typings`, built first by turbo's ^build), following their relative
@@ -11,4 +14,6 @@ export default defineConfig({
   sourcemap: true,
   target: "es2022",
   external: ["@trpc/client", "@trpc/server"],
+  // The version in the user agent header (see src/version.ts).
+  define: { __SDK_VERSION__: JSON.stringify(version) },
 });

@@ -27,6 +27,9 @@ export function createLogger(options: {
   return options.destination ? pino(config, options.destination) : pino(config);
 }
 
+/** What an SDK's version header looks like (`@usersvc/sdk/1.2.3`); anything else is not logged. */
+const sdkPattern = /^@usersvc\/sdk\/[0-9A-Za-z.+-]{1,40}$/;
+
 /**
  * One log line per request, with its id (from `genReqId`, also set as `req.id`), path (no
  * query: query strings carry identifiers, e.g. emails, that logs need not keep), status and
@@ -53,8 +56,16 @@ export function createHttpLogger(
       const level = failed ? "error" : "info";
       if (!logger.isLevelEnabled(level)) return;
       const apiKeyName = apiKeyNameOf?.(req);
+      // `sdk`: the version of @usersvc/sdk that sent it (its X-Usersvc-Sdk header), so an
+      // operator sees which SDK versions still call the service.
+      const sdk = req.headers["x-usersvc-sdk"];
       const line = {
-        req: { id, method: req.method, url: (req.originalUrl ?? req.url ?? "/").split("?", 1)[0] },
+        req: {
+          id,
+          method: req.method,
+          url: (req.originalUrl ?? req.url ?? "/").split("?", 1)[0],
+          ...(typeof sdk === "string" && sdkPattern.test(sdk) ? { sdk } : {}),
+        },
         ...(apiKeyName === undefined ? {} : { apiKeyName }),
         res: { statusCode: res.statusCode },
         responseTime: Date.now() - started,

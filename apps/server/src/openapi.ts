@@ -1,6 +1,8 @@
 import { domainErrorCodes } from "@usersvc/core";
 import { generateOpenApiDocument, type OpenAPIObject } from "trpc-to-openapi";
 import { transportErrorCodes } from "./error-codes";
+import { operationExamples } from "./openapi-examples";
+import { operationLinks } from "./openapi-links";
 import { documentScopes } from "./openapi-scopes";
 import type { AppRouter } from "./router";
 import { apiScopes, metaOf, type RouteMeta } from "./trpc";
@@ -103,8 +105,48 @@ export function createOpenApiDocument(router: AppRouter, version: string): OpenA
         responses[String(meta.successStatus)] = ok;
         delete responses["200"];
       }
+      addExamplesAndLinks(operation as Operation, String(meta?.successStatus ?? 200));
       documentScopes(operation as Parameters<typeof documentScopes>[0], meta);
     }
   }
   return document;
+}
+
+type MediaType = { example?: unknown };
+type Operation = {
+  operationId?: string;
+  parameters?: { name: string; in: string; example?: unknown }[];
+  requestBody?: { content?: Record<string, MediaType> };
+  responses?: Record<string, { content?: Record<string, MediaType>; links?: Record<string, unknown> }>;
+};
+
+/** Request and response examples (openapi-examples.ts) and links (openapi-links.ts) of an operation. */
+function addExamplesAndLinks(operation: Operation, successStatus: string): void {
+  const key = operation.operationId ?? "";
+  const success = operation.responses?.[successStatus];
+  const example = operationExamples[key];
+  if (example) {
+    for (const parameter of operation.parameters ?? []) {
+      const value = example.request?.[parameter.name];
+      if (value !== undefined) parameter.example = value;
+    }
+    const body = operation.requestBody?.content?.["application/json"];
+    if (body && example.request) body.example = example.request;
+    const json = success?.content?.["application/json"];
+    if (json) json.example = example.response;
+  }
+  const links = operationLinks[key];
+  if (links && success) {
+    success.links = Object.fromEntries(
+      Object.entries(links).map(([name, { operationId, description, parameters, requestBody }]) => [
+        name,
+        {
+          operationId,
+          description,
+          ...(parameters ? { parameters } : {}),
+          ...(requestBody ? { requestBody } : {}),
+        },
+      ]),
+    );
+  }
 }

@@ -9,7 +9,7 @@ import { startTestServer } from "./harness";
 const exec = promisify(execFile);
 const schemathesis = path.join(repoRoot, ".tools/venv/bin/schemathesis");
 
-describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
+describe("API fuzzing (schemathesis, every check but one and every phase, stateful included, fixed seed)", () => {
   it("finds no server error, no undocumented status and no response outside the spec", async () => {
     if (!existsSync(schemathesis))
       throw new Error("schemathesis is missing: run scripts/check.sh (it installs it)");
@@ -28,11 +28,25 @@ describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
         `${server.url}/api`,
         "--checks",
         "all",
+        // ST302 ("created resource not found") misfires on our body-only operations under
+        // /users (PATCH /users/id, /users/mfa/enable, /users/email/change, ...): schemathesis
+        // applies a link's body fields by a coin flip, and with no query parameter to check
+        // it still counts the 404 of an unlinked, generated id as the created user missing.
+        // Reading a created user back (GET /users/id, by query parameter) is covered by the
+        // stateful links and by the integration tests.
+        "--exclude-checks",
+        "ensure_resource_availability",
         "--no-color",
       ],
       {
         cwd: path.join(import.meta.dirname, "fuzz"), // its schemathesis.toml
-        env: { ...process.env, USERS_API_KEY: server.apiKey, SCHEMATHESIS_TELEMETRY: "false" },
+        env: {
+          ...process.env,
+          USERS_API_KEY: server.apiKey,
+          SCHEMATHESIS_TELEMETRY: "false",
+          SCHEMATHESIS_HOOKS: "hooks", // hooks.py, beside schemathesis.toml
+          PYTHONPATH: path.join(import.meta.dirname, "fuzz"),
+        },
         maxBuffer: 64 * 1024 * 1024,
       },
     ).catch((error: { stdout?: string; stderr?: string }) => ({
@@ -43,5 +57,9 @@ describe("API fuzzing (schemathesis, every check, fixed seed)", () => {
     const output = `${result.stdout}\n${result.stderr}`;
     expect("failed" in result, output.slice(-6_000)).toBe(false);
     expect(output).toMatch(/\d+ generated/);
+    // The stateful phase chained calls through the document's OpenAPI links (openapi-links.ts).
+    const covered = Number(/API Links:\s+(\d+) covered/.exec(output)?.[1] ?? 0);
+    console.info(`schemathesis stateful: ${/API Links:.*$/m.exec(output)?.[0] ?? "no links line"}`);
+    expect(covered, output.slice(-6_000)).toBeGreaterThanOrEqual(8);
   }, 300_000);
 });

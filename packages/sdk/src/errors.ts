@@ -31,9 +31,15 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
   readonly status: number | undefined;
   readonly issues: readonly FieldIssue[];
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * The request's id (the service's `X-Request-Id` answer, else the `requestId` you sent):
+   * quote it to find the request in the service's logs.
+   */
+  readonly requestId: string | undefined;
+  /** The scope the API key lacks, with 403 INSUFFICIENT_SCOPE. */
   readonly requiredScope: ApiScope | undefined;
 
-  constructor(from: TRPCClientError<AnyRouter>) {
+  constructor(from: TRPCClientError<AnyRouter>, context: { requestId?: string | undefined } = {}) {
     super(from.message, {
       ...(from.shape ? { result: { error: from.shape } } : {}),
       ...(from.cause ? { cause: from.cause } : {}),
@@ -44,10 +50,20 @@ export class UsersServiceError extends TRPCClientError<AnyRouter> {
     this.name = "UsersServiceError";
     const data = from.data as Partial<ErrorData> | undefined;
     this.code = data?.code ?? clientCode(from.cause);
-    const response = (from.meta as { response?: { status?: unknown } } | undefined)?.response;
+    const response = (from.meta as { response?: { status?: unknown; headers?: unknown } } | undefined)
+      ?.response;
+    const headers = response?.headers as { get?: unknown } | undefined;
+    const header = (name: string): string | undefined => {
+      const value: unknown = typeof headers?.get === "function" ? headers.get(name) : undefined;
+      return typeof value === "string" ? value : undefined;
+    };
     this.status = data?.httpStatus ?? (typeof response?.status === "number" ? response.status : undefined);
     this.issues = data?.issues ?? [];
-    this.retryAfterSeconds = data?.retryAfterSeconds;
+    const retryAfter = Number(header("retry-after"));
+    this.retryAfterSeconds =
+      data?.retryAfterSeconds ??
+      (header("retry-after") && Number.isFinite(retryAfter) ? retryAfter : undefined);
+    this.requestId = header("x-request-id") ?? context.requestId;
     this.requiredScope = data?.requiredScope;
     if (this.code === "TIMEOUT") this.message = "The users service did not answer in time.";
   }

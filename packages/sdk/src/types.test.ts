@@ -1,10 +1,18 @@
+import { type inferProcedureOutput, initTRPC } from "@trpc/server";
 import { describe, expectTypeOf, it } from "vitest";
 import {
+  type AppRouter,
+  type CallOptions,
   createUsersClient,
   isUsersServiceError,
+  type ProcedureAt,
+  type ProcedurePath,
+  type ResourceMap,
   type RouterInputs,
   type RouterOutputs,
+  type resourceMap,
   type User,
+  type UsersClient,
   type UsersServiceErrorCode,
 } from "./index";
 
@@ -175,14 +183,93 @@ describe("SDK types", () => {
     }
   });
 
-  it("types the client's methods and narrows errors to the code union", () => {
+  it("types the resource methods: plain async functions with the procedures' inputs and outputs", () => {
     const client = createUsersClient({ url: "http://127.0.0.1:1", apiKey: "k" });
-    expectTypeOf(client.users.byId.query).parameter(0).toEqualTypeOf<{ id: string }>();
-    expectTypeOf(client.users.password.reset.mutate).returns.resolves.toEqualTypeOf<{ message: string }>();
+    expectTypeOf(client.auth.check).parameter(0).toEqualTypeOf<RouterInputs["users"]["auth"]["check"]>();
+    expectTypeOf(client.auth.check).returns.resolves.toEqualTypeOf<User>();
+    // A single-key lookup takes the key alone, or the object.
+    expectTypeOf(client.users.getById).parameter(0).toEqualTypeOf<{ id: string } | string>();
+    expectTypeOf(client.users.getByIdentifier).parameter(0).toEqualTypeOf<{ identifier: string } | string>();
+    expectTypeOf(client.password.reset).returns.resolves.toEqualTypeOf<{ message: string }>();
+    expectTypeOf<undefined>().toExtend<Parameters<typeof client.health.live>[0]>();
+    expectTypeOf(client.users.list).returns.resolves.toEqualTypeOf<RouterOutputs["users"]["list"]>();
+    // Auto-pagination yields users; its filters are the list's, without cursor and page size.
+    expectTypeOf(client.users.listAll).returns.toEqualTypeOf<AsyncIterableIterator<User>>();
+    expectTypeOf<{ q: string; role: "admin" }>().toExtend<Parameters<typeof client.users.listAll>[0]>();
+    expectTypeOf<{ cursor: string }>().not.toExtend<Parameters<typeof client.users.listAll>[0]>();
+    // Per-call options on every method.
+    expectTypeOf(client.users.create).parameter(1).toEqualTypeOf<CallOptions | undefined>();
+    // The raw tRPC client stays available.
+    expectTypeOf(client.trpc.users.byId.query).parameter(0).toEqualTypeOf<{ id: string }>();
+    expectTypeOf(client.trpc.users.password.reset.mutate).returns.resolves.toEqualTypeOf<{
+      message: string;
+    }>();
+    // @ts-expect-error only the mapped names exist: byId is getById on the client
+    expectTypeOf(client.users.byId).toBeFunction();
+  });
+
+  it("has a resource method for every procedure of the router, with its output", () => {
+    type Path = ProcedurePath<AppRouter>;
+    type MethodAt<TName> = TName extends `${infer R extends keyof UsersClient}.${infer N}`
+      ? N extends keyof UsersClient[R]
+        ? UsersClient[R][N]
+        : undefined
+      : undefined;
+    /** The procedures without a method returning their output (must be none). */
+    type Missing = {
+      [P in Path]: MethodAt<(typeof resourceMap)[P]["method"]> extends (
+        ...args: never[]
+      ) => Promise<infer TOutput>
+        ? [TOutput] extends [inferProcedureOutput<ProcedureAt<AppRouter, P>>]
+          ? never
+          : P
+        : P;
+    }[Path];
+    expectTypeOf<Missing>().toEqualTypeOf<never>();
+    expectTypeOf<Path>().toExtend<keyof typeof resourceMap>();
+    expectTypeOf<"users.auth.check" | "users.byId" | "users.mfa.qr">().toExtend<Path>();
+  });
+
+  it("fails to compile a resource map that misses a procedure or gets its type wrong", () => {
+    const t = initTRPC.create();
+    const router = t.router({
+      users: t.router({
+        byId: t.procedure.input((v: unknown) => v as { id: string }).query(() => "x"),
+        audit: t.router({ list: t.procedure.query(() => []) }),
+      }),
+    });
+    type Router = typeof router;
+    expectTypeOf<ProcedurePath<Router>>().toEqualTypeOf<"users.byId" | "users.audit.list">();
+    const complete = {
+      "users.byId": { method: "users.getById", type: "query", shorthand: "id" },
+      "users.audit.list": { method: "audit.list", type: "query" },
+    } as const satisfies ResourceMap<Router>;
+    expectTypeOf(complete).toBeObject();
+    // A new procedure (here users.audit.list) without its line is a compile error.
+    const missing = {
+      "users.byId": { method: "users.getById", type: "query" },
+    } as const;
+    // @ts-expect-error users.audit.list has no resource method
+    expectTypeOf(missing).toExtend<ResourceMap<Router>>();
+    // So is a mutation called as a query, or a shorthand that is not an input field.
+    expectTypeOf<{ method: "users.getById"; type: "mutation" }>().not.toExtend<
+      ResourceMap<Router>["users.byId"]
+    >();
+    expectTypeOf<{ method: "users.getById"; type: "query"; shorthand: "nope" }>().not.toExtend<
+      ResourceMap<Router>["users.byId"]
+    >();
+    // Pagination only where the output is a page.
+    expectTypeOf<{ method: "audit.list"; type: "query"; paginate: true }>().not.toExtend<
+      ResourceMap<Router>["users.audit.list"]
+    >();
+  });
+
+  it("narrows errors to the code union", () => {
     const error: unknown = new Error("x");
     if (isUsersServiceError(error)) {
       expectTypeOf(error.code).toEqualTypeOf<UsersServiceErrorCode>();
       expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
+      expectTypeOf(error.requestId).toEqualTypeOf<string | undefined>();
     }
     if (isUsersServiceError(error, "USERNAME_TAKEN"))
       expectTypeOf(error.code).toEqualTypeOf<"USERNAME_TAKEN">();

@@ -8,7 +8,7 @@ describe("SDK errors", () => {
     await using server = await startTestServer();
     const client = createUsersClient({ url: server.url, apiKey: server.apiKey });
     const input = { ...newUserInput(), gender: "Male" as const, role: "user" as const, username: "x" };
-    const error = await client.users.create.mutate(input).catch((e: unknown) => e);
+    const error = await client.users.create(input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsersServiceError);
     expect(isUsersServiceError(error, "VALIDATION_ERROR")).toBe(true);
     if (!isUsersServiceError(error)) throw new Error("unreachable");
@@ -17,20 +17,20 @@ describe("SDK errors", () => {
     expect(error.message).toContain("username");
 
     const unauthorized = createUsersClient({ url: server.url, apiKey: "wrong-key-0123456789" });
-    const denied = await unauthorized.users.byId
-      .query({ id: "63a1f1234abc5678def12345" })
+    const denied = await unauthorized.users
+      .getById({ id: "63a1f1234abc5678def12345" })
       .catch((e: unknown) => e);
     expect(denied).toMatchObject({ code: "INVALID_API_KEY", status: 401 });
   });
 
   it("reports an unreachable service as NETWORK_ERROR and a slow one as TIMEOUT", async () => {
     const closed = createUsersClient({ url: `http://127.0.0.1:${await freePort()}`, apiKey: "k" });
-    expect(await closed.users.live.query().catch((e: unknown) => e)).toMatchObject({ code: "NETWORK_ERROR" });
+    expect(await closed.health.live().catch((e: unknown) => e)).toMatchObject({ code: "NETWORK_ERROR" });
 
     const never: typeof fetch = (_input, init) =>
       new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
     const slow = createUsersClient({ url: "http://127.0.0.1:1", apiKey: "k", fetch: never, timeoutMs: 50 });
-    const timedOut = await slow.users.live.query().catch((e: unknown) => e);
+    const timedOut = await slow.health.live().catch((e: unknown) => e);
     expect(timedOut).toMatchObject({ code: "TIMEOUT", status: undefined });
   });
 
@@ -47,7 +47,7 @@ describe("SDK errors", () => {
       fetch: spy,
       headers: { "x-request-id": "sdk-1" },
     });
-    await client.users.health.query();
+    await client.health.check();
     expect(seen).toEqual(["sdk-1"]);
   });
 });

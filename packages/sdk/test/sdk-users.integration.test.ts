@@ -8,25 +8,25 @@ describe("SDK: the users flow", () => {
     const client = createUsersClient({ url: server.url, apiKey: server.apiKey });
     const input = newUserInput({ gender: "Female", role: "admin" });
 
-    const user = await client.users.create.mutate({ ...input, gender: "Female", role: "admin" });
+    const user = await client.users.create({ ...input, gender: "Female", role: "admin" });
     expect(user).toMatchObject({ username: input.username, is_active: false, role: "admin" });
 
     const code = await activationCode(server, input.email);
-    const active = await client.users.activate.mutate({ identifier: input.email, code });
+    const active = await client.users.activate({ identifier: input.email, code });
     expect(active.is_active).toBe(true);
 
     const [byId, byName] = await Promise.all([
-      client.users.byId.query({ id: user.id }),
-      client.users.byIdentifier.query({ identifier: input.username }),
+      client.users.getById({ id: user.id }),
+      client.users.getByIdentifier({ identifier: input.username }),
     ]);
     expect(byId.id).toBe(user.id);
     expect(byName.id).toBe(user.id);
-    expect(await client.users.resendActivation.query({ identifier: input.email })).toHaveProperty("message");
+    expect(await client.users.resendActivation({ identifier: input.email })).toHaveProperty("message");
 
-    expect(await client.users.deleteByIdentifier.mutate({ identifier: input.username })).toEqual({
+    expect(await client.users.deleteByIdentifier({ identifier: input.username })).toEqual({
       message: "User deleted.",
     });
-    const error = await client.users.deleteById.mutate({ id: user.id }).catch((e: unknown) => e);
+    const error = await client.users.deleteById({ id: user.id }).catch((e: unknown) => e);
     expect(errorCodeOf(error)).toBe("USER_NOT_FOUND");
   });
 
@@ -34,12 +34,12 @@ describe("SDK: the users flow", () => {
     await using server = await startTestServer();
     const client = createUsersClient({ url: server.url, apiKey: server.apiKey });
     const input = { ...newUserInput(), gender: "Male" as const, role: "user" as const };
-    await client.users.create.mutate(input);
-    const taken = await client.users.create
-      .mutate({ ...input, email: "other@example.com" })
+    await client.users.create(input);
+    const taken = await client.users
+      .create({ ...input, email: "other@example.com" })
       .catch((e: unknown) => e);
     expect(errorCodeOf(taken)).toBe("USERNAME_TAKEN");
-    const invalid = await client.users.create.mutate({ ...input, username: "x" }).catch((e: unknown) => e);
+    const invalid = await client.users.create({ ...input, username: "x" }).catch((e: unknown) => e);
     expect(errorCodeOf(invalid)).toBe("VALIDATION_ERROR");
   });
 });

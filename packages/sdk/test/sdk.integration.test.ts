@@ -6,7 +6,7 @@ describe("SDK skeleton", () => {
   it("calls health over tRPC with inferred types", async () => {
     await using server = await startTestServer();
     const client = createUsersClient({ url: `${server.url}/`, apiKey: server.apiKey });
-    const health = await client.users.health.query();
+    const health = await client.health.check();
     expect(health).toEqual({
       status: "ok",
       database: "up",
@@ -17,12 +17,12 @@ describe("SDK skeleton", () => {
   it("surfaces the stable error code of a failed call", async () => {
     await using server = await startTestServer();
     const client = createUsersClient({ url: server.url, apiKey: "wrong-key-0123456789" });
-    const error = await client.users.byId.query({ id: "63a1f1234abc5678def12345" }).catch((e: unknown) => e);
+    const error = await client.users.getById({ id: "63a1f1234abc5678def12345" }).catch((e: unknown) => e);
     expect(errorCodeOf(error)).toBe("INVALID_API_KEY");
 
     const authorized = createUsersClient({ url: server.url, apiKey: server.apiKey });
-    const missing = await authorized.users.byId
-      .query({ id: "63a1f1234abc5678def12345" })
+    const missing = await authorized.users
+      .getById({ id: "63a1f1234abc5678def12345" })
       .catch((e: unknown) => e);
     expect(errorCodeOf(missing)).toBe("USER_NOT_FOUND");
   });

@@ -16,6 +16,7 @@ import {
 } from "../../test/fakes";
 import { createCheckCredentials } from "../login/check-credentials";
 import { createChangePassword } from "./change-password";
+import { hasherBusyError } from "./password-hasher";
 import { createReplacePassword } from "./replace-password";
 import type { ChangePasswordInput } from "./schemas";
 
@@ -166,5 +167,59 @@ describe("changePassword", () => {
     f.hasher.busy = true;
     expect((await domainErrorOf(change(input(), request))).code).toBe("SERVICE_BUSY");
     expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
+  });
+
+  it("answers SERVICE_BUSY for the new password's hash before writing anything: the same request works again", async () => {
+    const { f, user, password, input } = await setup();
+    const { secret } = await seedMfa(f, user.id);
+    // The hasher fills up between the check of the current password and the new hash.
+    let refuseHash = true;
+    const hasher = {
+      ...f.hasher,
+      full: () => false,
+      hash: (plain: string) => (refuseHash ? Promise.reject(hasherBusyError()) : f.hasher.hash(plain)),
+    };
+    const attempts = loginAttemptsFor({ ...f, hasher });
+    const change = createChangePassword({
+      events: f.events,
+      users: f.users,
+      attempts,
+      hasher,
+      policy: f.policy,
+      secondFactor: secondFactorFor(f),
+      replacePassword: createReplacePassword({
+        succession: successionFor(f),
+        users: f.users,
+        resetTokens: f.resetTokens,
+        attempts,
+        outbox: f.outbox,
+      }),
+    });
+    const request_ = input({ totp_code: await totpIn(secret) });
+    for (let n = 0; n < 2 * testLimits.account; n++) {
+      expect((await domainErrorOf(change(request_, request))).code).toBe("SERVICE_BUSY");
+    }
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
+    expect(queuedFor(f, user.id)).toEqual([]);
+    // Neither the TOTP step nor the throttle slots were used up: the very same request passes.
+    refuseHash = false;
+    expect(await change(request_, request)).toEqual({ message: "Your password has been changed." });
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${newPassword}`);
+  });
+
+  it("refuses a weak new password before writing anything: the TOTP code still works with a strong one", async () => {
+    const { f, change, user, password, input } = await setup();
+    const { secret } = await seedMfa(f, user.id);
+    const totp_code = await totpIn(secret);
+    const weak = await domainErrorOf(
+      change(input({ password: "qwerty123", password_confirmation: "qwerty123", totp_code }), request),
+    );
+    expect(weak.code).toBe("WEAK_PASSWORD");
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${password}`);
+    // The same TOTP code was not claimed by the refused request.
+    expect(await change(input({ totp_code }), request)).toEqual({
+      message: "Your password has been changed.",
+    });
+    expect((await storedUser(f, user.id)).password_hash).toBe(`hash:${newPassword}`);
   });
 });

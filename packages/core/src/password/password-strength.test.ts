@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createFakes, domainErrorOf } from "../../test/fakes";
+import { DomainError } from "../errors";
 import { createThrottle } from "../throttle";
 import { createCheckPasswordStrength } from "./password-strength";
 
@@ -61,5 +62,30 @@ describe("checkPasswordStrength", () => {
     await expect(check({ password: "abc" }, { clientIp: "198.51.100.9" })).resolves.toMatchObject({
       score: 0,
     });
+  });
+
+  it("gives the throttle slot back when the estimator is busy (SERVICE_BUSY leaves no trace)", async () => {
+    const f = createFakes();
+    const ipThrottle = createThrottle({
+      claims: f.claims,
+      locks: f.locks,
+      name: "password-strength-ip",
+      limit: 2,
+      windowSeconds: 60,
+    });
+    let busy = true;
+    const policy = {
+      judge: (...args: Parameters<typeof f.policy.judge>) =>
+        busy
+          ? Promise.reject(new DomainError("SERVICE_BUSY", "busy", { retryAfterSeconds: 1 }))
+          : f.policy.judge(...args),
+    };
+    const check = createCheckPasswordStrength({ policy, ipThrottle });
+    for (let n = 0; n < 4; n++)
+      expect((await domainErrorOf(check({ password: "a" }, ip))).code).toBe("SERVICE_BUSY");
+    busy = false;
+    await check({ password: "a" }, ip);
+    await check({ password: "ab" }, ip);
+    expect((await domainErrorOf(check({ password: "abc" }, ip))).code).toBe("TOO_MANY_ATTEMPTS");
   });
 });

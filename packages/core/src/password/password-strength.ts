@@ -1,6 +1,7 @@
 import { clientNetwork } from "../login/client-ip";
 import { tooManyRequests } from "../login-codes/request-login-code";
-import type { Throttle } from "../throttle";
+import type { Throttle, ThrottleTicket } from "../throttle";
+import { isHasherBusy } from "./password-hasher";
 import type { PasswordPolicy } from "./password-policy";
 import type { PasswordStrength, PasswordStrengthInput } from "./schemas";
 
@@ -20,11 +21,20 @@ export function createCheckPasswordStrength(deps: {
   ipThrottle: Throttle | null;
 }): CheckPasswordStrength {
   return async (input, request) => {
+    let ticket: ThrottleTicket | null = null;
     if (deps.ipThrottle) {
-      const ticket = await deps.ipThrottle.acquire(clientNetwork(request.clientIp));
+      ticket = await deps.ipThrottle.acquire(clientNetwork(request.clientIp));
       if (ticket.retryAfter > 0) throw tooManyRequests(ticket.retryAfter);
     }
-    const verdict = await deps.policy.judge(input.password, {}, input.user_inputs ?? []);
+    let verdict: Awaited<ReturnType<PasswordPolicy["judge"]>>;
+    try {
+      verdict = await deps.policy.judge(input.password, {}, input.user_inputs ?? []);
+    } catch (error) {
+      // SERVICE_BUSY (the estimator's queue is full) gives the slot back: it leaves no trace,
+      // so the SDK's retry of it costs the caller nothing.
+      if (isHasherBusy(error)) await ticket?.release().catch(() => {});
+      throw error;
+    }
     return {
       score: verdict.score,
       min_score: verdict.minScore,

@@ -10,11 +10,18 @@ import {
   WebhookVerificationError,
 } from "@usersvc/sdk";
 
-export async function run(url: string, apiKey: string): Promise<string[]> {
+export type Account = { identifier: string; password: string };
+
+export async function run(url: string, apiKey: string, account: Account, busyUrl: string): Promise<string[]> {
   const client = createUsersClient({ url, apiKey, timeoutMs: 5_000 });
   const lines: string[] = [];
-  const health = await client.users.health.query();
+  const health = await client.health.check();
   lines.push(`health:${health.database}`);
+
+  // The README's first example.
+  const { identifier, password } = account;
+  const checked = await client.auth.check({ identifier, password });
+  lines.push(`auth:${checked.is_active}`);
 
   const input: RouterInputs["users"]["create"] = {
     username: `consumer_${Date.now()}`,
@@ -25,17 +32,30 @@ export async function run(url: string, apiKey: string): Promise<string[]> {
     password_confirmation: "Harbor-Violet-Quill-7",
     gender: "Other",
   };
-  const user: User = await client.users.create.mutate(input);
+  const user: User = await client.users.create(input);
   lines.push(`created:${user.is_active}`);
+  const found = await client.users.getById(user.id);
+  lines.push(`found:${found.id === user.id}`);
 
   try {
-    await client.users.create.mutate(input);
+    await client.users.create(input);
   } catch (error) {
     if (isUsersServiceError(error, "USERNAME_TAKEN")) lines.push(`conflict:${error.status}`);
   }
 
+  // Every user whose name starts with "page_", page after page.
+  let listed = 0;
+  for await (const each of client.users.listAll({ q: "page_" }))
+    if (each.username.startsWith("page_")) listed++;
+  lines.push(`listed:${listed}`);
+
+  // Through a proxy that answers the first call 503 SERVICE_BUSY: retried, then answered.
+  const throughBusy = createUsersClient({ url: busyUrl, apiKey, retry: { maxAttempts: 3 } });
+  const retried = await throughBusy.auth.check({ identifier, password });
+  lines.push(`retried:${retried.id === checked.id}`);
+
   // @ts-expect-error a deliberately wrong call: `id` must be a string
-  await client.users.byId.query({ id: 42 }).catch(() => lines.push("wrong-call-rejected"));
+  await client.users.getById({ id: 42 }).catch(() => lines.push("wrong-call-rejected"));
   return lines;
 }
 
