@@ -39,6 +39,9 @@ export const challengeInvalid = () =>
 
 type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; e: number };
 
+/** Every grant's text is padded to this length (a user id of up to 64 characters fits). */
+const sealedLength = 192;
+
 /**
  * Challenges that need no record: each is sealed (AES-256-GCM, SECRET_KEY) around its
  * ceremony, user, expiry and a random nonce, so the browser's signed `clientDataJSON` brings
@@ -63,7 +66,9 @@ export function createPasskeyChallenges(deps: {
         n: randomId(),
         e: now() + deps.lifetimeSeconds * 1_000,
       };
-      return deps.keys.seal(JSON.stringify(sealed));
+      // Padded (JSON.parse ignores the trailing spaces): a sealing is as long as its text, and
+      // a grant naming a user must not be longer than one naming none (no enumeration).
+      return deps.keys.seal(JSON.stringify(sealed).padEnd(sealedLength));
     },
     read(clientDataJSON, ceremony) {
       let payload: Sealed;
