@@ -105,7 +105,18 @@ describe("passkey sign-in", () => {
     expect(
       (await domainErrorOf(passkeys.signIn.verify({ response: await assertion(authenticator) }, request)))
         .code,
+    ).toBe("INVALID_PASSKEY"); // A discoverable sign-in names its user: an answer without user handle is not one
+    // (WebAuthn: "verify that response.userHandle is present"); with an identifier it may lack one.
+    const owners = authenticator.state.userHandle;
+    authenticator.state.userHandle = null;
+    expect(
+      (await domainErrorOf(passkeys.signIn.verify({ response: await assertion(authenticator) }, request)))
+        .code,
     ).toBe("INVALID_PASSKEY");
+    expect(
+      (await passkeys.signIn.verify({ response: await assertion(authenticator, user.email) }, request)).id,
+    ).toBe(user.id);
+    authenticator.state.userHandle = owners;
   });
 
   it("refuses and reports a signature counter that goes backwards (a cloned authenticator?)", async () => {
