@@ -12,6 +12,8 @@ export type ChallengeGrant = {
   /** A sign-in without identifier: any user's passkey may answer it. */
   discoverable: boolean;
   nonce: string;
+  /** When it was issued (ms): a registration started before a password reset is refused. */
+  issuedAt: number;
   expiresAt: number;
   /** The challenge as the browser signed it (base64url). */
   challenge: string;
@@ -37,7 +39,7 @@ export const challengeInvalid = () =>
     "This passkey challenge is unknown, expired or already used: start again with the ceremony's options.",
   );
 
-type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; e: number };
+type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; i?: number; e: number };
 
 /** Every grant's text is padded to this length (a user id of up to 64 characters fits). */
 const sealedLength = 192;
@@ -59,12 +61,14 @@ export function createPasskeyChallenges(deps: {
     grant.userId ? claimKeys.userGroup(grant.userId) : claimKeys.passkeyGroup;
   return {
     issue(grant) {
+      const issuedAt = now();
       const sealed: Sealed = {
         c: grant.ceremony === "registration" ? "r" : "a",
         u: grant.userId,
         d: grant.discoverable,
         n: randomId(),
-        e: now() + deps.lifetimeSeconds * 1_000,
+        i: issuedAt,
+        e: issuedAt + deps.lifetimeSeconds * 1_000,
       };
       // Padded (JSON.parse ignores the trailing spaces): a sealing is as long as its text, and
       // a grant naming a user must not be longer than one naming none (no enumeration).
@@ -89,6 +93,8 @@ export function createPasskeyChallenges(deps: {
         userId: payload.u,
         discoverable: payload.d,
         nonce: payload.n,
+        // Challenges sealed before `i` existed: their lifetime back from their expiry.
+        issuedAt: payload.i ?? payload.e - deps.lifetimeSeconds * 1_000,
         expiresAt: payload.e,
         challenge,
       };
