@@ -41,6 +41,9 @@ export const challengeInvalid = () =>
 
 type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; i?: number; e: number };
 
+/** How long a spent challenge's claim outlives its expiry (clock skew between instances). */
+const spentMarginMs = 3_600_000;
+
 /** Every grant's text is padded to this length (a user id of up to 64 characters fits). */
 const sealedLength = 192;
 
@@ -48,7 +51,7 @@ const sealedLength = 192;
  * Challenges that need no record: each is sealed (AES-256-GCM, SECRET_KEY) around its
  * ceremony, user, expiry and a random nonce, so the browser's signed `clientDataJSON` brings
  * back everything it was issued for, and nobody can forge or alter one. Its single use is a
- * claim of the nonce, kept until the challenge expires.
+ * claim of the nonce, kept an hour past the challenge's expiry (clock skew).
  */
 export function createPasskeyChallenges(deps: {
   keys: Pick<Keyring, "seal" | "open">;
@@ -102,7 +105,13 @@ export function createPasskeyChallenges(deps: {
       return grant;
     },
     consume: (grant) =>
-      deps.claims.claim(claimKeys.passkeyChallenge(grant.nonce), group(grant), new Date(grant.expiresAt)),
+      deps.claims.claim(
+        claimKeys.passkeyChallenge(grant.nonce),
+        group(grant),
+        // Kept past the expiry: an instance whose clock is behind the sweeper's still takes
+        // the challenge as unexpired, and must find it spent.
+        new Date(grant.expiresAt + spentMarginMs),
+      ),
     release: (grant) => deps.claims.release(claimKeys.passkeyChallenge(grant.nonce)),
   };
 }
