@@ -33,4 +33,15 @@ describe("passkey challenges", () => {
     const again = challenges.read(clientData(challenge), "authentication");
     expect(await challenges.consume(again)).toBe(false);
   });
+
+  it("reads only what they sealed: another sealed value of ours (an outbox payload, say) is no challenge", async () => {
+    const f = createFakes();
+    const challenges = createPasskeyChallenges({ keys: f.keys, claims: f.claims, lifetimeSeconds: 300 });
+    for (const other of ['{"to":"a@example.com","kind":"notice"}', "[]", "null", '"text"']) {
+      const challenge = Buffer.from(f.keys.seal(other)).toString("base64url");
+      expect(() => challenges.read(clientData(challenge), "authentication")).toThrow(
+        expect.objectContaining({ code: "PASSKEY_CHALLENGE_INVALID" }),
+      );
+    }
+  });
 });

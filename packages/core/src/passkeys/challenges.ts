@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { claimKeys } from "../claim-keys";
 import { randomId } from "../crypto";
 import { DomainError } from "../errors";
@@ -39,7 +40,16 @@ export const challengeInvalid = () =>
     "This passkey challenge is unknown, expired or already used: start again with the ceremony's options.",
   );
 
-type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; i?: number; e: number };
+/** What a challenge seals; checked on the way back, as the keyring seals other things too. */
+const sealedSchema = z.object({
+  c: z.enum(["r", "a"]),
+  u: z.string().nullable(),
+  d: z.boolean(),
+  n: z.string(),
+  i: z.number().optional(),
+  e: z.number(),
+});
+type Sealed = z.infer<typeof sealedSchema>;
 
 /** How long a spent challenge's claim outlives its expiry (clock skew between instances). */
 const spentMarginMs = 3_600_000;
@@ -87,7 +97,7 @@ export function createPasskeyChallenges(deps: {
         if (typeof client.challenge !== "string") throw challengeInvalid();
         challenge = client.challenge;
         const text = Buffer.from(challenge, "base64url").toString("utf8");
-        payload = JSON.parse(deps.keys.open(text).plaintext) as Sealed;
+        payload = sealedSchema.parse(JSON.parse(deps.keys.open(text).plaintext));
       } catch {
         throw challengeInvalid();
       }
