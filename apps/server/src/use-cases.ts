@@ -233,7 +233,15 @@ export function createUseCases(deps: {
       revertUrl: emailChange.revertUrl,
       events,
     }),
-    revertEmailChange: createRevertEmailChange({ users, claims, resetTokens, outbox, keys, events }),
+    revertEmailChange: createRevertEmailChange({
+      users,
+      claims,
+      resetTokens,
+      passkeys,
+      outbox,
+      keys,
+      events,
+    }),
     importUsers: createImportUsers({ users, keys, events }),
     ...createSignInUseCases({
       settings,

@@ -273,3 +273,39 @@ describe("passkeys: no stuck state when the write after the challenge's claim fa
     },
   );
 });
+
+describe("passkeys: an email-change revert takes the account back from whoever knew the password", () => {
+  it("removes the taker's passkey, and refuses the registration the taker had started", async () => {
+    await using server = await startTestServer();
+    const user = await createActiveUser(server);
+    const takers = createSoftwareAuthenticator({ origin });
+    await registerPasskey(server, user, takers); // mail 2: the passkey-added notice
+    const pending = await post(server, "/api/users/passkeys/register/options", {
+      id: user.id,
+      current_password: user.password,
+    });
+    const late = createSoftwareAuthenticator({ origin }).register(await json(pending));
+    const newEmail = `taker.${user.username}@example.org`;
+    await post(server, "/api/users/email/change", {
+      id: user.id,
+      new_email: newEmail,
+      current_password: user.password,
+    });
+    const [message] = await server.inbox.waitForMessages(newEmail);
+    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+    expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
+    const [, , notice] = await server.inbox.waitForMessages(user.email, { count: 3 });
+    const link = /(https?:\/\/\S+)/.exec(notice?.text ?? "")?.[1];
+    const token = link ? new URL(link).searchParams.get("token") : null;
+    expect((await post(server, "/api/users/email/revert", { token })).status).toBe(200);
+
+    const signedIn = await signIn(server, takers.assert(await signInOptions(server)));
+    expect(await json(signedIn)).toMatchObject({ code: "INVALID_PASSKEY" });
+    const registered = await post(server, "/api/users/passkeys/register/verify", {
+      id: user.id,
+      response: late,
+    });
+    expect(await json(registered)).toMatchObject({ code: "PASSKEY_CHALLENGE_INVALID" });
+    expect(await storedCollection(server, "passkeys").countDocuments({ user_id: storedId(user.id) })).toBe(0);
+  });
+});

@@ -876,6 +876,7 @@ export function emailChangeFor(
     users: fakes.users,
     claims: fakes.claims,
     resetTokens: fakes.resetTokens,
+    passkeys: fakes.passkeys,
     outbox: fakes.outbox,
     keys: fakes.keys,
   });

@@ -111,7 +111,7 @@ export function createManagementProcedures({ apiProcedure, useCases }: Managemen
             tags,
             summary: "Revert an email change with the link sent to the old address",
             description:
-              "Within 7 days of the change, once: restores the old address, ends reset links and any pending change, and locks the password until it is reset (auth/check then answers 403 PASSWORD_RESET_REQUIRED to the right password).",
+              "Within 7 days of the change, once: restores the old address, ends reset links and any pending change, removes every passkey, and locks the password until it is reset (auth/check then answers 403 PASSWORD_RESET_REQUIRED to the right password).",
             errorResponses: {
               400: "VALIDATION_ERROR or INVALID_OR_EXPIRED_TOKEN (unknown, expired and used links alike)",
               401: "INVALID_API_KEY",

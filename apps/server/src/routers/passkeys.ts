@@ -72,7 +72,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
             description:
               "`response` is the browser's answer to the options (`credential.toJSON()`), unchanged. Its origin must be one of WEBAUTHN_ORIGINS and its RP id WEBAUTHN_RP_ID. 200 with the passkey; the user gets a notice email.",
             errorResponses: {
-              400: "VALIDATION_ERROR, or PASSKEY_CHALLENGE_INVALID (not issued for this user's registration, expired or used)",
+              400: "VALIDATION_ERROR, or PASSKEY_CHALLENGE_INVALID (not issued for this user's registration, expired or used, or the password was locked or changed since it was issued)",
               401: "INVALID_PASSKEY (the attestation does not verify) or INVALID_API_KEY",
               404: "USER_NOT_FOUND",
               409: "PASSKEY_ALREADY_REGISTERED",

@@ -7,6 +7,7 @@ import {
   emailChangeCodes,
   emailChangeFor,
   failNext,
+  passkeyOf,
   queuedFor,
   seedPassword,
   seedUser,
@@ -76,6 +77,15 @@ describe("revertEmailChange", () => {
     // A new password (a reset) lifts the lock.
     await f.users.setPasswordHash(id, "hash:new", { changedAt: new Date(), unlock: true });
     expect((await storedUser(f, id)).password_locked).toBe(false);
+  });
+
+  it("removes the account's passkeys: a taker's passkey (both factors) must not outlive the revert", async () => {
+    const { f, revert, change, id } = await setup();
+    await f.passkeys.insert(passkeyOf(id, "takers-passkey"));
+    const token = await change("attacker@example.com");
+    await f.passkeys.insert(passkeyOf(id, "added-after-the-change"));
+    await revert({ token });
+    expect(await f.passkeys.listForUser(id)).toEqual([]);
   });
 
   it("works once, within 7 days, for the right token only", async () => {

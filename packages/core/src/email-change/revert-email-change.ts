@@ -5,7 +5,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import { userIdOfLinkToken } from "../link-tokens";
-import type { ClaimStore, EmailChangeStore, ResetTokenStore, UserLookup } from "../ports";
+import type { ClaimStore, EmailChangeStore, PasskeyStore, ResetTokenStore, UserLookup } from "../ports";
 import type { User } from "../users/schemas";
 import { toUser } from "../users/user";
 
@@ -13,6 +13,8 @@ export type RevertEmailChangeDeps = {
   users: Pick<UserLookup, "findById"> & Pick<EmailChangeStore, "revertEmailChange">;
   claims: ClaimStore;
   resetTokens: Pick<ResetTokenStore, "deleteForUser">;
+  /** A taker may have added a passkey (both factors with UV): the revert removes them all. */
+  passkeys: Pick<PasskeyStore, "removeForUser">;
   outbox: EmailOutbox;
   /** The revert link's token matches under any configured key. */
   keys: Pick<Keyring, "matches">;
@@ -29,8 +31,9 @@ const invalidLink = () =>
 
 /**
  * The link of the "email changed" notice, sent to the old address: within 7 days it
- * restores that address, ends every reset link and pending change, and locks the password
- * until it is reset (through the restored address). Single use (a claim).
+ * restores that address, ends every reset link and pending change, removes every passkey
+ * (a taker's would outlive the lock), and locks the password until it is reset (through the
+ * restored address). Single use (a claim).
  */
 export function createRevertEmailChange(deps: RevertEmailChangeDeps): RevertEmailChange {
   return async ({ token }) => {
@@ -46,6 +49,8 @@ export function createRevertEmailChange(deps: RevertEmailChangeDeps): RevertEmai
     try {
       // Reset links went to the address being taken back from: they die first.
       await deps.resetTokens.deleteForUser(user.id);
+      // So did any passkey: one the taker added signs in past the password lock and its reset.
+      await deps.passkeys.removeForUser(user.id);
       reverted = await deps.users.revertEmailChange(user.id, revert.token_hash);
     } catch (error) {
       // Reverted despite the error (read back): done. Otherwise not reverted (or the address

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { claimKeys } from "../claim-keys";
 import { randomId } from "../crypto";
 import { DomainError } from "../errors";
@@ -12,6 +13,8 @@ export type ChallengeGrant = {
   /** A sign-in without identifier: any user's passkey may answer it. */
   discoverable: boolean;
   nonce: string;
+  /** When it was issued (ms): a registration started before a password reset is refused. */
+  issuedAt: number;
   expiresAt: number;
   /** The challenge as the browser signed it (base64url). */
   challenge: string;
@@ -37,13 +40,28 @@ export const challengeInvalid = () =>
     "This passkey challenge is unknown, expired or already used: start again with the ceremony's options.",
   );
 
-type Sealed = { c: "r" | "a"; u: string | null; d: boolean; n: string; e: number };
+/** What a challenge seals; checked on the way back, as the keyring seals other things too. */
+const sealedSchema = z.object({
+  c: z.enum(["r", "a"]),
+  u: z.string().nullable(),
+  d: z.boolean(),
+  n: z.string(),
+  i: z.number().optional(),
+  e: z.number(),
+});
+type Sealed = z.infer<typeof sealedSchema>;
+
+/** How long a spent challenge's claim outlives its expiry (clock skew between instances). */
+const spentMarginMs = 3_600_000;
+
+/** Every grant's text is padded to this length (a user id of up to 64 characters fits). */
+const sealedLength = 192;
 
 /**
  * Challenges that need no record: each is sealed (AES-256-GCM, SECRET_KEY) around its
  * ceremony, user, expiry and a random nonce, so the browser's signed `clientDataJSON` brings
  * back everything it was issued for, and nobody can forge or alter one. Its single use is a
- * claim of the nonce, kept until the challenge expires.
+ * claim of the nonce, kept an hour past the challenge's expiry (clock skew).
  */
 export function createPasskeyChallenges(deps: {
   keys: Pick<Keyring, "seal" | "open">;
@@ -56,14 +74,18 @@ export function createPasskeyChallenges(deps: {
     grant.userId ? claimKeys.userGroup(grant.userId) : claimKeys.passkeyGroup;
   return {
     issue(grant) {
+      const issuedAt = now();
       const sealed: Sealed = {
         c: grant.ceremony === "registration" ? "r" : "a",
         u: grant.userId,
         d: grant.discoverable,
         n: randomId(),
-        e: now() + deps.lifetimeSeconds * 1_000,
+        i: issuedAt,
+        e: issuedAt + deps.lifetimeSeconds * 1_000,
       };
-      return deps.keys.seal(JSON.stringify(sealed));
+      // Padded (JSON.parse ignores the trailing spaces): a sealing is as long as its text, and
+      // a grant naming a user must not be longer than one naming none (no enumeration).
+      return deps.keys.seal(JSON.stringify(sealed).padEnd(sealedLength));
     },
     read(clientDataJSON, ceremony) {
       let payload: Sealed;
@@ -75,7 +97,7 @@ export function createPasskeyChallenges(deps: {
         if (typeof client.challenge !== "string") throw challengeInvalid();
         challenge = client.challenge;
         const text = Buffer.from(challenge, "base64url").toString("utf8");
-        payload = JSON.parse(deps.keys.open(text).plaintext) as Sealed;
+        payload = sealedSchema.parse(JSON.parse(deps.keys.open(text).plaintext));
       } catch {
         throw challengeInvalid();
       }
@@ -84,6 +106,8 @@ export function createPasskeyChallenges(deps: {
         userId: payload.u,
         discoverable: payload.d,
         nonce: payload.n,
+        // Challenges sealed before `i` existed: their lifetime back from their expiry.
+        issuedAt: payload.i ?? payload.e - deps.lifetimeSeconds * 1_000,
         expiresAt: payload.e,
         challenge,
       };
@@ -91,7 +115,13 @@ export function createPasskeyChallenges(deps: {
       return grant;
     },
     consume: (grant) =>
-      deps.claims.claim(claimKeys.passkeyChallenge(grant.nonce), group(grant), new Date(grant.expiresAt)),
+      deps.claims.claim(
+        claimKeys.passkeyChallenge(grant.nonce),
+        group(grant),
+        // Kept past the expiry: an instance whose clock is behind the sweeper's still takes
+        // the challenge as unexpired, and must find it spent.
+        new Date(grant.expiresAt + spentMarginMs),
+      ),
     release: (grant) => deps.claims.release(claimKeys.passkeyChallenge(grant.nonce)),
   };
 }

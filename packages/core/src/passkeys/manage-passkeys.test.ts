@@ -89,6 +89,28 @@ describe("passkey registration", () => {
     expect(queuedFor(f, user.id).filter((m) => m.kind === "passkey-added")).toHaveLength(1);
   });
 
+  it("refuses a registration whose options predate a password reset, or finish while the password is locked", async () => {
+    // A taker who knew the password starts a registration; the owner reverts the address
+    // (locking the password) and resets it: the taker's challenge must not outlive either.
+    const { f, passkeys } = passkeyFixture();
+    const { user } = await seedUser(f);
+    const start = async () =>
+      createSoftwareAuthenticator({ origin }).register(
+        await passkeys.registration.options({ id: user.id, current_password: seedPassword }, request),
+      );
+    const beforeReset = await start();
+    const beforeLock = await start();
+    f.users.set(user.id, { password_locked: true });
+    expect(
+      (await domainErrorOf(passkeys.registration.verify({ id: user.id, response: beforeLock }))).code,
+    ).toBe("PASSKEY_CHALLENGE_INVALID");
+    f.users.set(user.id, { password_locked: false, password_changed_at: new Date(Date.now() + 1_000) });
+    expect(
+      (await domainErrorOf(passkeys.registration.verify({ id: user.id, response: beforeReset }))).code,
+    ).toBe("PASSKEY_CHALLENGE_INVALID");
+    expect(await f.passkeys.listForUser(user.id)).toEqual([]);
+  });
+
   it("refuses an attestation from another origin", async () => {
     const { f, passkeys } = passkeyFixture();
     const { user } = await seedUser(f);

@@ -3,7 +3,7 @@ import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { PasskeyRecord, PasskeyStore, UserLookup } from "../ports";
 import { userNotFound } from "../profile/lookup";
-import type { PasskeyChallenges } from "./challenges";
+import { challengeInvalid, type PasskeyChallenges } from "./challenges";
 import type { RecordEvent } from "./passkey-sign-in";
 import { toPasskey } from "./passkey-view";
 import type { Reauthenticate } from "./reauthenticate";
@@ -53,6 +53,11 @@ export function createRegisterPasskey(deps: {
     async verify(input) {
       const user = await findUser(input.id);
       const { grant, ...credential } = await deps.relyingParty.verifyRegistration(user.id, input.response);
+      // The re-authentication the challenge proves no longer holds once the password is
+      // locked (an email-change revert) or changed after it (a reset): a taker's pending
+      // registration must not land after the owner took the account back.
+      const passwordChangedAt = user.password_changed_at?.getTime() ?? 0;
+      if (user.password_locked || grant.issuedAt < passwordChangedAt) throw challengeInvalid();
       const record: PasskeyRecord = {
         ...credential,
         user_id: user.id,

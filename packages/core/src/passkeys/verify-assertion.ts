@@ -20,9 +20,9 @@ export type VerifyAssertion = (
 /**
  * Verifies an assertion and spends its challenge: the passkey must be registered, belong
  * to the user the challenge was issued for (any user for a discoverable sign-in) and to
- * the user handle, sign with its key, and count up from its stored counter when it
- * counts (else: refused and reported, a possible clone). INVALID_PASSKEY or
- * PASSKEY_CHALLENGE_INVALID otherwise.
+ * the user handle (which a discoverable sign-in's answer must carry), sign with its key,
+ * and count up from its stored counter when it counts (else: refused and reported, a
+ * possible clone). INVALID_PASSKEY or PASSKEY_CHALLENGE_INVALID otherwise.
  */
 export function createAssertionVerifier(deps: {
   expected: { expectedOrigin: string[]; expectedRPID: string };
@@ -37,6 +37,8 @@ export function createAssertionVerifier(deps: {
     const bound = grant.userId ?? (grant.discoverable ? passkey.user_id : null);
     if (bound !== passkey.user_id) throw invalidPasskey();
     const handle = response.response.userHandle;
+    // A discoverable sign-in knows its user only from the answer: the handle must be there.
+    if (handle === undefined && grant.discoverable) throw invalidPasskey();
     if (handle !== undefined && Buffer.from(handle, "base64url").toString("utf8") !== passkey.user_id)
       throw invalidPasskey();
     const verification = await verifyAuthenticationResponse({
