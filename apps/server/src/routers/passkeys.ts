@@ -27,7 +27,7 @@ const tags = ["passkeys"];
 const reauthenticationErrors = {
   400: "VALIDATION_ERROR (current_password or passkey_assertion, exactly one), or PASSKEY_CHALLENGE_INVALID (the assertion's challenge)",
   401: "INVALID_CREDENTIALS, MFA_REQUIRED, INVALID_MFA_CODE, INVALID_PASSKEY (also: an assertion of another user or without user verification) or INVALID_API_KEY",
-  403: "PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert: use a passkey)",
+  403: "PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert, which also removed the passkeys: reset the password first)",
   404: "USER_NOT_FOUND",
   429: "TOO_MANY_ATTEMPTS (password, second-factor or passkey throttle)",
   ...hashBusyResponse,
@@ -53,7 +53,7 @@ export function createPasskeyProcedures({ apiProcedure, useCases }: PasskeyProce
               "Needs re-authentication: `current_password` (with `totp_code` when MFA is on) or `passkey_assertion` (an assertion of this user with user verification, from passkeys/authenticate/options). The options exclude the user's passkeys and prefer a discoverable credential and user verification; their challenge is bound to this user, works once and expires after WEBAUTHN_TIMEOUT_SECONDS.",
             errorResponses: {
               ...reauthenticationErrors,
-              403: "USER_NOT_ACTIVE, or PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert: use a passkey)",
+              403: "USER_NOT_ACTIVE, or PASSWORD_RESET_REQUIRED (the right password, locked by an email-change revert, which also removed the passkeys: reset the password first)",
             },
           },
         })
