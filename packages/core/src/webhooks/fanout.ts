@@ -37,6 +37,7 @@ export function createWebhookFanout(deps: {
 }) {
   const batchSize = deps.batchSize ?? 50;
   return {
+    batchSize,
     /** Fans out one batch of events; returns how many events it handled. */
     async runOnce(): Promise<number> {
       const events = await deps.events.pendingFanout(batchSize);

@@ -150,3 +150,47 @@ describe("webhook fan-out and delivery", () => {
     expect(t.stores.allDeliveries().map((d) => d.status)).toEqual(["failed", "failed"]);
   });
 });
+
+describe("webhook worker wakes", () => {
+  it("fans a burst of recorded events out in one batch, not one database query per event", async () => {
+    let runs = 0;
+    let pending = 0;
+    const stores = fakeWebhookStores();
+    const f = createFakes();
+    const worker = createWebhookWorker({
+      fanout: {
+        batchSize: 50,
+        async runOnce() {
+          runs++;
+          const handled = pending;
+          pending = 0;
+          return handled;
+        },
+      },
+      deliveries: stores.deliveries,
+      subscriptions: stores.subscriptions,
+      keys: f.keys,
+      send: async () => ({ statusCode: 204, durationMs: 1 }),
+      pollIntervalMs: 60_000,
+      retryBaseMs: 1_000,
+      retryMaxMs: 10_000,
+      maxAttempts: 3,
+      leaseMs: 60_000,
+      disableAfterMs: 3_600_000,
+      wakeGapMs: 100,
+    });
+    worker.start();
+    try {
+      await expect.poll(() => runs).toBe(1); // the start fans out what waited
+      for (let i = 0; i < 20; i++) {
+        pending++;
+        worker.wake();
+      }
+      // The twenty wakes within the gap join one batch, fanned out once the gap has passed.
+      await expect.poll(() => pending, { timeout: 2_000 }).toBe(0);
+      expect(runs).toBe(2);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

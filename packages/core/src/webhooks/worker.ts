@@ -25,7 +25,8 @@ export type WebhookWorkerEvent =
   | { type: "error"; error: unknown };
 
 export type WebhookWorkerOptions = {
-  fanout: { runOnce(): Promise<number> };
+  /** `batchSize`: a batch this full means more events wait (fan out again at once). */
+  fanout: { runOnce(): Promise<number>; batchSize?: number };
   deliveries: WebhookDeliveryStore;
   subscriptions: Pick<WebhookSubscriptionStore, "get" | "recordOutcome" | "update">;
   send: WebhookSender;
@@ -39,6 +40,11 @@ export type WebhookWorkerOptions = {
   /** A subscription failing this long without a success (and 10+ failed tries) is disabled. */
   disableAfterMs: number;
   onEvent?: (event: WebhookWorkerEvent) => void;
+  /**
+   * Wakes (an event recorded here) closer than this to the last fan-out wait for it, so a
+   * burst of events (a login storm) is fanned out in batches, not one query per event.
+   */
+  wakeGapMs?: number;
 };
 
 /** Failed tries a subscription needs (beside the time) before it is disabled. */
@@ -139,7 +145,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions) {
     fanoutWanted = false;
     lastFanout = Date.now();
     const handled = await options.fanout.runOnce();
-    if (handled > 0) fanoutWanted = true;
+    if (handled >= (options.fanout.batchSize ?? 1)) fanoutWanted = true;
     return handled;
   };
 
@@ -158,14 +164,33 @@ export function createWebhookWorker(options: WebhookWorkerOptions) {
     },
     step,
   });
+  const wakeGapMs = options.wakeGapMs ?? 250;
+  let wakeTimer: ReturnType<typeof setTimeout> | undefined;
   return {
     step,
     start: () => loop.start(),
-    stop: () => loop.stop(),
-    /** An event was recorded, or a delivery queued: fan out and deliver without waiting for the poll. */
+    stop: () => {
+      clearTimeout(wakeTimer);
+      wakeTimer = undefined;
+      return loop.stop();
+    },
+    /**
+     * An event was recorded, or a delivery queued: fan out and deliver without waiting for
+     * the poll; at most once per `wakeGapMs` (later wakes join the next batch).
+     */
     wake() {
       fanoutWanted = true;
-      loop.wake();
+      const wait = lastFanout + wakeGapMs - Date.now();
+      if (wait <= 0) {
+        loop.wake();
+        return;
+      }
+      if (wakeTimer !== undefined) return;
+      wakeTimer = setTimeout(() => {
+        wakeTimer = undefined;
+        loop.wake();
+      }, wait);
+      wakeTimer.unref?.();
     },
   };
 }
