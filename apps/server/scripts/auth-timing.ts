@@ -4,81 +4,52 @@
  * tells which accounts exist). Starts its own FerretDB + Mailpit; sequential requests,
  * alternating the two kinds to cancel drift. A measurement to report, not a test.
  */
-import { randomBytes } from "node:crypto";
-import { loadSettings } from "@usersvc/config";
 import { createPasswordHasher, createUserRepository } from "@usersvc/core";
-import { startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
-import { createApp } from "../src/app";
-import { createLogger } from "../src/logger";
+import { median, startTimingService, timingApiKey } from "./timing-service";
 
 const rounds = Number(process.argv[2] ?? 200);
-await using db = await startLocalDatabase();
-await using mail = await startLocalMailServer();
-const settings = loadSettings({
-  env: {
-    APP_ENV: "test",
-    SECRET_KEY: randomBytes(32).toString("hex"),
-    API_KEYS: "timing-key-0123456789",
-    MONGODB_URI: db.uri,
-    MONGODB_DB: "timing",
-    MAIL_SERVER: mail.smtpHost,
-    MAIL_PORT: String(mail.smtpPort),
-    PORT: "0",
-    LOG_LEVEL: "silent",
-    LOGIN_MAX_FAILURES: "1000",
-  },
-  envFile: null,
+await using service = await startTimingService({ LOGIN_MAX_FAILURES: "1000" });
+const { settings, app, url } = service;
+const hash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
+const users = createUserRepository(app.connection);
+await users.insert({
+  id: users.newId(),
+  username: "timed",
+  first_name: "T",
+  last_name: "T",
+  email: "timed@example.com",
+  password_hash: hash,
+  gender: "Other",
+  role: "user",
+  is_active: true,
+  mfa_enabled: false,
+  activation: null,
+  mfa: null,
+  email_change: null,
 });
-const app = await createApp(settings, createLogger({ level: "silent", pretty: false }));
-const url = await app.listen();
-try {
-  const hash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
-  const users = createUserRepository(app.connection);
-  await users.insert({
-    id: users.newId(),
-    username: "timed",
-    first_name: "T",
-    last_name: "T",
-    email: "timed@example.com",
-    password_hash: hash,
-    gender: "Other",
-    role: "user",
-    is_active: true,
-    mfa_enabled: false,
-    activation: null,
-    mfa: null,
-    email_change: null,
+const check = async (identifier: string) => {
+  const started = performance.now();
+  const response = await fetch(`${url}/api/users/auth/check`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${timingApiKey}` },
+    body: JSON.stringify({ identifier, password: "Wrong-password-1" }),
   });
-  const check = async (identifier: string) => {
-    const started = performance.now();
-    const response = await fetch(`${url}/api/users/auth/check`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer timing-key-0123456789" },
-      body: JSON.stringify({ identifier, password: "Wrong-password-1" }),
-    });
-    await response.arrayBuffer();
-    if (response.status !== 401) throw new Error(`expected 401, got ${response.status}`);
-    return performance.now() - started;
-  };
-  for (let i = 0; i < 10; i++) await check(i % 2 ? "timed" : `ghost-${i}`); // warm-up
-  const unknown: number[] = [];
-  const wrong: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    unknown.push(await check(`ghost-${i}`));
-    wrong.push(await check("timed"));
-  }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-  };
-  const [u, w] = [median(unknown), median(wrong)];
-  const difference = Math.abs(u - w) / Math.min(u, w);
-  console.log(
-    `auth/check, ${rounds} requests each, argon2id m=${settings.passwordHashing.memoryCost} t=${settings.passwordHashing.timeCost}`,
-  );
-  console.log(`  unknown identifier: median ${u.toFixed(2)} ms`);
-  console.log(`  wrong password:     median ${w.toFixed(2)} ms`);
-  console.log(`  difference:         ${(difference * 100).toFixed(1)}% (goal: within 10%)`);
-} finally {
-  await app.close();
+  await response.arrayBuffer();
+  if (response.status !== 401) throw new Error(`expected 401, got ${response.status}`);
+  return performance.now() - started;
+};
+for (let i = 0; i < 10; i++) await check(i % 2 ? "timed" : `ghost-${i}`); // warm-up
+const unknown: number[] = [];
+const wrong: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  unknown.push(await check(`ghost-${i}`));
+  wrong.push(await check("timed"));
 }
+const [u, w] = [median(unknown), median(wrong)];
+const difference = Math.abs(u - w) / Math.min(u, w);
+console.log(
+  `auth/check, ${rounds} requests each, argon2id m=${settings.passwordHashing.memoryCost} t=${settings.passwordHashing.timeCost}`,
+);
+console.log(`  unknown identifier: median ${u.toFixed(2)} ms`);
+console.log(`  wrong password:     median ${w.toFixed(2)} ms`);
+console.log(`  difference:         ${(difference * 100).toFixed(1)}% (goal: within 10%)`);

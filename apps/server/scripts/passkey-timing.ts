@@ -5,109 +5,83 @@
  * passkey sign-in (options + verify, a real signature). Starts its own FerretDB + Mailpit;
  * sequential requests, the kinds interleaved to cancel drift. A measurement, not a test.
  */
-import { randomBytes } from "node:crypto";
-import { loadSettings } from "@usersvc/config";
 import {
   type AuthenticationOptions,
   createPasswordHasher,
   createUserRepository,
   type RegistrationOptions,
 } from "@usersvc/core";
-import { startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import { createSoftwareAuthenticator } from "../../../packages/core/test/software-authenticator";
-import { createApp } from "../src/app";
-import { createLogger } from "../src/logger";
+import { median, startTimingService, timingApiKey } from "./timing-service";
 
 const rounds = Number(process.argv[2] ?? 200);
-const apiKey = "timing-key-0123456789";
-await using db = await startLocalDatabase();
-await using mail = await startLocalMailServer();
-const settings = loadSettings({
-  env: {
-    APP_ENV: "test",
-    SECRET_KEY: randomBytes(32).toString("hex"),
-    API_KEYS: apiKey,
-    MONGODB_URI: db.uri,
-    MONGODB_DB: "passkey_timing",
-    MAIL_SERVER: mail.smtpHost,
-    MAIL_PORT: String(mail.smtpPort),
-    PORT: "0",
-    LOG_LEVEL: "silent",
-  },
-  envFile: null,
-});
-const app = await createApp(settings, createLogger({ level: "silent", pretty: false }));
-const url = await app.listen();
+await using service = await startTimingService({ MONGODB_DB: "passkey_timing" });
+const { settings, app, url } = service;
 const post = async <T = unknown>(path: string, body: unknown): Promise<T> => {
   const response = await fetch(`${url}/api/users/${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${apiKey}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${timingApiKey}` },
     body: JSON.stringify(body),
   });
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 };
-try {
-  const users = createUserRepository(app.connection);
-  const passwordHash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
-  const seed = (username: string) =>
-    users.insert({
-      id: users.newId(),
-      username,
-      first_name: "T",
-      last_name: "T",
-      email: `${username}@example.com`,
-      password_hash: passwordHash,
-      gender: "Other",
-      role: "user",
-      is_active: true,
-      mfa_enabled: false,
-      activation: null,
-      mfa: null,
-      email_change: null,
-    });
-  await seed("plain");
-  const holder = await seed("holder");
-  // The holder's passkey, registered through the routes (a software authenticator).
-  const authenticator = createSoftwareAuthenticator({ origin: "http://localhost:3000" });
-  const creation = await post<RegistrationOptions>("passkeys/register/options", {
-    id: holder.id,
-    current_password: "Right-password-1",
+const users = createUserRepository(app.connection);
+const passwordHash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
+const seed = (username: string) =>
+  users.insert({
+    id: users.newId(),
+    username,
+    first_name: "T",
+    last_name: "T",
+    email: `${username}@example.com`,
+    password_hash: passwordHash,
+    gender: "Other",
+    role: "user",
+    is_active: true,
+    mfa_enabled: false,
+    activation: null,
+    mfa: null,
+    email_change: null,
   });
-  await post("passkeys/register/verify", { id: holder.id, response: authenticator.register(creation) });
+await seed("plain");
+const holder = await seed("holder");
+// The holder's passkey, registered through the routes (a software authenticator).
+const authenticator = createSoftwareAuthenticator({ origin: "http://localhost:3000" });
+const creation = await post<RegistrationOptions>("passkeys/register/options", {
+  id: holder.id,
+  current_password: "Right-password-1",
+});
+await post("passkeys/register/verify", { id: holder.id, response: authenticator.register(creation) });
 
-  const time = async (identifier: string) => {
-    const started = performance.now();
-    await post("passkeys/authenticate/options", { identifier });
-    return performance.now() - started;
-  };
-  const kinds = { unknown: [] as number[], "no passkey": [] as number[], "one passkey": [] as number[] };
-  for (let i = 0; i < 10; i++) await time(`ghost-${i}`); // warm-up
-  for (let i = 0; i < rounds; i++) {
-    kinds.unknown.push(await time(`ghost-${i}@example.com`));
-    kinds["no passkey"].push(await time("plain@example.com"));
-    kinds["one passkey"].push(await time("holder@example.com"));
-  }
-  const signIns: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const started = performance.now();
-    const options = await post<AuthenticationOptions>("passkeys/authenticate/options", {
-      identifier: "holder",
-    });
-    await post("passkeys/authenticate/verify", { response: authenticator.assert(options) });
-    signIns.push(performance.now() - started);
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  console.log(`passkeys/authenticate/options, ${rounds} requests each (FerretDB, loopback):`);
-  for (const [kind, values] of Object.entries(kinds)) {
-    console.log(`  ${kind.padEnd(12)} median ${median(values).toFixed(2)} ms`);
-  }
-  const medians = Object.values(kinds).map(median);
-  const spread = (Math.max(...medians) - Math.min(...medians)) / Math.min(...medians);
-  console.log(`  spread of the medians: ${(spread * 100).toFixed(1)}%`);
-  console.log(
-    `passkey sign-in (options + verify, ES256), ${rounds} in a row: median ${median(signIns).toFixed(2)} ms`,
-  );
-} finally {
-  await app.close();
+const time = async (identifier: string) => {
+  const started = performance.now();
+  await post("passkeys/authenticate/options", { identifier });
+  return performance.now() - started;
+};
+const kinds = { unknown: [] as number[], "no passkey": [] as number[], "one passkey": [] as number[] };
+for (let i = 0; i < 10; i++) await time(`ghost-${i}`); // warm-up
+for (let i = 0; i < rounds; i++) {
+  kinds.unknown.push(await time(`ghost-${i}@example.com`));
+  kinds["no passkey"].push(await time("plain@example.com"));
+  kinds["one passkey"].push(await time("holder@example.com"));
 }
+const signIns: number[] = [];
+for (let i = 0; i < rounds; i++) {
+  const started = performance.now();
+  const options = await post<AuthenticationOptions>("passkeys/authenticate/options", {
+    identifier: "holder",
+  });
+  await post("passkeys/authenticate/verify", { response: authenticator.assert(options) });
+  signIns.push(performance.now() - started);
+}
+console.log(`passkeys/authenticate/options, ${rounds} requests each (FerretDB, loopback):`);
+for (const [kind, values] of Object.entries(kinds)) {
+  console.log(`  ${kind.padEnd(12)} median ${median(values).toFixed(2)} ms`);
+}
+const medians = Object.values(kinds).map(median);
+const spread = (Math.max(...medians) - Math.min(...medians)) / Math.min(...medians);
+console.log(`  spread of the medians: ${(spread * 100).toFixed(1)}%`);
+console.log(
+  `passkey sign-in (options + verify, ES256), ${rounds} in a row: median ${median(signIns).toFixed(2)} ms`,
+);
