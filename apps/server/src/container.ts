@@ -105,7 +105,7 @@ export async function createContainer(settings: Settings, logger: Logger, option
         maxConcurrent: concurrency,
         maxWaiting: queueLimit,
         maxWaitMs,
-        runner: runtime === "child-process" ? childProcessArgon2({ processes: concurrency }) : undefined,
+        runner: runtime === "child-process" ? childProcessArgon2({ concurrency }) : undefined,
       },
     ),
   );

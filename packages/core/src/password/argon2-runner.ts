@@ -54,17 +54,20 @@ export default async (task) => {
 `;
 
 /**
- * argon2 in `processes` child processes (tinypool's child_process runtime) whose CPU priority
- * is lowered to `niceness` (os.setPriority): under a login storm the event loop (and the
- * database) get a core as soon as they need one, and the hashes take what is left. The
- * children start on first use and stop after a minute idle; their memory (argon2's blocks,
- * which the allocator keeps once freed) is theirs, not the server's heap or arenas.
+ * argon2 in one child process (tinypool's child_process runtime) running up to `concurrency`
+ * hashes at once on its libuv pool, every thread at a lowered CPU priority (`niceness`,
+ * os.setPriority): under a login storm the event loop (and the database) get a core as soon
+ * as they need one, and the hashes take what is left. One process, not one per hash: a Node
+ * runtime costs about 40 MB of memory, a concurrent hash 19 MiB. The child starts on first
+ * use and stops after a minute idle; its memory (argon2's blocks, which the allocator keeps
+ * for the next hash instead of mapping and faulting in 19 MiB each time) is its own, not the
+ * server's heap or arenas.
  */
 export function childProcessArgon2({
-  processes,
+  concurrency,
   niceness = 10,
 }: {
-  processes: number;
+  concurrency: number;
   niceness?: number;
 }): Argon2Runner {
   const argon2Url = pathToFileURL(createRequire(import.meta.url).resolve("argon2")).href;
@@ -72,17 +75,14 @@ export function childProcessArgon2({
     runtime: "child_process",
     filename: `data:text/javascript,${encodeURIComponent(childSource(argon2Url, niceness))}`,
     minThreads: 0,
-    maxThreads: processes,
+    maxThreads: 1,
+    concurrentTasksPerWorker: concurrency,
     idleTimeout: 60_000,
-    // Not the parent's flags (a loader, --cpu-prof, --inspect): a child only runs argon2.
-    execArgv: [],
-    env: {
-      // One hash at a time per child: one pool thread, so one malloc arena.
-      UV_THREADPOOL_SIZE: "1",
-      // A fixed mmap threshold: each hash's 19 MiB block is mmapped and given back to the
-      // system when freed, instead of glibc raising the threshold and keeping it in an arena.
-      MALLOC_MMAP_THRESHOLD_: "1048576",
-    },
+    // Not the parent's flags (a loader, --cpu-prof, --inspect): the child only passes
+    // passwords to argon2 and answers, so a small heap is plenty.
+    execArgv: ["--max-old-space-size=32", "--max-semi-space-size=1"],
+    // One libuv pool thread per concurrent hash (argon2 runs there).
+    env: { UV_THREADPOOL_SIZE: String(concurrency) },
   });
   return {
     hash: (password, params) => pool.run({ op: "hash", password, params }) as Promise<Timed<string>>,
