@@ -340,3 +340,38 @@ describe("webhooks: SSRF safety in production", () => {
     expect(receiver.rejected).toEqual([]);
   });
 });
+
+describe("webhooks: upgrading from the boolean fan-out mark", () => {
+  it("an event an earlier version queued as `fanout: true` is still delivered, and the queue's index becomes sparse", async () => {
+    let secret = "";
+    await using receiver = await startReceiver(() => secret);
+    const database = `test_${randomBytes(6).toString("hex")}`;
+    // The same database and key (the subscription's secret is sealed under it).
+    const env = { ...webhookEnv, MONGODB_DB: database, SECRET_KEY: randomBytes(32).toString("base64url") };
+    // The earlier version: its index of the queue, and an event it queued (no worker runs).
+    const before = await startTestServer(env, { worker: false });
+    const webhook = await subscribe(before, { url: receiver.url(), event_types: ["user.registered"] });
+    secret = webhook.secret;
+    const events = before.app.connection.collection("audit_events");
+    await events.dropIndex("fanout_pending");
+    await events.createIndex({ fanout: 1, _id: 1 });
+    const { id } = await json<{ id: string }>(await register(before, newUserInput()));
+    // The registration's event and the subscription's own (webhook.created).
+    const marked = await events.updateMany({ fanout: "pending" }, { $set: { fanout: true } });
+    expect(marked.modifiedCount).toBe(2);
+    await before.app.close();
+
+    await using after = await startTestServer(env);
+    await receiver.waitFor((r) => r.length >= 1);
+    expect(receiver.received.map((r) => r.event.type)).toEqual(["user.registered"]);
+    expect(receiver.received[0]?.id).toEqual((await eventIdsOf(after, id, "user.registered"))[0]);
+    const indexes = await after.app.connection.collection("audit_events").indexes();
+    expect(indexes.find((index) => index.name === "fanout_1__id_1")).toBeUndefined();
+    expect(indexes.find((index) => index.name === "fanout_pending")).toMatchObject({
+      key: { fanout: 1, _id: 1 },
+    });
+    expect(
+      await after.app.connection.collection("audit_events").countDocuments({ fanout: { $exists: true } }),
+    ).toBe(0);
+  });
+});

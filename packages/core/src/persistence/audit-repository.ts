@@ -2,6 +2,9 @@ import mongoose, { type Connection, Schema, Types } from "mongoose";
 import type { AuditEvent, AuditStore } from "../events/audit-store";
 import type { EventType } from "../events/catalogue";
 
+/** The mark of an event the webhook fan-out has yet to handle. */
+const pending = "pending" as const;
+
 type AuditDocument = {
   _id: Types.ObjectId;
   type: EventType;
@@ -11,8 +14,12 @@ type AuditDocument = {
   request_id: string | null;
   details: AuditEvent["details"];
   timestamp: Date;
-  /** true until the webhook fan-out has made the event's deliveries; then removed. */
-  fanout?: boolean;
+  /**
+   * "pending" until the webhook fan-out has made the event's deliveries; then removed. A
+   * string, not `true`: FerretDB (local and CI) pushes only string equalities down to its
+   * index, and a boolean filter decoded the whole collection twice per fan-out.
+   */
+  fanout?: typeof pending;
 };
 
 const auditSchema = new Schema<AuditDocument>(
@@ -24,15 +31,19 @@ const auditSchema = new Schema<AuditDocument>(
     request_id: { type: String, default: null },
     details: { type: Schema.Types.Mixed, default: {} },
     timestamp: { type: Date, required: true },
-    fanout: { type: Boolean },
+    fanout: { type: String, enum: ["pending"] },
   },
   { collection: "audit_events", versionKey: false, strict: "throw", minimize: false },
 );
-// Keyset listing, newest first: all events, one user's, one type's. The fan-out's queue.
+// Keyset listing, newest first: all events, one user's, one type's.
 auditSchema.index({ timestamp: -1, _id: -1 });
 auditSchema.index({ user_id: 1, timestamp: -1, _id: -1 });
 auditSchema.index({ type: 1, timestamp: -1, _id: -1 });
-auditSchema.index({ fanout: 1, _id: 1 });
+// The fan-out's queue: sparse, so that it holds only the pending events (a few), not every
+// event of the retention period.
+auditSchema.index({ fanout: 1, _id: 1 }, { name: "fanout_pending", sparse: true });
+/** The queue's index as an earlier version made it (not sparse), dropped at start. */
+const formerFanoutIndex = "fanout_1__id_1";
 
 const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
 
@@ -63,7 +74,7 @@ export function createAuditRepository(
     request_id: event.requestId,
     details: event.details,
     timestamp: event.timestamp,
-    fanout: true,
+    fanout: pending,
   });
   return {
     newId: () => new Types.ObjectId().toHexString(),
@@ -110,7 +121,7 @@ export function createAuditRepository(
       return docs.map(toEvent);
     },
     async pendingFanout(limit) {
-      const docs = await Events.find({ fanout: true })
+      const docs = await Events.find({ fanout: pending })
         .sort({ _id: 1 })
         .limit(limit)
         .lean<AuditDocument[]>()
@@ -119,10 +130,14 @@ export function createAuditRepository(
     },
     async markFannedOut(ids) {
       if (ids.length === 0) return;
-      await Events.updateMany(
-        { _id: trusted({ $in: ids.map((id) => new Types.ObjectId(id)) }) },
-        { $unset: { fanout: 1 } },
-      ).exec();
+      // One update statement per event, in one command: each finds its event by `_id`
+      // (FerretDB scans the collection for an `$in`).
+      await Events.collection.bulkWrite(
+        ids.map((id) => ({
+          updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $unset: { fanout: "" } } },
+        })),
+        { ordered: false },
+      );
     },
     async purgeBefore(before) {
       const result = await Events.deleteMany({ timestamp: trusted({ $lt: before }) }).exec();
@@ -130,6 +145,13 @@ export function createAuditRepository(
     },
     async ensureIndexes() {
       await Events.createCollection();
+      // Events an earlier version queued as `fanout: true` join the queue as it is now, and its
+      // index of the queue goes (before the new one: MongoDB refuses a second index on the
+      // same keys).
+      await Events.collection.updateMany({ fanout: true }, { $set: { fanout: pending } });
+      await Events.collection.dropIndex(formerFanoutIndex).catch((error: unknown) => {
+        if (!(error instanceof Error && "code" in error && error.code === 27)) throw error; // IndexNotFound
+      });
       await Events.createIndexes();
     },
   };
