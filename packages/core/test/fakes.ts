@@ -576,6 +576,7 @@ export function inProcessEstimator(): StrengthEstimator {
         suggestions: result.feedback.suggestions,
       };
     },
+    running: () => true,
     close: async () => {},
   };
 }

@@ -137,6 +137,20 @@ describe("strength estimator (worker thread)", () => {
     }
   });
 
+  it("starts its thread (about 50 MB) with the first check and stops it when idle; the next check starts it again", async () => {
+    const idle = createStrengthEstimator({ queueLimit: 2, idleMs: 100 });
+    try {
+      expect(idle.running()).toBe(false);
+      const first = await idle.estimate("Tulip-Kettle-Orbit-42", []);
+      expect(idle.running()).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(idle.running()).toBe(false);
+      expect(await idle.estimate("Tulip-Kettle-Orbit-42", [])).toEqual(first);
+    } finally {
+      await idle.close();
+    }
+  });
+
   it("refuses with SERVICE_BUSY past its queue limit instead of queuing without bound", async () => {
     const calls = Array.from({ length: 4 }, (_, i) => estimator.estimate(`Candidate-${i}-x`, []));
     const outcomes = await Promise.allSettled(calls);

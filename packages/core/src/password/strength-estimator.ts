@@ -8,6 +8,8 @@ export type StrengthEstimate = { score: 0 | 1 | 2 | 3 | 4; warning: string | nul
 /** Estimates how guessable a password is, given words of the user that an attacker would try first. */
 export type StrengthEstimator = {
   estimate(password: string, userInputs: readonly string[]): Promise<StrengthEstimate>;
+  /** Whether the worker thread is up (it starts with a check and stops when idle). */
+  running(): boolean;
   /** Stops the worker (tests; the worker never keeps the process alive anyway). */
   close(): Promise<void>;
 };
@@ -52,15 +54,19 @@ type Reply = {
 };
 
 /**
- * zxcvbn on one worker thread: its dictionaries (a few MB) are loaded there once, at
- * start, and a check (milliseconds, up to ~100 ms for 64 random characters on a busy
- * machine) never blocks the event loop. At most `queueLimit` checks wait; more are refused
+ * zxcvbn on one worker thread, so that a check (milliseconds, up to ~100 ms for 64 random
+ * characters on a busy machine) never blocks the event loop. The thread, with its
+ * dictionaries, costs about 50 MB of memory (its own V8 heap): it starts with the first check
+ * and stops after `idleMs` without one, so a server that is not registering users or
+ * changing passwords does not carry it. At most `queueLimit` checks wait; more are refused
  * with SERVICE_BUSY (503), so a flood of strength requests cannot queue without bound.
  */
-export function createStrengthEstimator(options: { queueLimit: number }): StrengthEstimator {
+export function createStrengthEstimator(options: { queueLimit: number; idleMs?: number }): StrengthEstimator {
+  const idleMs = options.idleMs ?? 60_000;
   const resolve = createRequire(import.meta.url).resolve;
   let worker: Worker | null = null;
   let nextId = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
   const waiting = new Map<number, { resolve: (e: StrengthEstimate) => void; reject: (e: Error) => void }>();
 
   const start = () => {
@@ -79,6 +85,7 @@ export function createStrengthEstimator(options: { queueLimit: number }): Streng
       const pending = waiting.get(reply.id);
       if (!pending) return;
       waiting.delete(reply.id);
+      if (waiting.size === 0) stopWhenIdle();
       if (reply.score !== undefined)
         pending.resolve({
           score: reply.score,
@@ -96,8 +103,18 @@ export function createStrengthEstimator(options: { queueLimit: number }): Streng
     started.on("exit", () => fail(new Error("password strength worker stopped")));
     return started;
   };
-  // Loaded at start: the first request does not pay for the dictionaries.
-  worker = start();
+  /** Stops the thread once no check has come for `idleMs`; the next check starts it again. */
+  const stopWhenIdle = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      const idle = worker;
+      if (!idle || waiting.size > 0) return;
+      worker = null;
+      idle.removeAllListeners("exit");
+      void idle.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  };
 
   return {
     estimate(password, userInputs) {
@@ -110,7 +127,9 @@ export function createStrengthEstimator(options: { queueLimit: number }): Streng
         running.postMessage({ id, password, userInputs: [...userInputs] });
       });
     },
+    running: () => worker !== null,
     async close() {
+      clearTimeout(idleTimer);
       const running = worker;
       worker = null;
       await running?.terminate();
