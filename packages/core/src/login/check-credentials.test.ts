@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   createFakes,
   domainErrorOf,
+  failNext,
   loginAttemptsFor,
   secondFactorFor,
   seedMfa,
@@ -192,7 +193,13 @@ describe("checkCredentials", () => {
         expect(error.code).toBe("SERVICE_BUSY");
         expect(error.retryAfterSeconds).toBeGreaterThan(0);
       }
+      // Refused before the user is even read (a lookup would fail here).
+      failNext(f.users, "findByIdentifier");
+      expect((await domainErrorOf(check({ identifier: "alice", password }, request))).code).toBe(
+        "SERVICE_BUSY",
+      );
       f.hasher.busy = false;
+      await expect(check({ identifier: "alice", password }, request)).rejects.toThrow("injected fault");
       expect(await check({ identifier: "alice", password }, request)).toMatchObject({ username: "alice" });
     });
 

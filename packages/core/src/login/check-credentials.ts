@@ -2,7 +2,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import type { SecondFactor } from "../mfa/second-factor";
 import type { HashSuccession } from "../password/hash-succession";
-import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
+import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { PasswordStore, UserLookup } from "../ports";
 import type { User } from "../users/schemas";
 import { toUser } from "../users/user";
@@ -33,6 +33,9 @@ export const invalidCredentials = () =>
 export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredentials {
   const { users, hasher } = deps;
   return async (input, request) => {
+    // Shed before any database work: during a login storm most refused checks cost the
+    // server and the database nothing but this (the same for every identifier).
+    if (hasher.full()) throw hasherBusyError();
     const user = await users.findByIdentifier(input.identifier);
     const attempt = await deps.attempts.start({
       user,

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import argon2 from "argon2";
 import { describe, expect, it } from "vitest";
-import { childProcessArgon2 } from "./argon2-runner";
+import { type Argon2Runner, childProcessArgon2 } from "./argon2-runner";
 import { createPasswordHasher, owaspArgon2id } from "./password-hasher";
 
 // Guards the install itself: argon2's native binary must load and work on this machine
@@ -90,6 +90,32 @@ describe("load shedding by estimated wait", () => {
     await expect(running).resolves.toBe(true);
     // A free slot means no wait at all: taken again.
     await expect(strict.verify(stored, "pw")).resolves.toBe(true);
+  });
+
+  it("refuses a call once the oldest waiting one has waited past maxWaitMs, though the estimate is low", async () => {
+    // A runner that reports 1 ms per hash (the estimate stays low) but answers only when told.
+    const releases: (() => void)[] = [];
+    const stalled: Argon2Runner = {
+      hash: () => new Promise((resolve) => releases.push(() => resolve({ value: "$argon2id$x", ms: 1 }))),
+      verify: () => new Promise((resolve) => releases.push(() => resolve({ value: true, ms: 1 }))),
+      close: async () => {},
+    };
+    const hasher = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, maxWaitMs: 50, runner: stalled });
+    const first = hasher.hash("a");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    releases.shift()?.();
+    await first; // one measured hash: 1 ms
+    const running = hasher.hash("b");
+    const waiting = hasher.hash("c");
+    expect(hasher.full()).toBe(false); // estimated wait: 2 calls x 1 ms
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(hasher.full()).toBe(true); // "c" has waited 80 ms
+    await expect(hasher.hash("d")).rejects.toMatchObject({ code: "SERVICE_BUSY" });
+    releases.shift()?.();
+    await running;
+    releases.shift()?.();
+    await waiting;
+    expect(hasher.full()).toBe(false);
   });
 
   it("lets calls wait while their estimated wait stays under maxWaitMs", async () => {

@@ -48,9 +48,10 @@ export const hasherBusyError = () =>
  *
  * Load shedding, before any work: a call is refused at once with SERVICE_BUSY (Retry-After
  * 1 s) when its estimated wait, the calls ahead of it x the measured time of one hash /
- * `maxConcurrent`, would exceed `maxWaitMs`, or when `maxWaiting` calls already wait. The
- * estimate follows the machine (a slower or busier host sheds sooner) where a fixed queue
- * length was right for one machine only. Legacy hashes (Werkzeug scrypt/pbkdf2, bcrypt,
+ * `maxConcurrent`, would exceed `maxWaitMs`, or the oldest waiting call has already waited
+ * longer (the estimate's moving average lags when the host suddenly slows down), or when
+ * `maxWaiting` calls already wait. The estimate follows the machine (a slower or busier host
+ * sheds sooner) where a fixed queue length was right for one machine only. Legacy hashes (Werkzeug scrypt/pbkdf2, bcrypt,
  * Django pbkdf2) are verified on the same queue, and always need a rehash: the first
  * successful login replaces them with argon2id.
  */
@@ -73,14 +74,23 @@ export function createPasswordHasher(
   // Time of one argon2 hash as measured where it runs (moving average), from the first one on.
   let hashMs = 0;
   const estimatedWaitMs = () => ((limit.activeCount + limit.pendingCount) * hashMs) / maxConcurrent;
+  // When the calls waiting now were queued, oldest first (p-limit starts them in order).
+  const waitingSince: number[] = [];
+  const oldestWaitMs = () => (waitingSince.length === 0 ? 0 : performance.now() - (waitingSince[0] ?? 0));
   const full = () =>
     limit.activeCount + limit.pendingCount >= maxConcurrent + maxWaiting ||
-    (limit.activeCount >= maxConcurrent && estimatedWaitMs() > maxWaitMs);
+    (limit.activeCount >= maxConcurrent && (estimatedWaitMs() > maxWaitMs || oldestWaitMs() > maxWaitMs));
   const measured = (ms: number) => {
     hashMs = hashMs === 0 ? ms : hashMs * 0.9 + ms * 0.1;
   };
-  const queue = <T>(work: () => Promise<T>): Promise<T> =>
-    full() ? Promise.reject(hasherBusyError()) : limit(work);
+  const queue = <T>(work: () => Promise<T>): Promise<T> => {
+    if (full()) return Promise.reject(hasherBusyError());
+    waitingSince.push(performance.now());
+    return limit(() => {
+      waitingSince.shift();
+      return work();
+    });
+  };
   // An argon2 hash costs what it says: one stored (imported, or written by another system)
   // with more than the import's bounds (or our own parameters, when higher) is refused unchecked.
   const bounds = legacyHashBounds.argon2;
