@@ -10,6 +10,7 @@ import Tinypool from "tinypool";
  */
 export type Argon2Runner = {
   hash(password: string, params: Argon2Params): Promise<Timed<string>>;
+  /** false for a wrong password or a malformed hash; rejects only when the runner failed. */
   verify(hash: string, password: string): Promise<Timed<boolean>>;
   /** Stops the runner's processes (none for the in-process one). */
   close(): Promise<void>;
@@ -26,7 +27,8 @@ const timed = async <T>(work: () => Promise<T>): Promise<Timed<T>> => {
 /** argon2 on this process's libuv thread pool, at the event loop's own CPU priority. */
 export const inProcessArgon2: Argon2Runner = {
   hash: (password, params) => timed(() => argon2.hash(password, { type: argon2.argon2id, ...params })),
-  verify: (hash, password) => timed(() => argon2.verify(hash, password)),
+  // A malformed stored hash is a mismatch, not an error.
+  verify: (hash, password) => timed(() => argon2.verify(hash, password).catch(() => false)),
   close: async () => {},
 };
 
@@ -48,7 +50,7 @@ export default async (task) => {
   const started = performance.now();
   const value = await (task.op === "hash"
     ? argon2.hash(task.password, { type: argon2.argon2id, ...task.params })
-    : argon2.verify(task.hash, task.password));
+    : argon2.verify(task.hash, task.password).catch(() => false)); // malformed: a mismatch
   return { value, ms: performance.now() - started };
 };
 `;

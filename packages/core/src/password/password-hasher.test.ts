@@ -29,6 +29,8 @@ describe("password hashing (argon2id)", () => {
 
   it("treats a malformed stored hash as a mismatch instead of throwing", async () => {
     await expect(hasher.verify("not-a-hash", "pw")).resolves.toBe(false);
+    // Parameters argon2 accepts, a salt and digest it cannot read: argon2 itself throws.
+    await expect(hasher.verify("$argon2id$v=19$m=19456,t=2,p=1$%%%$%%%", "pw")).resolves.toBe(false);
   });
 
   it("runs at most maxConcurrent hashes at once; the others wait their turn and still answer", async () => {
@@ -118,6 +120,20 @@ describe("load shedding by estimated wait", () => {
     expect(hasher.full()).toBe(false);
   });
 
+  it("answers SERVICE_BUSY, never a mismatch, when the hashing process fails during a call", async () => {
+    const crashed: Argon2Runner = {
+      hash: () => Promise.reject(new Error("Worker exited unexpectedly")),
+      verify: () => Promise.reject(new Error("Worker exited unexpectedly")),
+      close: async () => {},
+    };
+    const hasher = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, runner: crashed });
+    const stored = await createPasswordHasher(owaspArgon2id).hash("pw");
+    await expect(hasher.verify(stored, "pw")).rejects.toMatchObject({ code: "SERVICE_BUSY" });
+    await expect(hasher.hash("pw")).rejects.toMatchObject({ code: "SERVICE_BUSY" });
+    // A malformed hash is still a mismatch: the runner is not even asked.
+    await expect(hasher.verify("$argon2id$garbage", "pw")).resolves.toBe(false);
+  });
+
   it("lets calls wait while their estimated wait stays under maxWaitMs", async () => {
     const patient = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, maxWaitMs: 60_000 });
     const stored = await patient.hash("pw");
@@ -139,6 +155,7 @@ describe("argon2 in child processes", () => {
       await expect(hasher.verify(hash, "pw")).resolves.toBe(true);
       await expect(hasher.verify(hash, "nope")).resolves.toBe(false);
       await expect(hasher.verify("$argon2id$garbage", "pw")).resolves.toBe(false);
+      await expect(hasher.verify("$argon2id$v=19$m=19456,t=2,p=1$%%%$%%%", "pw")).resolves.toBe(false);
       if (existsSync("/proc/self/task")) {
         // Every thread of the child (libuv's, where argon2 runs, included) runs at niceness 7.
         const children = readdirSync("/proc").filter(

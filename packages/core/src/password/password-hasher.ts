@@ -40,6 +40,17 @@ export const hasherBusyError = () =>
   });
 
 /**
+ * The hashing process failed (killed, crashed) while it held the call: the answer is unknown,
+ * so the caller retries, as for a busy hasher; never a wrong password (which would count a
+ * failure against the account).
+ */
+const hashingFailed = (): never => {
+  throw new DomainError("SERVICE_BUSY", "Password hashing is restarting; retry in a second.", {
+    retryAfterSeconds: 1,
+  });
+};
+
+/**
  * argon2id hashing off the event loop: on libuv's thread pool (default), or in child
  * processes at a lowered CPU priority (`runner`, see argon2-runner.ts). At most
  * `maxConcurrent` hashes run at once (default: one per core; the server's setting also keeps
@@ -108,21 +119,18 @@ export function createPasswordHasher(
   return {
     hash: (password) =>
       queue(async () => {
-        const { value, ms } = await runner.hash(password, options);
+        const { value, ms } = await runner.hash(password, options).catch(hashingFailed);
         measured(ms);
         return value;
       }),
     verify: (hash, password) =>
       queue(async () => {
-        try {
-          if (isLegacyHash(hash)) return await verifyLegacyHash(hash, password);
-          if (!affordable(hash)) return false;
-          const { value, ms } = await runner.verify(hash, password);
-          measured(ms);
-          return value;
-        } catch {
-          return false;
-        }
+        if (isLegacyHash(hash)) return verifyLegacyHash(hash, password).catch(() => false);
+        if (!affordable(hash)) return false;
+        // A malformed hash is a mismatch (the runners say so); a failed runner is not.
+        const { value, ms } = await runner.verify(hash, password).catch(hashingFailed);
+        measured(ms);
+        return value;
       }),
     // Any argon2 variant but argon2id (argon2i, argon2d: importable) is upgraded too.
     needsRehash: (hash) =>

@@ -110,7 +110,7 @@ export function createStrengthEstimator(options: { queueLimit: number; idleMs?: 
       const idle = worker;
       if (!idle || waiting.size > 0) return;
       worker = null;
-      idle.removeAllListeners("exit");
+      idle.removeAllListeners();
       void idle.terminate();
     }, idleMs);
     idleTimer.unref();
