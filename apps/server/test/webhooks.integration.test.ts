@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { webhookEventSchema } from "@usersvc/core";
+import { createAuditRepository, webhookEventSchema } from "@usersvc/core";
 import { describe, expect, it } from "vitest";
 import { rotateKeys } from "../scripts/rotate-keys";
 import {
@@ -10,6 +10,7 @@ import {
   post,
   register,
   startTestServer,
+  storedId,
   type TestServer,
 } from "./harness";
 import { startReceiver } from "./webhook-receiver";
@@ -342,7 +343,32 @@ describe("webhooks: SSRF safety in production", () => {
 });
 
 describe("webhooks: upgrading from the boolean fan-out mark", () => {
-  it("an event an earlier version queued as `fanout: true` is still delivered, and the queue's index becomes sparse", async () => {
+  it("takes events that an earlier version's instance still running queues as `fanout: true` after the start", async () => {
+    await using server = await startTestServer(webhookEnv, { worker: false });
+    const audit = createAuditRepository(server.app.connection, { legacyMarkEveryMs: 0 });
+    await audit.ensureIndexes();
+    const raw = server.app.connection.collection("audit_events");
+    const late = {
+      _id: storedId(audit.newId()),
+      type: "user.registered",
+      timestamp: new Date(),
+      fanout: true,
+    };
+    await raw.insertOne({
+      ...late,
+      user_id: null,
+      actor: null,
+      client_ip: null,
+      request_id: null,
+      details: {},
+    });
+    const pending = await audit.pendingFanout(10);
+    expect(pending.map((event) => event.id)).toContain(late._id.toHexString());
+    await audit.markFannedOut([late._id.toHexString()]);
+    expect(await raw.countDocuments({ fanout: { $exists: true } })).toBe(0);
+  });
+
+  it("an event an earlier version queued as `fanout: true` is still delivered, and the queue's index is replaced", async () => {
     let secret = "";
     await using receiver = await startReceiver(() => secret);
     const database = `test_${randomBytes(6).toString("hex")}`;
@@ -368,8 +394,8 @@ describe("webhooks: upgrading from the boolean fan-out mark", () => {
     const indexes = await after.app.connection.collection("audit_events").indexes();
     expect(indexes.find((index) => index.name === "fanout_1__id_1")).toBeUndefined();
     expect(indexes.find((index) => index.name === "fanout_pending")).toMatchObject({
-      key: { fanout: 1, _id: 1 },
-    });
+      key: { fanout: -1, _id: 1 },
+    }); // (sparse on MongoDB; FerretDB ignores the option, see GOTCHAS.md)
     expect(
       await after.app.connection.collection("audit_events").countDocuments({ fanout: { $exists: true } }),
     ).toBe(0);

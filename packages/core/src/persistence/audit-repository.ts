@@ -40,8 +40,10 @@ auditSchema.index({ timestamp: -1, _id: -1 });
 auditSchema.index({ user_id: 1, timestamp: -1, _id: -1 });
 auditSchema.index({ type: 1, timestamp: -1, _id: -1 });
 // The fan-out's queue: sparse, so that it holds only the pending events (a few), not every
-// event of the retention period.
-auditSchema.index({ fanout: 1, _id: 1 }, { name: "fanout_pending", sparse: true });
+// event of the retention period. `fanout: -1`: not the former index's keys, which MongoDB
+// would refuse with other options, so an earlier version (a rollback, an old instance
+// restarting during a rolling deploy) can still create its own at start.
+auditSchema.index({ fanout: -1, _id: 1 }, { name: "fanout_pending", sparse: true });
 /** The queue's index as an earlier version made it (not sparse), dropped at start. */
 const formerFanoutIndex = "fanout_1__id_1";
 
@@ -61,7 +63,15 @@ const toEvent = (doc: AuditDocument): AuditEvent => ({
 /** The MongoDB adapter of the audit trail (`audit_events`). */
 export function createAuditRepository(
   connection: Connection,
+  options: { legacyMarkEveryMs?: number } = {},
 ): AuditStore & { ensureIndexes(): Promise<void> } {
+  /**
+   * How often the fan-out also takes the events an earlier version queued as `fanout: true`
+   * (before an upgrade, or by its instances still running during a rolling deploy): a query
+   * FerretDB answers by scanning the collection, so not at every poll.
+   */
+  const legacyMarkEveryMs = options.legacyMarkEveryMs ?? 60_000;
+  let legacyMarksTakenAt = Number.NEGATIVE_INFINITY;
   const existing: mongoose.Model<AuditDocument> | undefined = connection.models.AuditEvent;
   const Events = existing ?? connection.model<AuditDocument>("AuditEvent", auditSchema);
   const { trusted } = mongoose; // operators we mean, under sanitizeFilter
@@ -121,6 +131,10 @@ export function createAuditRepository(
       return docs.map(toEvent);
     },
     async pendingFanout(limit) {
+      if (Date.now() - legacyMarksTakenAt >= legacyMarkEveryMs) {
+        await Events.collection.updateMany({ fanout: true }, { $set: { fanout: pending } });
+        legacyMarksTakenAt = Date.now();
+      }
       const docs = await Events.find({ fanout: pending })
         .sort({ _id: 1 })
         .limit(limit)
@@ -145,10 +159,7 @@ export function createAuditRepository(
     },
     async ensureIndexes() {
       await Events.createCollection();
-      // Events an earlier version queued as `fanout: true` join the queue as it is now, and its
-      // index of the queue goes (before the new one: MongoDB refuses a second index on the
-      // same keys).
-      await Events.collection.updateMany({ fanout: true }, { $set: { fanout: pending } });
+      // An earlier version's index of the queue (every event, not only the pending ones).
       await Events.collection.dropIndex(formerFanoutIndex).catch((error: unknown) => {
         if (!(error instanceof Error && "code" in error && error.code === 27)) throw error; // IndexNotFound
       });
