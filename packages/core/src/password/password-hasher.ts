@@ -85,7 +85,8 @@ export function createPasswordHasher(
   // Time of one argon2 hash as measured where it runs (moving average), from the first one on.
   let hashMs = 0;
   const estimatedWaitMs = () => ((limit.activeCount + limit.pendingCount) * hashMs) / maxConcurrent;
-  // When the calls waiting now were queued, oldest first (p-limit starts them in order).
+  // When the calls waiting now were queued, oldest first: p-limit starts them in order, and
+  // nothing clears its queue (limit.clearQueue() would leave these entries behind).
   const waitingSince: number[] = [];
   const oldestWaitMs = () => (waitingSince.length === 0 ? 0 : performance.now() - (waitingSince[0] ?? 0));
   const full = () =>
