@@ -105,7 +105,13 @@ export async function createContainer(settings: Settings, logger: Logger, option
         maxConcurrent: concurrency,
         maxWaiting: queueLimit,
         maxWaitMs,
-        runner: runtime === "child-process" ? childProcessArgon2({ concurrency }) : undefined,
+        runner:
+          runtime === "child-process"
+            ? childProcessArgon2({
+                concurrency,
+                onError: (error) => logger.error({ err: error }, "password hashing process failed"),
+              })
+            : undefined,
       },
     ),
   );

@@ -68,9 +68,15 @@ export default async (task) => {
 export function childProcessArgon2({
   concurrency,
   niceness = 10,
+  onError,
 }: {
   concurrency: number;
   niceness?: number;
+  /**
+   * Told when the child fails: killed or crashed while idle (the next task starts another),
+   * or while running tasks (they reject; the hasher answers SERVICE_BUSY).
+   */
+  onError?: (error: unknown) => void;
 }): Argon2Runner {
   const argon2Url = pathToFileURL(createRequire(import.meta.url).resolve("argon2")).href;
   const pool = new Tinypool({
@@ -86,9 +92,17 @@ export function childProcessArgon2({
     // One libuv pool thread per concurrent hash (argon2 runs there).
     env: { UV_THREADPOOL_SIZE: String(concurrency) },
   });
+  // tinypool emits a child's death outside a task as an `error` event on the pool: without a
+  // listener, that would end the server.
+  pool.on("error", (error: unknown) => onError?.(error));
+  const run = <T>(task: Record<string, unknown>) =>
+    (pool.run(task) as Promise<Timed<T>>).catch((error: unknown) => {
+      onError?.(error);
+      throw error;
+    });
   return {
-    hash: (password, params) => pool.run({ op: "hash", password, params }) as Promise<Timed<string>>,
-    verify: (hash, password) => pool.run({ op: "verify", hash, password }) as Promise<Timed<boolean>>,
+    hash: (password, params) => run<string>({ op: "hash", password, params }),
+    verify: (hash, password) => run<boolean>({ op: "verify", hash, password }),
     close: () => pool.destroy(),
   };
 }

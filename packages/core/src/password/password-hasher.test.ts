@@ -175,6 +175,27 @@ describe("argon2 in child processes", () => {
       await hasher.close?.();
     }
   });
+
+  it.runIf(existsSync("/proc/self/task"))(
+    "survives its child being killed while idle: told through onError, the next hash starts another",
+    async () => {
+      const errors: unknown[] = [];
+      const runner = childProcessArgon2({ concurrency: 1, onError: (error) => errors.push(error) });
+      const hasher = createPasswordHasher(owaspArgon2id, { maxConcurrent: 1, runner });
+      try {
+        await hasher.hash("pw");
+        const [child] = readdirSync("/proc").filter(
+          (pid) => /^\d+$/.test(pid) && Number(statFields(`/proc/${pid}/stat`)[1]) === process.pid,
+        );
+        process.kill(Number(child), "SIGKILL");
+        for (let i = 0; i < 50 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(errors.length).toBeGreaterThan(0); // an unheard `error` event would end the process
+        await expect(hasher.verify(await hasher.hash("pw"), "pw")).resolves.toBe(true);
+      } finally {
+        await hasher.close?.();
+      }
+    },
+  );
 });
 
 /** The fields of a /proc stat file after the command name: [state, ppid, …, nice at 16]; [] once gone. */

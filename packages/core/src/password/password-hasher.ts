@@ -44,9 +44,10 @@ export const hasherBusyError = () =>
  * so the caller retries, as for a busy hasher; never a wrong password (which would count a
  * failure against the account).
  */
-const hashingFailed = (): never => {
+const hashingFailed = (cause: unknown): never => {
   throw new DomainError("SERVICE_BUSY", "Password hashing is restarting; retry in a second.", {
     retryAfterSeconds: 1,
+    cause,
   });
 };
 

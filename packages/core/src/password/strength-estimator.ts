@@ -111,6 +111,7 @@ export function createStrengthEstimator(options: { queueLimit: number; idleMs?: 
       if (!idle || waiting.size > 0) return;
       worker = null;
       idle.removeAllListeners();
+      idle.on("error", () => {}); // stopping: nothing waits on it any more
       void idle.terminate();
     }, idleMs);
     idleTimer.unref();

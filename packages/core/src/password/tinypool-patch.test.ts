@@ -6,16 +6,16 @@
 import Tinypool from "tinypool";
 import { afterEach, describe, expect, it } from "vitest";
 
-// Each task reports how many tasks its process was running at its busiest.
+// Each task reports the most tasks its process ran at once while it ran (itself included).
 const source = `
-let running = 0;
-let most = 0;
+const active = new Set();
 export default async () => {
-  running++;
-  most = Math.max(most, running);
+  const task = { most: 0 };
+  active.add(task);
+  for (const t of active) t.most = Math.max(t.most, active.size);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  running--;
-  return most;
+  active.delete(task);
+  return task.most;
 };
 `;
 
@@ -35,13 +35,14 @@ describe("tinypool patch: a child starting with tasks queued takes as many as it
     });
     pools.push(pool);
     // What the password hasher does: it hands the pool at most 3 calls, and a new one each
-    // time one ends (here: 9 calls, 3 at a time, from the cold start on).
+    // time one ends (here: 3 x 4 calls from the cold start on). Unpatched, every call ran
+    // alone; patched, they run three at a time (at most one, the last, may end alone).
     const most: number[] = [];
-    const next = async (): Promise<void> => {
-      while (most.length < 9) most.push((await pool.run({})) as number);
+    const caller = async () => {
+      for (let i = 0; i < 4; i++) most.push((await pool.run({})) as number);
     };
-    await Promise.all([next(), next(), next()]);
+    await Promise.all([caller(), caller(), caller()]);
     expect(Math.max(...most)).toBe(3);
-    expect(most.slice(-3)).toEqual([3, 3, 3]);
+    expect(most.filter((n) => n === 1).length).toBeLessThanOrEqual(1);
   });
 });

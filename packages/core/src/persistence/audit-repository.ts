@@ -39,13 +39,13 @@ const auditSchema = new Schema<AuditDocument>(
 auditSchema.index({ timestamp: -1, _id: -1 });
 auditSchema.index({ user_id: 1, timestamp: -1, _id: -1 });
 auditSchema.index({ type: 1, timestamp: -1, _id: -1 });
-// The fan-out's queue: sparse, so that it holds only the pending events (a few), not every
-// event of the retention period. `fanout: -1`: not the former index's keys, which MongoDB
-// would refuse with other options, so an earlier version (a rollback, an old instance
-// restarting during a rolling deploy) can still create its own at start.
-auditSchema.index({ fanout: -1, _id: 1 }, { name: "fanout_pending", sparse: true });
-/** The queue's index as an earlier version made it (not sparse), dropped at start. */
-const formerFanoutIndex = "fanout_1__id_1";
+// The fan-out's queue: one key and sparse, so that it holds only the pending events (a few),
+// not every event of the retention period (a compound sparse index would hold every event:
+// all have `_id`); the pending few are sorted by `_id` in memory. Not the former index's
+// keys, which MongoDB would refuse with other options, so an earlier version (a rollback, an
+// old instance restarting during a rolling deploy) can still create its own at start.
+const fanoutIndex = { key: { fanout: 1 }, name: "fanout_pending" } as const;
+auditSchema.index(fanoutIndex.key, { name: fanoutIndex.name, sparse: true });
 
 const isDuplicateKey = (error: unknown) => error instanceof Error && "code" in error && error.code === 11000;
 
@@ -159,10 +159,23 @@ export function createAuditRepository(
     },
     async ensureIndexes() {
       await Events.createCollection();
-      // An earlier version's index of the queue (every event, not only the pending ones).
-      await Events.collection.dropIndex(formerFanoutIndex).catch((error: unknown) => {
-        if (!(error instanceof Error && "code" in error && error.code === 27)) throw error; // IndexNotFound
-      });
+      // Earlier indexes of the queue: the first version's (`fanout_1__id_1`, every event),
+      // and a `fanout_pending` of other keys (a build of issue 21's work in progress).
+      const stale = (await Events.collection.indexes()).filter(
+        (index) =>
+          index.name === "fanout_1__id_1" ||
+          (index.name === fanoutIndex.name && JSON.stringify(index.key) !== JSON.stringify(fanoutIndex.key)),
+      );
+      for (const index of stale) {
+        await Events.collection.dropIndex(index.name ?? "").catch((error: unknown) => {
+          // Dropped meanwhile by another instance starting: IndexNotFound.
+          const notFound =
+            error instanceof Error &&
+            (("codeName" in error && error.codeName === "IndexNotFound") ||
+              ("code" in error && error.code === 27));
+          if (!notFound) throw error;
+        });
+      }
       await Events.createIndexes();
     },
   };
