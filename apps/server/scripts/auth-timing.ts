@@ -4,29 +4,14 @@
  * tells which accounts exist). Starts its own FerretDB + Mailpit; sequential requests,
  * alternating the two kinds to cancel drift. A measurement to report, not a test.
  */
-import { createPasswordHasher, createUserRepository } from "@usersvc/core";
-import { median, startTimingService, timingApiKey } from "./timing-service";
+import { createPasswordHasher } from "@usersvc/core";
+import { median, seedActiveUser, startTimingService, timingApiKey } from "./timing-service";
 
 const rounds = Number(process.argv[2] ?? 200);
 await using service = await startTimingService({ LOGIN_MAX_FAILURES: "1000" });
 const { settings, app, url } = service;
 const hash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
-const users = createUserRepository(app.connection);
-await users.insert({
-  id: users.newId(),
-  username: "timed",
-  first_name: "T",
-  last_name: "T",
-  email: "timed@example.com",
-  password_hash: hash,
-  gender: "Other",
-  role: "user",
-  is_active: true,
-  mfa_enabled: false,
-  activation: null,
-  mfa: null,
-  email_change: null,
-});
+await seedActiveUser(app, "timed", hash);
 const check = async (identifier: string) => {
   const started = performance.now();
   const response = await fetch(`${url}/api/users/auth/check`, {

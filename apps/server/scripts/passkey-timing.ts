@@ -5,14 +5,9 @@
  * passkey sign-in (options + verify, a real signature). Starts its own FerretDB + Mailpit;
  * sequential requests, the kinds interleaved to cancel drift. A measurement, not a test.
  */
-import {
-  type AuthenticationOptions,
-  createPasswordHasher,
-  createUserRepository,
-  type RegistrationOptions,
-} from "@usersvc/core";
+import { type AuthenticationOptions, createPasswordHasher, type RegistrationOptions } from "@usersvc/core";
 import { createSoftwareAuthenticator } from "../../../packages/core/test/software-authenticator";
-import { median, startTimingService, timingApiKey } from "./timing-service";
+import { median, seedActiveUser, startTimingService, timingApiKey } from "./timing-service";
 
 const rounds = Number(process.argv[2] ?? 200);
 await using service = await startTimingService({ MONGODB_DB: "passkey_timing" });
@@ -26,24 +21,9 @@ const post = async <T = unknown>(path: string, body: unknown): Promise<T> => {
   if (response.status !== 200) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 };
-const users = createUserRepository(app.connection);
 const passwordHash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
-const seed = (username: string) =>
-  users.insert({
-    id: users.newId(),
-    username,
-    first_name: "T",
-    last_name: "T",
-    email: `${username}@example.com`,
-    password_hash: passwordHash,
-    gender: "Other",
-    role: "user",
-    is_active: true,
-    mfa_enabled: false,
-    activation: null,
-    mfa: null,
-    email_change: null,
-  });
+const seed = (username: string) => seedActiveUser(app, username, passwordHash);
+
 await seed("plain");
 const holder = await seed("holder");
 // The holder's passkey, registered through the routes (a software authenticator).

@@ -1,10 +1,12 @@
 /**
  * What the timing scripts (auth-timing, login-code-timing, passkey-timing) share: a service on
  * its own FerretDB + Mailpit, silent, with one full-access key, stopped with everything it
- * started when the `await using` scope ends; and the median they compare.
+ * started when the `await using` scope ends; the active account they time; and the median
+ * they compare.
  */
 import { randomBytes } from "node:crypto";
 import { loadSettings } from "@usersvc/config";
+import { createUserRepository } from "@usersvc/core";
 import { startLocalDatabase, startLocalMailServer } from "@usersvc/local-stack";
 import { createApp } from "../src/app";
 import { createLogger } from "../src/logger";
@@ -52,6 +54,30 @@ export async function startTimingService(env: Record<string, string> = {}) {
     await stopStack();
     throw error;
   }
+}
+
+/** Stores an active account `<username>@example.com` with `passwordHash` (no email sent). */
+export function seedActiveUser(
+  app: { connection: Parameters<typeof createUserRepository>[0] },
+  username: string,
+  passwordHash: string,
+) {
+  const users = createUserRepository(app.connection);
+  return users.insert({
+    id: users.newId(),
+    username,
+    first_name: "T",
+    last_name: "T",
+    email: `${username}@example.com`,
+    password_hash: passwordHash,
+    gender: "Other",
+    role: "user",
+    is_active: true,
+    mfa_enabled: false,
+    activation: null,
+    mfa: null,
+    email_change: null,
+  });
 }
 
 /** The median of some timings (NaN for none). */
