@@ -144,12 +144,15 @@ const cpuSeconds = (pid: number | undefined): number => {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ)
 };
+/** A memory figure of /proc/<pid>/status, in MB. */
+const statusMb = (pid: number | undefined, field: "VmHWM" | "RssAnon"): number =>
+  Number(
+    new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN,
+  ) / 1024;
 /** Peak resident memory of a process so far, in MB. */
-const peakRssMb = (pid: number | undefined): number =>
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+const peakRssMb = (pid: number | undefined): number => statusMb(pid, "VmHWM");
 /** Resident anonymous memory of a process now (heap, arenas; not mapped files), in MB. */
-const anonRssMb = (pid: number | undefined): number =>
-  Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+const anonRssMb = (pid: number | undefined): number => statusMb(pid, "RssAnon");
 /** Runs `work` and returns what it returned plus the CPU ms each process spent on it. */
 async function measureCpu<T>(pids: (number | undefined)[], work: () => Promise<T>) {
   const before = pids.map(cpuSeconds);
