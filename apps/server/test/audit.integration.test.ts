@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { codeAt, createActiveUser, json, patch, post, startTestServer, type TestServer } from "./harness";
+import {
+  codeAt,
+  createActiveUser,
+  enableMfa,
+  json,
+  patch,
+  post,
+  startTestServer,
+  type TestServer,
+} from "./harness";
 
 type AuditEvent = {
   id: string;
@@ -49,16 +58,7 @@ describe("audit trail: every security event, in order, per user", () => {
     const user = await createActiveUser(server);
     expect((await login(server, user.username, "Wrong-password-1")).status).toBe(401);
 
-    const enabled = await patch(server, "/api/users/mfa/enable", {
-      id: user.id,
-      current_password: user.password,
-    });
-    const { secret } = await json<{ secret: string }>(enabled);
-    const confirmed = await patch(server, "/api/users/mfa/confirm", {
-      id: user.id,
-      code: await codeAt(secret, -30),
-    });
-    const { recovery_codes } = await json<{ recovery_codes: string[] }>(confirmed);
+    const { secret, recoveryCodes: recovery_codes } = await enableMfa(server, user);
     expect((await login(server, user.username, user.password, await codeAt(secret, 0))).status).toBe(200);
     const newPassword = "Brand-new-pass-1";
     const changed = await post(server, "/api/users/password/change", {

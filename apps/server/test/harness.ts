@@ -231,3 +231,23 @@ export function patch(server: TestServer, path: string, body: unknown): Promise<
 /** The TOTP code of `secret` for the time step `seconds` from now (what an authenticator app shows then). */
 export const codeAt = (secret: string, seconds: number) =>
   currentTotp(secret, Math.floor(Date.now() / 1000) + seconds);
+
+/**
+ * Turns MFA on for an active user: enrolment with its password, then a first code (the
+ * previous time step, so that the current one is still unused). Its secret and recovery codes.
+ */
+export async function enableMfa(server: TestServer, user: { id: string; password: string }) {
+  const enabled = await patch(server, "/api/users/mfa/enable", {
+    id: user.id,
+    current_password: user.password,
+  });
+  if (enabled.status !== 200) throw new Error(`mfa/enable failed: ${await enabled.text()}`);
+  const { secret } = (await enabled.json()) as { secret: string };
+  const confirmed = await patch(server, "/api/users/mfa/confirm", {
+    id: user.id,
+    code: await codeAt(secret, -30),
+  });
+  if (confirmed.status !== 200) throw new Error(`mfa/confirm failed: ${await confirmed.text()}`);
+  const { recovery_codes } = (await confirmed.json()) as { recovery_codes: string[] };
+  return { secret, recoveryCodes: recovery_codes };
+}

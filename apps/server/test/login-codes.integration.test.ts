@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   codeAt,
   createActiveUser,
+  enableMfa,
   json,
   newUserInput,
-  patch,
   post,
   publicUserKeys,
   register,
@@ -101,15 +101,7 @@ describe("login codes: request and sign-in", () => {
   it("still asks MFA users for their second factor, after the right code, which stays usable until then", async () => {
     await using server = await startTestServer();
     const user = await createActiveUser(server);
-    const enabled = await patch(server, "/api/users/mfa/enable", {
-      id: user.id,
-      current_password: user.password,
-    });
-    const { secret } = await json<{ secret: string }>(enabled);
-    expect(
-      (await patch(server, "/api/users/mfa/confirm", { id: user.id, code: await codeAt(secret, -30) }))
-        .status,
-    ).toBe(200);
+    const { secret } = await enableMfa(server, user);
 
     await requestCode(server, user.email);
     const { code, token } = await loginCodeEmail(server, user.email);

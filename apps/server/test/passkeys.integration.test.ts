@@ -8,6 +8,7 @@ import { createFaultInjector } from "./faults";
 import {
   codeAt,
   createActiveUser,
+  enableMfa,
   json,
   patch,
   post,
@@ -121,15 +122,7 @@ describe("passkeys: registration and sign-in with real signatures", () => {
   it("signs a TOTP user in without a TOTP code when the passkey verified the user", async () => {
     await using server = await startTestServer();
     const user = await createActiveUser(server);
-    const enabled = await patch(server, "/api/users/mfa/enable", {
-      id: user.id,
-      current_password: user.password,
-    });
-    const { secret } = await json<{ secret: string }>(enabled);
-    expect(
-      (await patch(server, "/api/users/mfa/confirm", { id: user.id, code: await codeAt(secret, -30) }))
-        .status,
-    ).toBe(200);
+    const { secret } = await enableMfa(server, user);
     const authenticator = createSoftwareAuthenticator({ origin });
     const noCode = await post(server, "/api/users/passkeys/register/options", {
       id: user.id,

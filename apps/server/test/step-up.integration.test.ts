@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   codeAt,
   createActiveUser,
+  enableMfa,
   json,
   patch,
   post,
@@ -23,19 +24,7 @@ async function linkToken(server: TestServer, address: string, count: number): Pr
 /** Turns MFA on for a new active user (mail: activation, then the MFA notice). */
 async function userWithMfa(server: TestServer) {
   const user = await createActiveUser(server);
-  const enabled = await patch(server, "/api/users/mfa/enable", {
-    id: user.id,
-    current_password: user.password,
-  });
-  expect(enabled.status).toBe(200);
-  const { secret } = await json<{ secret: string }>(enabled);
-  const confirmed = await patch(server, "/api/users/mfa/confirm", {
-    id: user.id,
-    code: await codeAt(secret, -30),
-  });
-  expect(confirmed.status).toBe(200);
-  const { recovery_codes } = await json<{ recovery_codes: string[] }>(confirmed);
-  return { user, secret, recoveryCodes: recovery_codes };
+  return { user, ...(await enableMfa(server, user)) };
 }
 
 describe("step-up: sensitive changes need the current password", () => {
