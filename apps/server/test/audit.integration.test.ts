@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   codeAt,
   createActiveUser,
+  emailChangeCode,
   enableMfa,
   json,
   patch,
@@ -77,8 +78,7 @@ describe("audit trail: every security event, in order, per user", () => {
       totp_code: recovery_codes[0],
     });
     expect(requested.status).toBe(200);
-    const [message] = await server.inbox.waitForMessages(newEmail);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+    const code = await emailChangeCode(server, newEmail);
     expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
     expect(
       (await patch(server, "/api/users/id", { id: user.id, role: "admin", first_name: "Jo" })).status,

@@ -251,3 +251,26 @@ export async function enableMfa(server: TestServer, user: { id: string; password
   const { recovery_codes } = (await confirmed.json()) as { recovery_codes: string[] };
   return { secret, recoveryCodes: recovery_codes };
 }
+
+/** The code of the confirmation email that an email change sent to `newEmail`. */
+export async function emailChangeCode(server: TestServer, newEmail: string): Promise<string> {
+  const [message] = await server.inbox.waitForMessages(newEmail);
+  return /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+}
+
+/** Moves an active user to `newEmail`: the change with its password, then the emailed code. */
+export async function changeEmail(
+  server: TestServer,
+  user: { id: string; password: string },
+  newEmail: string,
+) {
+  const requested = await post(server, "/api/users/email/change", {
+    id: user.id,
+    new_email: newEmail,
+    current_password: user.password,
+  });
+  if (requested.status !== 200) throw new Error(`email/change failed: ${await requested.text()}`);
+  const code = await emailChangeCode(server, newEmail);
+  const confirmed = await patch(server, "/api/users/email/confirm", { id: user.id, code });
+  if (confirmed.status !== 200) throw new Error(`email/confirm failed: ${await confirmed.text()}`);
+}

@@ -1,7 +1,9 @@
 import { Types } from "mongoose";
 import { describe, expect, it } from "vitest";
 import {
+  changeEmail,
   createActiveUser,
+  emailChangeCode,
   json,
   newUserInput,
   patch,
@@ -181,8 +183,7 @@ describe("management: email change", () => {
       current_password: user.password,
     });
     expect(requested.status).toBe(200);
-    const [message] = await server.inbox.waitForMessages(newEmail);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+    const code = await emailChangeCode(server, newEmail);
 
     const wrong = await patch(server, "/api/users/email/confirm", {
       id: user.id,
@@ -224,8 +225,7 @@ describe("management: email change", () => {
       new_email: wanted,
       current_password: user.password,
     });
-    const [message] = await server.inbox.waitForMessages(wanted);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
+    const code = await emailChangeCode(server, wanted);
     expect((await register(server, newUserInput({ email: wanted }))).status).toBe(201); // someone takes it
     const late = await patch(server, "/api/users/email/confirm", { id: user.id, code });
     expect(late.status).toBe(409);
@@ -259,14 +259,7 @@ describe("management: email change", () => {
     const token =
       new URL(/(http\S+)/.exec(resetMail?.text ?? "")?.[1] ?? "http://x").searchParams.get("token") ?? "";
     const newEmail = `moved.${user.username}@example.org`;
-    await post(server, "/api/users/email/change", {
-      id: user.id,
-      new_email: newEmail,
-      current_password: user.password,
-    });
-    const [message] = await server.inbox.waitForMessages(newEmail);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
-    expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
+    await changeEmail(server, user, newEmail);
     const reset = await post(server, "/api/users/password/reset", {
       token,
       password: "Taken-over-pass-1",

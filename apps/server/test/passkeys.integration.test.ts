@@ -6,11 +6,11 @@ import {
 } from "../../../packages/core/test/software-authenticator";
 import { createFaultInjector } from "./faults";
 import {
+  changeEmail,
   codeAt,
   createActiveUser,
   enableMfa,
   json,
-  patch,
   post,
   publicUserKeys,
   startTestServer,
@@ -279,14 +279,7 @@ describe("passkeys: an email-change revert takes the account back from whoever k
     });
     const late = createSoftwareAuthenticator({ origin }).register(await json(pending));
     const newEmail = `taker.${user.username}@example.org`;
-    await post(server, "/api/users/email/change", {
-      id: user.id,
-      new_email: newEmail,
-      current_password: user.password,
-    });
-    const [message] = await server.inbox.waitForMessages(newEmail);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
-    expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
+    await changeEmail(server, user, newEmail);
     const [, , notice] = await server.inbox.waitForMessages(user.email, { count: 3 });
     const link = /(https?:\/\/\S+)/.exec(notice?.text ?? "")?.[1];
     const token = link ? new URL(link).searchParams.get("token") : null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  changeEmail,
   codeAt,
   createActiveUser,
   enableMfa,
@@ -129,14 +130,7 @@ describe("step-up: reverting an email change", () => {
     await using server = await startTestServer({ RESET_PASSWORD_COOLDOWN_SECONDS: "0" });
     const user = await createActiveUser(server);
     const newEmail = `taken.${user.username}@example.org`;
-    await post(server, "/api/users/email/change", {
-      id: user.id,
-      new_email: newEmail,
-      current_password: user.password,
-    });
-    const [message] = await server.inbox.waitForMessages(newEmail);
-    const code = /confirmation code is (\d{6})/.exec(message?.text ?? "")?.[1] ?? "";
-    expect((await patch(server, "/api/users/email/confirm", { id: user.id, code })).status).toBe(200);
+    await changeEmail(server, user, newEmail);
     // A reset link requested by whoever holds the new address now.
     await post(server, "/api/users/password/forgot", { identifier: newEmail });
     const stolenReset = await linkToken(server, newEmail, 2);
