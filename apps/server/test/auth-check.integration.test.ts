@@ -9,6 +9,7 @@ import {
   startTestServer,
   storedCollection,
   storedId,
+  withinOneThrottleWindow,
 } from "./harness";
 
 const check = (server: Awaited<ReturnType<typeof startTestServer>>, body: unknown, ip?: string) =>
@@ -51,6 +52,7 @@ describe("auth/check", () => {
   it("locks an account after N failures with 429 + Retry-After, refusing even the right password", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 3; i++) {
       expect(
         (await check(server, { identifier: user.username, password: `Wrong-${i}-password` })).status,
@@ -69,6 +71,7 @@ describe("auth/check", () => {
   it("admits no more than N concurrent guesses (the rest are 429 before any hashing)", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "5" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         check(server, { identifier: user.username, password: `Guess-${i}-pass` }),
@@ -81,6 +84,7 @@ describe("auth/check", () => {
 
   it("does not check any password while locked (an unknown identifier locks the same way)", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "2" });
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 2; i++) await check(server, { identifier: "ghost", password: "Wrong-password-1" });
     const locked = await check(server, { identifier: "ghost", password: "Wrong-password-1" });
     expect(locked.status).toBe(429);
@@ -89,6 +93,7 @@ describe("auth/check", () => {
   it("throttles a client IP across identifiers when behind a trusted proxy", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES_PER_IP: "4", TRUST_PROXY: "true" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 4; i++) {
       await check(server, { identifier: `someone-${i}`, password: "Wrong-password-1" }, "198.51.100.7");
     }

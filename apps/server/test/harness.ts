@@ -100,6 +100,23 @@ export async function startTestServer(
   };
 }
 
+/**
+ * Throttles count in fixed windows (multiples of `LOGIN_LOCKOUT_SECONDS` since the epoch):
+ * attempts on both sides of a window's end fill two windows, and none is locked. A test that
+ * counts attempts up to a lock calls this first; with less than `marginSeconds` left of the
+ * current window it waits for the next one (with the 900 s default, about 1 % of the time).
+ */
+export async function withinOneThrottleWindow(
+  server: Pick<TestServer, "settings"> | { windowSeconds: number },
+  marginSeconds = 10,
+) {
+  const windowSeconds =
+    "settings" in server ? server.settings.loginThrottle.windowSeconds : server.windowSeconds;
+  const windowMs = windowSeconds * 1_000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginSeconds * 1_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
+
 /** Reads a JSON body as the shape the test expects (assertions then check it). */
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;

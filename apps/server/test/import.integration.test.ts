@@ -9,6 +9,7 @@ import {
   storedCollection,
   storedId,
   type TestServer,
+  withinOneThrottleWindow,
 } from "./harness";
 
 /*
@@ -122,6 +123,7 @@ describe("POST /api/users/import", () => {
       await importUsers(server, [row("locked_out", { password_hash: werkzeugScrypt })]),
     );
     const id = String(answer.results[0]?.id);
+    await withinOneThrottleWindow(server);
     const unknown = await json(
       await check(server, { identifier: "nobody_here", password: "Wrong-password-1" }),
     );

@@ -11,6 +11,7 @@ import {
   storedCollection,
   storedId,
   type TestServer,
+  withinOneThrottleWindow,
 } from "./harness";
 
 type Enrolment = { qr_code: string; otpauth_url: string; secret: string };
@@ -114,6 +115,7 @@ describe("MFA: enrolment and login", () => {
   it("answers 429 after repeated wrong codes, with its own counter", async () => {
     await using server = await startTestServer({ MFA_MAX_FAILURES: "5", LOGIN_MAX_FAILURES: "5" });
     const { user, enrolment } = await enrol(server);
+    await withinOneThrottleWindow(server);
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
       const response = await login(server, user.username, user.password, `00000${i}`.slice(-6));

@@ -1,7 +1,16 @@
 import net from "node:net";
 import { createMailpitClient } from "@usersvc/local-stack";
 import { describe, expect, inject, it } from "vitest";
-import { createActiveUser, json, newUserInput, post, register, startTestServer, testEnv } from "./harness";
+import {
+  createActiveUser,
+  json,
+  newUserInput,
+  post,
+  register,
+  startTestServer,
+  testEnv,
+  withinOneThrottleWindow,
+} from "./harness";
 import { spawnServer } from "./processes";
 
 const canConnect = (url: string) =>
@@ -48,6 +57,7 @@ describe("operations", () => {
   it("serves Prometheus metrics behind the API key", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "2" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 3; i++)
       await post(server, "/api/users/auth/check", { identifier: user.username, password: "Wrong-pass-1" });
     await fetch(`${server.url}/api/users/health`);
@@ -171,6 +181,7 @@ describe("scale-out: two server processes on one database", () => {
     for (const input of inputs) expect(await inbox.messagesTo(input.email)).toHaveLength(1);
 
     const target = inputs[0]?.username ?? "";
+    await withinOneThrottleWindow({ windowSeconds: Number(env.LOGIN_LOCKOUT_SECONDS ?? 900) });
     for (let i = 0; i < 4; i++) {
       const response = await call(i % 2 ? a.url : b.url, "/api/users/auth/check", {
         identifier: target,

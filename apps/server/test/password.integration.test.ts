@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createActiveUser, json, post, startTestServer, type TestServer } from "./harness";
+import {
+  createActiveUser,
+  json,
+  post,
+  startTestServer,
+  type TestServer,
+  withinOneThrottleWindow,
+} from "./harness";
 
 const forgot = (server: TestServer, identifier: string) =>
   post(server, "/api/users/password/forgot", { identifier });
@@ -94,6 +101,7 @@ describe("password: forgot and reset", () => {
     const first = await resetToken(server, user.email, 1);
     await forgot(server, user.email);
     const second = await resetToken(server, user.email, 2);
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 2; i++) await login(server, user.username, "Wrong-password-1");
     expect((await login(server, user.username, user.password)).status).toBe(429);
 
@@ -148,6 +156,7 @@ describe("password: change", () => {
   it("counts a wrong current password as a failed login", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "2" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     const body = {
       id: user.id,
       current_password: "Wrong-password-1",

@@ -11,6 +11,7 @@ import {
   storedCollection,
   storedId,
   type TestServer,
+  withinOneThrottleWindow,
 } from "./harness";
 
 /** The `token` of the first link in the last of `count` emails to `address`. */
@@ -66,6 +67,7 @@ describe("step-up: sensitive changes need the current password", () => {
   it("counts a wrong current password as a failed login (the account locks for auth/check too)", async () => {
     await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3" });
     const user = await createActiveUser(server);
+    await withinOneThrottleWindow(server);
     for (let i = 0; i < 3; i++) {
       const response = await patch(server, "/api/users/mfa/enable", {
         id: user.id,

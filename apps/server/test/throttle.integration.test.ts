@@ -10,6 +10,7 @@ import {
   storedCollection,
   type TestServer,
   testEnv,
+  withinOneThrottleWindow,
 } from "./harness";
 
 const password = "Tulip-Kettle-Orbit-42";
@@ -18,11 +19,18 @@ const weak = createPasswordHasher({ memoryCost: 4_096, timeCost: 1, parallelism:
 const check = (server: TestServer, identifier: string, guess: string, ip?: string) =>
   post(server, "/api/users/auth/check", { identifier, password: guess }, ip ? { "x-forwarded-for": ip } : {});
 
-/** A server whose driver reports every command it sends (the outbox worker stays off). */
+/**
+ * A server whose driver reports every command it sends (the outbox worker stays off), in a
+ * day-long throttle window with at least a minute of it left: up to 200 attempts fit in it.
+ */
 async function monitoredServer(overrides: Record<string, string>) {
   const uri = new URL(testEnv().MONGODB_URI ?? "");
   uri.searchParams.set("monitorCommands", "true");
-  const server = await startTestServer({ MONGODB_URI: uri.toString(), ...overrides }, { worker: false });
+  const server = await startTestServer(
+    { MONGODB_URI: uri.toString(), LOGIN_LOCKOUT_SECONDS: "86400", ...overrides },
+    { worker: false },
+  );
+  await withinOneThrottleWindow(server, 60);
   const seen: CommandStartedEvent[] = [];
   server.app.connection.getClient().on("commandStarted", (event) => seen.push(event));
   /** The commands (name and collection) one call sends to the database. */
@@ -43,7 +51,8 @@ async function failMany(count: number, send: (n: number) => Promise<Response>) {
   }
 }
 
-describe("login throttle cost", () => {
+// A window change at midnight UTC may make a test wait a minute.
+describe("login throttle cost", { timeout: 120_000 }, () => {
   for (const limit of [5, 100]) {
     it(`refuses a locked account or identifier with 2 database operations (LOGIN_MAX_FAILURES=${limit})`, async () => {
       const { server, commandsOf } = await monitoredServer({ LOGIN_MAX_FAILURES: String(limit) });
@@ -109,13 +118,14 @@ describe("login throttle cost", () => {
 
 describe("escalating account lockout", () => {
   it("doubles the lock per consecutive lock, tells the owner at the first, and starts afresh after a success", async () => {
-    await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3", LOGIN_LOCKOUT_SECONDS: "60" });
+    await using server = await startTestServer({ LOGIN_MAX_FAILURES: "3", LOGIN_LOCKOUT_SECONDS: "3600" });
     const user = await createActiveUser(server);
     const lockKey = `throttle:password:user:${user.id}`;
     const notices = async () =>
       (await server.inbox.messagesTo(user.email)).filter((m) => /paused/.test(m.subject));
     /** Three wrong passwords, then the lock's Retry-After (the right password is refused too). */
     const lockOnce = async () => {
+      await withinOneThrottleWindow(server);
       for (let n = 0; n < 3; n++)
         expect((await check(server, user.username, `Wrong-${n}-password`)).status).toBe(401);
       const locked = await check(server, user.username, user.password);
@@ -134,19 +144,19 @@ describe("escalating account lockout", () => {
     };
 
     const first = await lockOnce();
-    expect(first).toBeGreaterThan(55);
-    expect(first).toBeLessThanOrEqual(60);
+    expect(first).toBeGreaterThan(3_595);
+    expect(first).toBeLessThanOrEqual(3_600);
     const [notice] = await server.inbox.waitForMessages(user.email, { count: 2 }).then(notices);
     expect(notice?.text).toContain("wrong password 3 times");
 
     await endLock();
     const second = await lockOnce();
-    expect(second).toBeGreaterThan(115);
-    expect(second).toBeLessThanOrEqual(120);
+    expect(second).toBeGreaterThan(7_195);
+    expect(second).toBeLessThanOrEqual(7_200);
     await endLock();
     const third = await lockOnce();
-    expect(third).toBeGreaterThan(235);
-    expect(third).toBeLessThanOrEqual(240);
+    expect(third).toBeGreaterThan(14_395);
+    expect(third).toBeLessThanOrEqual(14_400);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await notices()).toHaveLength(1);
 
@@ -154,7 +164,7 @@ describe("escalating account lockout", () => {
     expect((await check(server, user.username, user.password)).status).toBe(200);
     expect(await storedCollection(server, "throttle_locks").findOne({ _id: lockKey as never })).toBeNull();
     const fresh = await lockOnce();
-    expect(fresh).toBeLessThanOrEqual(60);
+    expect(fresh).toBeLessThanOrEqual(3_600);
     await server.inbox.waitForMessages(user.email, { count: 3 });
     expect(await notices()).toHaveLength(2);
   });
