@@ -1,6 +1,7 @@
 import {
   type DeliveryStats,
   isHasherBusy,
+  isHashingFailure,
   type OutboxStats,
   type PasswordHasher,
   type WebhookWorkerEvent,
@@ -55,6 +56,11 @@ export function createMetrics(deps: {
   const shedHashes = new Counter({
     name: "users_password_hash_shed_total",
     help: "Password hashes refused with 503 SERVICE_BUSY: their estimated wait was past PASSWORD_HASH_MAX_WAIT_MS, or PASSWORD_HASH_QUEUE_LIMIT were waiting",
+    registers,
+  });
+  const failedHashes = new Counter({
+    name: "users_password_hash_failures_total",
+    help: "Password hashes answered 503 SERVICE_BUSY because the hashing process (or the bcrypt worker) failed during the call",
     registers,
   });
   let hashesWaiting = () => 0;
@@ -193,7 +199,8 @@ export function createMetrics(deps: {
             return result;
           } catch (error) {
             // A refusal took no time worth timing: count it instead.
-            if (isHasherBusy(error)) shedHashes.inc();
+            if (isHashingFailure(error)) failedHashes.inc();
+            else if (isHasherBusy(error)) shedHashes.inc();
             else stop();
             throw error;
           }

@@ -15,6 +15,38 @@ describe("password hashing in child processes (PASSWORD_HASH_RUNTIME=child-proce
     await server[Symbol.asyncDispose]();
     expect(childrenOf(process.pid).filter((pid) => children.includes(pid))).toEqual([]);
   });
+
+  it("answers 503 SERVICE_BUSY, counts no failure and no shed hash, when the hashing process dies under a login", async () => {
+    // 64 iterations: a check takes long enough (~0.8 s) to be killed halfway. One failure
+    // locks: a crash counted as a wrong password would lock the owner out.
+    await using server = await startTestServer({
+      PASSWORD_HASH_RUNTIME: "child-process",
+      PASSWORD_HASH_ITERATIONS: "64",
+      LOGIN_MAX_FAILURES: "1",
+    });
+    const user = await createActiveUser(server);
+    const check = () =>
+      post(server, "/api/users/auth/check", { identifier: user.username, password: user.password });
+    const [hashing] = childrenOf(process.pid);
+    expect(hashing).toBeDefined();
+
+    // Killed once it has spent 50 ms of CPU on this check's hash (a busy machine may be slow to start it).
+    const idle = cpuTicks(Number(hashing));
+    const answer = check();
+    while (cpuTicks(Number(hashing)) < idle + 5) await new Promise((resolve) => setTimeout(resolve, 10));
+    process.kill(Number(hashing), "SIGKILL");
+    const killed = await answer;
+    expect(killed.status).toBe(503);
+    expect(killed.headers.get("retry-after")).toBe("1");
+    expect(await json(killed)).toMatchObject({ code: "SERVICE_BUSY" });
+
+    // The next check runs in a new process, and the account was not locked by the crash.
+    expect((await check()).status).toBe(200);
+    const metrics = await (await server.api("/metrics")).text();
+    expect(metrics).toMatch(/^users_password_hash_failures_total 1$/m);
+    expect(metrics).toMatch(/^users_password_hash_shed_total 0$/m);
+    expect(metrics).not.toMatch(/^users_login_failures_total\{factor="password"\} [1-9]/m);
+  });
 });
 
 describe("password hashing under overload", () => {
@@ -84,4 +116,11 @@ function childrenOf(pid: number): string[] {
       return false;
     }
   });
+}
+
+/** CPU time (user + system, in clock ticks of 10 ms) the process `pid` has used so far. */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
 }

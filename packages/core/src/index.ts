@@ -104,6 +104,7 @@ export { describeHash, type HashDescription, type HashFormat, isLegacyHash } fro
 export {
   createPasswordHasher,
   isHasherBusy,
+  isHashingFailure,
   owaspArgon2id,
   type PasswordHasher,
   type PasswordHashingOptions,

@@ -20,6 +20,14 @@ parentPort.on("message", ({ id, password, salt }) => {
 
 type Reply = { id: number; hash?: string; error?: string };
 
+/**
+ * The worker died or was stopped while it held the call: the answer is unknown (not a
+ * mismatch). bcryptjs's own refusals (a bad salt) are plain errors.
+ */
+export class BcryptWorkerFailed extends Error {
+  override name = "BcryptWorkerFailed";
+}
+
 let worker: Worker | null = null;
 let nextId = 0;
 const waiting = new Map<number, { resolve: (hash: string) => void; reject: (error: Error) => void }>();
@@ -35,13 +43,21 @@ function start(): Worker {
     else pending?.reject(new Error(reply.error ?? "bcrypt failed"));
   });
   const fail = (error: Error) => {
-    worker = null;
-    for (const pending of waiting.values()) pending.reject(error);
+    if (worker === started) worker = null;
+    for (const pending of waiting.values())
+      pending.reject(new BcryptWorkerFailed(error.message, { cause: error }));
     waiting.clear();
   };
   started.on("error", fail);
   started.on("exit", () => fail(new Error("bcrypt worker stopped")));
   return started;
+}
+
+/** Stops the worker, if one runs (calls it holds fail with BcryptWorkerFailed); the next call starts another. */
+export async function stopBcryptWorker(): Promise<void> {
+  const running = worker;
+  worker = null;
+  await running?.terminate();
 }
 
 /** bcrypt of `password` with the salt and cost of `salt` (a hash's first 29 characters), off the event loop. */

@@ -1,6 +1,7 @@
 import { pbkdf2Sync, randomBytes, scryptSync } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
+import { stopBcryptWorker } from "./bcrypt-worker";
 import { describeHash, isLegacyHash, verifyLegacyHash } from "./legacy-hashes";
 import { createPasswordHasher } from "./password-hasher";
 
@@ -141,5 +142,16 @@ describe("legacy password hashes", () => {
     const waiting = small.verify(hash, password);
     await expect(small.verify(hash, password)).rejects.toMatchObject({ code: "SERVICE_BUSY" });
     await expect(Promise.all([running, waiting])).resolves.toEqual([true, true]);
+  });
+
+  it("answers SERVICE_BUSY, never a mismatch, when the bcrypt worker dies during a check; the next check starts another", async () => {
+    const hasher = createPasswordHasher();
+    const slow = bcrypt.hashSync(password, 12); // ~0.3 s: still running when the worker stops
+    const checking = hasher.verify(slow, password);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await stopBcryptWorker();
+    await expect(checking).rejects.toMatchObject({ code: "SERVICE_BUSY" });
+    await expect(hasher.verify(vectors.bcrypt, vectorPassword)).resolves.toBe(true);
+    await expect(hasher.verify(vectors.bcrypt, "Wrong-password-1")).resolves.toBe(false);
   });
 });

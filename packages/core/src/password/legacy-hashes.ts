@@ -1,6 +1,6 @@
 import { pbkdf2, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
-import { bcryptHash } from "./bcrypt-worker";
+import { BcryptWorkerFailed, bcryptHash } from "./bcrypt-worker";
 
 /*
  * Password hashes made by other systems, verified so their users keep their passwords until
@@ -182,7 +182,8 @@ const sameBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeE
 
 /**
  * Verifies a legacy (non-argon2) hash: false for a wrong password and for any hash that is
- * malformed, out of bounds or argon2 (that one is the argon2 library's). Never throws.
+ * malformed, out of bounds or argon2 (that one is the argon2 library's). Throws only
+ * BcryptWorkerFailed, when the bcrypt worker died holding the check: that answer is unknown.
  */
 export async function verifyLegacyHash(hash: string, password: string): Promise<boolean> {
   try {
@@ -216,7 +217,8 @@ export async function verifyLegacyHash(hash: string, password: string): Promise<
       case "argon2":
         return false;
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof BcryptWorkerFailed) throw error;
     return false;
   }
 }

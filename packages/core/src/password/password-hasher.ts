@@ -40,15 +40,24 @@ export const hasherBusyError = () =>
   });
 
 /**
- * The hashing process failed (killed, crashed) while it held the call: the answer is unknown,
- * so the caller retries, as for a busy hasher; never a wrong password (which would count a
- * failure against the account).
+ * The hashing process (or the bcrypt worker) failed while it held the call: the answer is
+ * unknown, so the caller retries, as for a busy hasher (same SERVICE_BUSY, so `isHasherBusy`
+ * holds); never a wrong password (which would count a failure against the account).
  */
+export class HashingFailedError extends DomainError {
+  constructor(cause: unknown) {
+    super("SERVICE_BUSY", "Password hashing is restarting; retry in a second.", {
+      retryAfterSeconds: 1,
+      cause,
+    });
+  }
+}
+
+/** True for a call whose hashing process failed under it (not a refusal of a full queue). */
+export const isHashingFailure = (error: unknown): boolean => error instanceof HashingFailedError;
+
 const hashingFailed = (cause: unknown): never => {
-  throw new DomainError("SERVICE_BUSY", "Password hashing is restarting; retry in a second.", {
-    retryAfterSeconds: 1,
-    cause,
-  });
+  throw new HashingFailedError(cause);
 };
 
 /**
@@ -127,7 +136,8 @@ export function createPasswordHasher(
       }),
     verify: (hash, password) =>
       queue(async () => {
-        if (isLegacyHash(hash)) return verifyLegacyHash(hash, password).catch(() => false);
+        // Only a dead bcrypt worker throws: the answer is unknown, not a mismatch.
+        if (isLegacyHash(hash)) return verifyLegacyHash(hash, password).catch(hashingFailed);
         if (!affordable(hash)) return false;
         // A malformed hash is a mismatch (the runners say so); a failed runner is not.
         const { value, ms } = await runner.verify(hash, password).catch(hashingFailed);
