@@ -101,10 +101,11 @@ export async function startTestServer(
 }
 
 /**
- * Throttles count in fixed windows (multiples of `LOGIN_LOCKOUT_SECONDS` since the epoch):
- * attempts on both sides of a window's end fill two windows, and none is locked. A test that
- * counts attempts up to a lock calls this first; with less than `marginSeconds` left of the
- * current window it waits for the next one (with the 900 s default, about 1 % of the time).
+ * Throttles count in fixed windows (multiples of the window's length since the epoch: the
+ * server's `LOGIN_LOCKOUT_SECONDS`, or `windowSeconds`): attempts on both sides of a window's
+ * end fill two windows, and none is locked. A test that counts attempts up to a lock calls
+ * this first; with less than `marginSeconds` left of the current window it waits for the next
+ * one (with the 900 s default, about 1 % of the time).
  */
 export async function withinOneThrottleWindow(
   server: Pick<TestServer, "settings"> | { windowSeconds: number },
