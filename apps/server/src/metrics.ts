@@ -55,7 +55,7 @@ export function createMetrics(deps: {
   });
   const shedHashes = new Counter({
     name: "users_password_hash_shed_total",
-    help: "Password hashes refused with 503 SERVICE_BUSY: their estimated wait was past PASSWORD_HASH_MAX_WAIT_MS, or PASSWORD_HASH_QUEUE_LIMIT were waiting",
+    help: "Calls refused with 503 SERVICE_BUSY for their password hash (before the user lookup or the password policy, or at the hash): the estimated wait was past PASSWORD_HASH_MAX_WAIT_MS, or PASSWORD_HASH_QUEUE_LIMIT were waiting",
     registers,
   });
   const failedHashes = new Counter({
@@ -207,6 +207,15 @@ export function createMetrics(deps: {
         };
       return {
         hash: (password) => timed("hash", () => hasher.hash(password))(),
+        // A refusal before any hash (a caller's early shed) counts as shed too.
+        admit: () => {
+          try {
+            hasher.admit();
+          } catch (error) {
+            if (isHasherBusy(error)) shedHashes.inc();
+            throw error;
+          }
+        },
         verify: (hash, password) => timed("verify", () => hasher.verify(hash, password))(),
         needsRehash: (hash) => hasher.needsRehash(hash),
         waiting: () => hasher.waiting(),

@@ -83,6 +83,9 @@ describe("password hashing under overload", () => {
     );
     const busy = answers.filter((answer) => answer.status === 503);
     expect(busy.length).toBeGreaterThanOrEqual(burst.length - 2 - 1);
+    // Every refusal is counted, whether before the user lookup or at the hash.
+    const metrics = await (await server.api("/metrics")).text();
+    expect(metrics).toMatch(new RegExp(`^users_password_hash_shed_total ${busy.length}$`, "m"));
     for (const answer of busy) {
       expect(answer.body).toMatchObject({ code: "SERVICE_BUSY" });
       expect(answer.retryAfter).toBe("1");

@@ -440,6 +440,9 @@ export function fakeHasher(): PasswordHasher & { calls: { hash: number; verify: 
     needsRehash: (hash: string) => hash.startsWith("weak:"),
     waiting: () => 0,
     full: () => hasher.busy,
+    admit() {
+      if (hasher.busy) throw hasherBusyError();
+    },
   };
   return hasher;
 }

@@ -205,7 +205,7 @@ describe("checkCredentials", () => {
 
     it("gives the throttle slots back when the verification itself is refused as busy", async () => {
       const f = createFakes();
-      const hasher = { ...f.hasher, full: () => false }; // the hasher filled up after the early check
+      const hasher = { ...f.hasher, admit: () => {} }; // the hasher filled up after the early check
       const check = createCheckCredentials({
         events: f.events,
         succession: successionFor(f),

@@ -2,7 +2,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import type { SecondFactor } from "../mfa/second-factor";
 import type { HashSuccession } from "../password/hash-succession";
-import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
+import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { PasswordStore, UserLookup } from "../ports";
 import type { User } from "../users/schemas";
 import { toUser } from "../users/user";
@@ -35,7 +35,7 @@ export function createCheckCredentials(deps: CheckCredentialsDeps): CheckCredent
   return async (input, request) => {
     // Shed before any database work: during a login storm most refused checks cost the
     // server and the database nothing but this (the same for every identifier).
-    if (hasher.full()) throw hasherBusyError();
+    hasher.admit();
     const user = await users.findByIdentifier(input.identifier);
     const attempt = await deps.attempts.start({
       user,

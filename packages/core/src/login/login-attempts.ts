@@ -4,7 +4,7 @@ import { loginLockedEmail } from "../email/kinds";
 import type { EmailOutbox } from "../email/outbox";
 import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
-import { hasherBusyError, isHasherBusy, type PasswordHasher } from "../password/password-hasher";
+import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { RunInBackground } from "../ports";
 import type { Throttle, ThrottleTicket } from "../throttle";
 import type { UserRecord } from "../users/user";
@@ -115,7 +115,7 @@ export function createLoginAttempts(deps: {
   return {
     async start({ user, identifier, clientIp }) {
       // Overloaded: refuse before writing anything (the check below covers a late race).
-      if (checksPasswords && hasher.full()) throw hasherBusyError();
+      if (checksPasswords) hasher.admit();
       const key = user ? claimKeys.account(user.id) : claimKeys.unknownAccount(identifier);
       const network = clientNetwork(clientIp);
       // Locks first, one read each: a refusal takes no slot and gives none back.

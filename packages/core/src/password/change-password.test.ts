@@ -176,7 +176,7 @@ describe("changePassword", () => {
     let refuseHash = true;
     const hasher = {
       ...f.hasher,
-      full: () => false,
+      admit: () => {},
       hash: (plain: string) => (refuseHash ? Promise.reject(hasherBusyError()) : f.hasher.hash(plain)),
     };
     const attempts = loginAttemptsFor({ ...f, hasher });

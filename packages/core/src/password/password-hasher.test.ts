@@ -59,7 +59,10 @@ describe("password hashing (argon2id)", () => {
       code: "SERVICE_BUSY",
       retryAfterSeconds: 1,
     });
+    // A caller's early shed (before work of its own) says the same.
+    expect(() => small.admit()).toThrow(expect.objectContaining({ code: "SERVICE_BUSY" }));
     await expect(Promise.all([running, waiting])).resolves.toEqual([true, true]);
+    expect(() => small.admit()).not.toThrow();
     await expect(small.verify(stored, "pw")).resolves.toBe(true);
   });
 

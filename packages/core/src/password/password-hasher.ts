@@ -25,6 +25,11 @@ export type PasswordHasher = {
   waiting(): number;
   /** True when a call made now would be refused with SERVICE_BUSY. */
   full(): boolean;
+  /**
+   * Throws SERVICE_BUSY when full(): a caller sheds before work of its own (a login before
+   * its user lookup, a registration before the password policy), counted as a shed hash.
+   */
+  admit(): void;
   /** Stops the processes hashing runs in, if any (at shutdown). */
   close?(): Promise<void>;
 };
@@ -149,6 +154,9 @@ export function createPasswordHasher(
       isLegacyHash(hash) || !hash.startsWith("$argon2id$") || argon2.needsRehash(hash, params),
     waiting: () => limit.pendingCount,
     full,
+    admit() {
+      if (full()) throw hasherBusyError();
+    },
     close: () => runner.close(),
   };
 }

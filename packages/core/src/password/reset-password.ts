@@ -3,7 +3,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, ResetTokenStore, UserLookup } from "../ports";
-import { hasherBusyError, type PasswordHasher } from "./password-hasher";
+import type { PasswordHasher } from "./password-hasher";
 import type { PasswordPolicy } from "./password-policy";
 import { assertPasswordPolicy, type ReplacePassword } from "./replace-password";
 import type { ResetPasswordInput } from "./schemas";
@@ -42,7 +42,7 @@ export function createResetPassword(deps: ResetPasswordDeps): ResetPassword {
     if (token.email_key !== null && token.email_key !== user.email_key) throw invalidToken();
     assertPasswordPolicy(user, input.password);
     // Shed before the policy's zxcvbn check (the hash would be refused anyway).
-    if (deps.hasher.full()) throw hasherBusyError();
+    deps.hasher.admit();
     await deps.policy.assert(input.password, user);
     // Hashed before the link is claimed: a busy service leaves the link untouched.
     const passwordHash = await deps.hasher.hash(input.password);

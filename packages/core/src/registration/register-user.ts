@@ -5,7 +5,7 @@ import { takenError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import { linkWithToken } from "../link-tokens";
 import type { CodeChecker } from "../one-time-codes";
-import { hasherBusyError, type PasswordHasher } from "../password/password-hasher";
+import type { PasswordHasher } from "../password/password-hasher";
 import type { PasswordPolicy } from "../password/password-policy";
 import type { ClaimStore, UserLookup, UserRegistry } from "../ports";
 import { type CreateUserInput, normalizeKey, type User } from "../users/schemas";
@@ -38,7 +38,7 @@ export function createRegisterUser(deps: RegisterUserDeps): RegisterUser {
   return async (input) => {
     // Shed before the policy's zxcvbn check: a busy service spends no CPU on a registration
     // it would refuse at the hash anyway.
-    if (deps.hasher.full()) throw hasherBusyError();
+    deps.hasher.admit();
     await deps.policy.assert(input.password, input);
     const taken = await deps.users.findTaken(input.username, input.email);
     if (taken) throw takenError(taken);
