@@ -55,7 +55,7 @@ export function createMetrics(deps: {
   });
   const shedHashes = new Counter({
     name: "users_password_hash_shed_total",
-    help: "Calls refused with 503 SERVICE_BUSY for their password hash (before the user lookup or the password policy, or at the hash): the estimated wait was past PASSWORD_HASH_MAX_WAIT_MS, or PASSWORD_HASH_QUEUE_LIMIT were waiting",
+    help: "Password hashes shed because the estimated wait was past PASSWORD_HASH_MAX_WAIT_MS or PASSWORD_HASH_QUEUE_LIMIT were waiting: calls answered 503 SERVICE_BUSY (shed before the user lookup or the password policy, or at the hash), and best-effort rehashes after a login put off",
     registers,
   });
   const failedHashes = new Counter({

@@ -12,7 +12,15 @@ import { createKeyring } from "@usersvc/core";
 import { Types } from "mongoose";
 import { describe, expect, inject, it } from "vitest";
 import { migrateFromPython } from "../scripts/migrate-from-python";
-import { codeAt, json, post, startTestServer, storedCollection, type TestServer } from "./harness";
+import {
+  codeAt,
+  json,
+  post,
+  startTestServer,
+  storedCollection,
+  type TestServer,
+  withinOneThrottleWindow,
+} from "./harness";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const python = `${root}.tools/pyfixture-venv/bin/python`;
@@ -60,7 +68,10 @@ async function dropDatabase(server: TestServer, db: string) {
 }
 
 describe("migrate:from-python", () => {
-  it("reports, then moves the Python service's users keeping ids, hashes and MFA; a second run changes nothing", async () => {
+  // Up to 10 s may go to waiting for a throttle window with room left.
+  it("reports, then moves the Python service's users keeping ids, hashes and MFA; a second run changes nothing", {
+    timeout: 60_000,
+  }, async () => {
     await using server = await startTestServer({}, { worker: false });
     const legacyDb = `legacy_${randomBytes(6).toString("hex")}`;
     try {
@@ -179,6 +190,7 @@ describe("migrate:from-python", () => {
       // A wrong password: the same answer as an unknown user, and the same lock after 5.
       const target = migrated.find((u) => u.is_active && !u.mfa_secret);
       if (!target) throw new Error("no active user without MFA in the fixture");
+      await withinOneThrottleWindow(server);
       const unknown = await login("nobody-at-all", "Wrong-password-1");
       const wrong = await login(target.username, "Wrong-password-1");
       expect(wrong.status).toBe(401);

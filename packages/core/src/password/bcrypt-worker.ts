@@ -28,28 +28,32 @@ export class BcryptWorkerFailed extends Error {
   override name = "BcryptWorkerFailed";
 }
 
-let worker: Worker | null = null;
-let nextId = 0;
-const waiting = new Map<number, { resolve: (hash: string) => void; reject: (error: Error) => void }>();
+type Pending = Map<number, { resolve: (hash: string) => void; reject: (error: Error) => void }>;
 
-function start(): Worker {
+/** The running worker and the calls it holds (each worker its own: a dying one fails only its calls). */
+let worker: { thread: Worker; waiting: Pending } | null = null;
+let nextId = 0;
+
+function start(): { thread: Worker; waiting: Pending } {
   const bcryptPath = createRequire(import.meta.url).resolve("bcryptjs");
-  const started = new Worker(source, { eval: true, workerData: { bcryptPath } });
-  started.unref();
-  started.on("message", (reply: Reply) => {
-    const pending = waiting.get(reply.id);
-    waiting.delete(reply.id);
+  const thread = new Worker(source, { eval: true, workerData: { bcryptPath } });
+  const waiting: Pending = new Map();
+  const started = { thread, waiting };
+  thread.unref();
+  thread.on("message", (reply: Reply) => {
+    const pending = started.waiting.get(reply.id);
+    started.waiting.delete(reply.id);
     if (reply.hash !== undefined) pending?.resolve(reply.hash);
     else pending?.reject(new Error(reply.error ?? "bcrypt failed"));
   });
   const fail = (error: Error) => {
     if (worker === started) worker = null;
-    for (const pending of waiting.values())
+    for (const pending of started.waiting.values())
       pending.reject(new BcryptWorkerFailed(error.message, { cause: error }));
-    waiting.clear();
+    started.waiting.clear();
   };
-  started.on("error", fail);
-  started.on("exit", () => fail(new Error("bcrypt worker stopped")));
+  thread.on("error", fail);
+  thread.on("exit", () => fail(new Error("bcrypt worker stopped")));
   return started;
 }
 
@@ -57,7 +61,7 @@ function start(): Worker {
 export async function stopBcryptWorker(): Promise<void> {
   const running = worker;
   worker = null;
-  await running?.terminate();
+  await running?.thread.terminate();
 }
 
 /** bcrypt of `password` with the salt and cost of `salt` (a hash's first 29 characters), off the event loop. */
@@ -66,7 +70,7 @@ export function bcryptHash(password: string, salt: string): Promise<string> {
   const id = nextId++;
   const running = worker;
   return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    running.postMessage({ id, password, salt });
+    running.waiting.set(id, { resolve, reject });
+    running.thread.postMessage({ id, password, salt });
   });
 }
