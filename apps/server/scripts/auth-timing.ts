@@ -8,7 +8,10 @@ import { createPasswordHasher } from "@usersvc/core";
 import { median, seedActiveUser, startTimingService, timingApiKey } from "./timing-service";
 
 const rounds = Number(process.argv[2] ?? 200);
-await using service = await startTimingService({ LOGIN_MAX_FAILURES: "1000" });
+await using service = await startTimingService({
+  LOGIN_MAX_FAILURES: "1000",
+  LOGIN_MAX_FAILURES_PER_DAY: "1000",
+});
 const { settings, app, url } = service;
 const hash = await createPasswordHasher(settings.passwordHashing).hash("Right-password-1");
 await seedActiveUser(app, "timed", hash);

@@ -102,6 +102,10 @@ export function createUseCases(deps: {
   });
   const activationCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.activationCode, daily });
   const emailChangeCodes = createCodeChecker({ claims, keys, keyOf: claimKeys.emailChangeCode, daily });
+  // Failures per account per UTC day (slots taken on failures only): a guesser who paces
+  // below a window's limit is stopped here.
+  const perDay = (name: string, limit: number) =>
+    createThrottle({ claims, locks, name, limit, windowSeconds: 86_400 });
   const attempts = createLoginAttempts({
     hasher,
     outbox,
@@ -111,6 +115,7 @@ export function createUseCases(deps: {
       account: throttle("password", loginThrottle.maxFailures, true),
       // Without a trusted proxy the "client" is the calling service: no per-IP throttling.
       ip: settings.http.trustProxy ? throttle("password-ip", loginThrottle.maxFailuresPerIp, false) : null,
+      day: perDay("password-day", loginThrottle.maxFailuresPerDay),
     },
   });
   const secondFactor = createSecondFactor({
@@ -118,6 +123,7 @@ export function createUseCases(deps: {
     claims,
     outbox,
     throttle: throttle("mfa", loginThrottle.maxMfaFailures, true),
+    day: perDay("mfa-day", loginThrottle.maxMfaFailuresPerDay),
     keys,
     events,
   });

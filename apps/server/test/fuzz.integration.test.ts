@@ -16,7 +16,12 @@ describe("API fuzzing (schemathesis, every check but one and every phase, statef
     // No background work: the webhooks it subscribes point at made-up hosts, which must not be
     // resolved or called (the network is loopback only).
     await using server = await startTestServer(
-      { LOGIN_MAX_FAILURES: "1000", MFA_MAX_FAILURES: "1000" },
+      {
+        LOGIN_MAX_FAILURES: "1000",
+        MFA_MAX_FAILURES: "1000",
+        LOGIN_MAX_FAILURES_PER_DAY: "1000",
+        MFA_MAX_FAILURES_PER_DAY: "1000",
+      },
       { worker: false },
     );
     const result = await exec(

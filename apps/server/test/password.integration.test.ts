@@ -4,6 +4,7 @@ import {
   json,
   post,
   startTestServer,
+  storedCollection,
   type TestServer,
   withinOneThrottleWindow,
 } from "./harness";
@@ -186,3 +187,46 @@ describe("password: change", () => {
     expect(mismatch.status).toBe(400);
   });
 });
+
+describe("login: the day's bound on wrong passwords", () => {
+  it("stops a guesser who paces below the window's limit: locked to midnight UTC, the owner told, a reset lifts it", async () => {
+    await using server = await startTestServer({
+      LOGIN_MAX_FAILURES: "3",
+      LOGIN_MAX_FAILURES_PER_DAY: "4",
+      RESET_PASSWORD_COOLDOWN_SECONDS: "0",
+    });
+    await withinOneThrottleWindow({ windowSeconds: 86_400 }, 20);
+    const user = await createActiveUser(server);
+    /** The window's slots go, as if the next window had begun (the day's count stays). */
+    const nextWindow = () =>
+      storedCollection(server, "claims").deleteMany({
+        _id: { $regex: `^throttle:password:user:${user.id}:` } as never,
+      });
+    for (let n = 0; n < 4; n++) {
+      if (n === 2) await nextWindow();
+      expect((await login(server, user.username, `Wrong-${n}-password`)).status).toBe(401);
+    }
+    const locked = await login(server, user.username, user.password);
+    expect(locked.status).toBe(429);
+    expect(await json(locked)).toMatchObject({ code: "TOO_MANY_ATTEMPTS" });
+    const untilMidnight = (Date.UTC(...utcDateParts(new Date()), 24) - Date.now()) / 1_000;
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(untilMidnight - 10);
+    expect(Number(locked.headers.get("retry-after"))).toBeLessThanOrEqual(untilMidnight + 1);
+    await nextWindow();
+    expect((await login(server, user.username, user.password)).status).toBe(429);
+
+    const [, notice] = await server.inbox.waitForMessages(user.email, { count: 2 });
+    expect(notice?.subject).toMatch(/paused/);
+    expect(notice?.text).toContain("wrong password 4 times");
+
+    await forgot(server, user.email);
+    const token = await resetToken(server, user.email, 2);
+    expect((await reset(server, token, "Brand-new-pass-1")).status).toBe(200);
+    expect((await login(server, user.username, "Brand-new-pass-1")).status).toBe(200);
+  });
+});
+
+/** Year, month and day of `at` in UTC. */
+function utcDateParts(at: Date): [number, number, number] {
+  return [at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()];
+}

@@ -27,7 +27,12 @@ async function monitoredServer(overrides: Record<string, string>) {
   const uri = new URL(testEnv().MONGODB_URI ?? "");
   uri.searchParams.set("monitorCommands", "true");
   const server = await startTestServer(
-    { MONGODB_URI: uri.toString(), LOGIN_LOCKOUT_SECONDS: "86400", ...overrides },
+    {
+      MONGODB_URI: uri.toString(),
+      LOGIN_LOCKOUT_SECONDS: "86400",
+      LOGIN_MAX_FAILURES_PER_DAY: "1000",
+      ...overrides,
+    },
     { worker: false },
   );
   await withinOneThrottleWindow(server, 60);
@@ -109,6 +114,7 @@ describe("login throttle cost", { timeout: 120_000 }, () => {
         "update throttle_locks",
         "insert audit_events", // login.failed
         "insert audit_events", // login.locked
+        "insert claims", // the day's count of failures
       ]);
       for (const write of writes.filter((e) => e.command.insert !== "audit_events"))
         expect(write.command.writeConcern, JSON.stringify(write.command)).toMatchObject({ w });

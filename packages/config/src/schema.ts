@@ -112,8 +112,10 @@ export const envSchema = z
     RESET_PASSWORD_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
+    LOGIN_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(1_000).default(20),
     MFA_ISSUER: z.string().trim().min(1).max(64).default("Users Service"),
     MFA_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
+    MFA_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(1_000).default(20),
     /** The WebAuthn relying party: a registrable domain (no scheme, no port). Unset: ACTIVATION_URL's host. */
     WEBAUTHN_RP_ID: z
       .string()

@@ -39,12 +39,17 @@ export type Settings = {
   emailChange: { confirmUrl: string; revertUrl: string };
   /** Password reset emails link to `<url>?token=...`; at most one per cooldown per user. */
   passwordReset: { url: string; expirationMinutes: number; cooldownSeconds: number };
-  /** Failed attempts allowed per account / per client IP / per second factor, per window. */
+  /**
+   * Failed attempts allowed per account / per client IP / per second factor, per window;
+   * wrong passwords and wrong second factors per account per UTC day.
+   */
   loginThrottle: {
     maxFailures: number;
     maxFailuresPerIp: number;
     maxMfaFailures: number;
     windowSeconds: number;
+    maxFailuresPerDay: number;
+    maxMfaFailuresPerDay: number;
   };
   /**
    * New passwords (registration, reset, change): the zxcvbn score they need; how often one
@@ -257,6 +262,8 @@ function toSettings(env: Env, tlsCa: string | null, apiKeys: readonly ApiKeyEntr
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
       maxMfaFailures: env.MFA_MAX_FAILURES,
       windowSeconds: env.LOGIN_LOCKOUT_SECONDS,
+      maxFailuresPerDay: env.LOGIN_MAX_FAILURES_PER_DAY,
+      maxMfaFailuresPerDay: env.MFA_MAX_FAILURES_PER_DAY,
     },
     mfa: { issuer: env.MFA_ISSUER },
     passwordPolicy: {

@@ -40,6 +40,27 @@ function setup(overrides: Partial<ThrottleOptions> = {}) {
 }
 
 describe("throttle", () => {
+  it("lockFor locks for a bound kept elsewhere, never shortens a longer lock, and keeps the series", async () => {
+    const { clock, throttle, fail } = setup({ escalation: { maxSeconds: day, memorySeconds: day } });
+    await throttle.lockFor("k", 600);
+    expect((await throttle.acquire("k")).retryAfter).toBe(600);
+    await throttle.lockFor("k", 60); // shorter: the 10 minutes stay
+    expect((await throttle.acquire("k")).retryAfter).toBe(600);
+    clock.now += 600_000;
+    // A lock of the series comes next: locks kept by lockFor add no level (the first is a window's).
+    await fail("k", 3);
+    expect((await throttle.acquire("k")).retryAfter).toBe(window);
+    clock.now += window * 1_000;
+    await throttle.lockFor("k", 30);
+    clock.now += 30_000;
+    const [, , last] = [
+      await throttle.acquire("k"),
+      await throttle.acquire("k"),
+      await throttle.acquire("k"),
+    ];
+    expect(last?.locked?.level).toBe(2); // the series went on through the kept lock
+  });
+
   it("refuses attempts past the limit until the window ends; clear and a given-back last slot reopen", async () => {
     const { clock, throttle } = setup();
     const tickets = [

@@ -35,6 +35,11 @@ export type Throttle = {
   acquire(key: string): Promise<ThrottleTicket>;
   /** Forgets the key's slots in the current window and its lock (e.g. after a success). */
   clear(key: string): Promise<void>;
+  /**
+   * Locks the key for `seconds` from now for a bound kept elsewhere (failures per day),
+   * keeping its lock series; a lock that already lasts as long stays as it is.
+   */
+  lockFor(key: string, seconds: number): Promise<void>;
 };
 
 /** Locks double per lock of a series up to this (24 h), unless told otherwise. */
@@ -171,5 +176,33 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     };
   };
 
-  return { check, acquire: async (key) => (await check(key)).acquire(), clear };
+  const lockFor: Throttle["lockFor"] = async (key, seconds) => {
+    const until = new Date(now() + seconds * 1_000);
+    const current = await locks.find(lockKey(key));
+    if (current && current.until.getTime() >= until.getTime()) return;
+    const kept = remembered(current);
+    const forgetAt = new Date(Math.max(until.getTime(), kept?.forgetAt.getTime() ?? 0));
+    await locks.save(lockKey(key), { until, level: kept?.level ?? 0, forgetAt });
+  };
+
+  return { check, acquire: async (key) => (await check(key)).acquire(), clear, lockFor };
+}
+
+/**
+ * Counts one failure against a bound per day (`day`: a throttle with a one-day window, its
+ * slots taken on failures only, so that successes cost nothing more). The failure that
+ * reaches the bound, and any past it, locks `key` on `throttle` to the day's end: the one
+ * lock read every attempt makes already refuses. Returns the lock the bound set (the first
+ * time), for the caller's event and notice.
+ */
+export async function countFailurePerDay(
+  day: Throttle,
+  throttle: Throttle,
+  key: string,
+): Promise<{ failures: number; seconds: number } | null> {
+  const ticket = await day.acquire(key);
+  const seconds = ticket.locked?.seconds ?? ticket.retryAfter;
+  if (seconds <= 0) return null;
+  await throttle.lockFor(key, seconds);
+  return ticket.locked ? { failures: ticket.locked.attempts, seconds } : null;
 }

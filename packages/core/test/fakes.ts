@@ -731,7 +731,14 @@ export const emailChangeCodes = (fakes: Fakes) =>
     daily: dailyCodeTries(fakes),
   });
 
-export type ThrottleLimits = { account: number; ip: number | null; mfa: number; windowSeconds: number };
+export type ThrottleLimits = {
+  account: number;
+  ip: number | null;
+  mfa: number;
+  windowSeconds: number;
+  /** Failures per UTC day (passwords; second factors), or none: the tests of that bound set them. */
+  day?: { password: number; mfa: number };
+};
 
 /** Small limits, so that tests reach them quickly. */
 export const testLimits: ThrottleLimits = { account: 5, ip: 20, mfa: 5, windowSeconds: 900 };
@@ -771,11 +778,25 @@ export const loginAttemptsFor = (
               windowSeconds: limits.windowSeconds,
               now,
             }),
+      day: limits.day
+        ? createThrottle({
+            claims: fakes.claims,
+            locks: fakes.locks,
+            name: "password-day",
+            limit: limits.day.password,
+            windowSeconds: 86_400,
+            now,
+          })
+        : null,
     },
   });
 
 /** The second factor over the fakes (its own throttle, as on the server). */
-export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimits) =>
+export const secondFactorFor = (
+  fakes: Fakes,
+  limits: ThrottleLimits = testLimits,
+  now: () => number = Date.now,
+) =>
   createSecondFactor({
     users: fakes.users,
     claims: fakes.claims,
@@ -787,7 +808,18 @@ export const secondFactorFor = (fakes: Fakes, limits: ThrottleLimits = testLimit
       escalation: testEscalation,
       limit: limits.mfa,
       windowSeconds: limits.windowSeconds,
+      now,
     }),
+    day: limits.day
+      ? createThrottle({
+          claims: fakes.claims,
+          locks: fakes.locks,
+          name: "mfa-day",
+          limit: limits.day.mfa,
+          windowSeconds: 86_400,
+          now,
+        })
+      : undefined,
     keys: fakes.keys,
     events: fakes.events,
   });

@@ -164,6 +164,79 @@ describe("login attempts", () => {
     expect(queuedFor(f, user.id).filter((m) => m.kind === "login-locked")).toHaveLength(2);
   });
 
+  describe("the day's bound (failures per account per UTC day)", () => {
+    const limits = { ...testLimits, day: { password: 8, mfa: 8 } };
+    const paced = testLimits.account - 1; // per window: never fills one
+    /** 01:00 UTC: the day has 23 h left. */
+    const morning = Date.UTC(2030, 0, 1, 1, 0, 0);
+
+    it("stops a guesser who paces below the window's limit: locked to the day's end, the owner told once", async () => {
+      const { f, clock, user, fail } = await setup(limits);
+      clock.now = morning;
+      for (let n = 0; n < limits.day.password; n++) {
+        if (n > 0 && n % paced === 0) clock.now += testLimits.windowSeconds * 1_000; // the next window
+        expect(await fail()).toBe(false);
+      }
+      const error = await domainErrorOf(fail());
+      expect(error.code).toBe("TOO_MANY_ATTEMPTS");
+      const untilMidnight = (Date.UTC(2030, 0, 2) - clock.now) / 1_000;
+      expect(error.retryAfterSeconds).toBe(untilMidnight);
+      // Still locked in the day's next windows; free the next day.
+      clock.now += 2 * testLimits.windowSeconds * 1_000;
+      expect((await domainErrorOf(fail())).code).toBe("TOO_MANY_ATTEMPTS");
+      clock.now = Date.UTC(2030, 0, 2, 0, 0, 1);
+      expect(await fail()).toBe(false);
+
+      await settleBackground(f);
+      const notices = queuedFor(f, user.id).filter((m) => m.kind === "login-locked");
+      expect(notices).toHaveLength(1);
+      expect(notices[0]?.email.text).toContain(`${limits.day.password} times`);
+      const locked = f.events.recorded.filter((e) => e.type === "login.locked");
+      expect(locked).toEqual([
+        expect.objectContaining({
+          userId: user.id,
+          details: expect.objectContaining({ failures: limits.day.password, per: "day" }),
+        }),
+      ]);
+    });
+
+    it("bounds unknown identifiers the same way, emailing nobody", async () => {
+      const { f, clock, attempts } = await setup(limits);
+      clock.now = morning;
+      const guess = async () => {
+        const attempt = await attempts.start({ user: null, identifier: "nobody", clientIp: ip });
+        return attempt.check(() => attempts.verifyUnknown("guess"));
+      };
+      for (let n = 0; n < limits.day.password; n++) {
+        if (n > 0 && n % paced === 0) clock.now += testLimits.windowSeconds * 1_000;
+        expect(await guess()).toBe(false);
+      }
+      expect((await domainErrorOf(guess())).retryAfterSeconds).toBe(
+        (Date.UTC(2030, 0, 2) - clock.now) / 1_000,
+      );
+      await settleBackground(f);
+      expect(f.store.messages()).toEqual([]);
+    });
+
+    it("is lifted by clearAccount (a password reset or change); a right password does not count", async () => {
+      const { clock, attempts, user, fail } = await setup(limits);
+      clock.now = morning;
+      const succeed = async () => {
+        const attempt = await attempts.start({ user, identifier: user.username, clientIp: ip });
+        expect(await attempt.check(async () => true)).toBe(true);
+        await attempt.succeeded();
+      };
+      for (let n = 0; n < limits.day.password; n++) {
+        if (n > 0 && n % paced === 0) clock.now += testLimits.windowSeconds * 1_000;
+        await succeed(); // successes take no slot of the day
+        expect(await fail()).toBe(false);
+      }
+      expect((await domainErrorOf(fail())).code).toBe("TOO_MANY_ATTEMPTS");
+      await attempts.clearAccount(user.id);
+      expect(await fail()).toBe(false);
+    });
+  });
+
   it("locks unknown identifiers the same way, and emails nobody", async () => {
     const { f, attempts } = await setup();
     const guess = async () => {

@@ -6,7 +6,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import { isHasherBusy, type PasswordHasher } from "../password/password-hasher";
 import type { RunInBackground } from "../ports";
-import type { Throttle, ThrottleTicket } from "../throttle";
+import { countFailurePerDay, type Throttle, type ThrottleTicket } from "../throttle";
 import type { UserRecord } from "../users/user";
 import { clientNetwork } from "./client-ip";
 
@@ -50,7 +50,11 @@ const tooManyAttempts = (wait: number) =>
  */
 export function createLoginAttempts(deps: {
   hasher: PasswordHasher;
-  throttles: { account: Throttle; ip: Throttle | null };
+  /**
+   * `day`: wrong passwords per account (or unknown identifier) per UTC day, counted on
+   * failures only; reaching it locks the account to the day's end.
+   */
+  throttles: { account: Throttle; ip: Throttle | null; day?: Throttle | null };
   outbox: Pick<EmailOutbox, "queue">;
   runInBackground: RunInBackground;
   /** False for attempts that check no password (passkeys): no dummy hash, no wait for the hasher. */
@@ -74,8 +78,11 @@ export function createLoginAttempts(deps: {
 
   /** Tells the owner when this failure started a lock series (the first lock, not the next). */
   const noticeLock = (user: UserRecord | null, ticket: ThrottleTicket) => {
-    const locked = ticket.locked;
-    if (!user || locked?.level !== 1) return;
+    if (ticket.locked?.level === 1) tellOwner(user, ticket.locked);
+  };
+  /** The owner's notice of a lock: `attempts` failures, locked for `seconds`. */
+  const tellOwner = (user: UserRecord | null, locked: { attempts: number; seconds: number }) => {
+    if (!user) return;
     deps.runInBackground(() =>
       deps.outbox.queue({
         kind: loginLockedEmail,
@@ -110,6 +117,23 @@ export function createLoginAttempts(deps: {
         },
       });
     }
+  };
+
+  /**
+   * Counts a wrong password against the day's bound; the one that reaches it locks the key
+   * to the day's end, with its event and the owner's notice (a paced guesser who never
+   * fills a window is stopped, and the owner told, here).
+   */
+  const countTheDay = async (user: UserRecord | null, key: string) => {
+    if (!checksPasswords || !throttles.day) return;
+    const locked = await countFailurePerDay(throttles.day, throttles.account, key);
+    if (!locked) return;
+    tellOwner(user, { attempts: locked.failures, seconds: locked.seconds });
+    await deps.events.record({
+      type: "login.locked",
+      userId: user?.id ?? null,
+      details: { factor: "password", failures: locked.failures, locked_seconds: locked.seconds, per: "day" },
+    });
   };
 
   return {
@@ -147,6 +171,7 @@ export function createLoginAttempts(deps: {
           if (!right) {
             noticeLock(user, account);
             await recordFailure(user, account);
+            await countTheDay(user, key);
           }
           return right;
         },
@@ -159,6 +184,9 @@ export function createLoginAttempts(deps: {
       await hasher.verify(await (dummyHash ?? makeDummyHash()), password);
       return false;
     },
-    clearAccount: (userId) => throttles.account.clear(claimKeys.account(userId)),
+    clearAccount: async (userId) => {
+      const key = claimKeys.account(userId);
+      await Promise.all([throttles.account.clear(key), throttles.day?.clear(key)]);
+    },
   };
 }

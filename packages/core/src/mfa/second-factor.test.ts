@@ -52,6 +52,34 @@ describe("second factor", () => {
     expect(notices[0]?.email.text).toContain(`wrong two-factor code ${testLimits.mfa} times`);
   });
 
+  it("stops a guesser who paces below the window's limit: the day's bound locks the second factor to the day's end", async () => {
+    const f = createFakes();
+    const clock = { now: Date.UTC(2030, 0, 1, 1, 0, 0) };
+    const limits = { ...testLimits, day: { password: 8, mfa: 8 } };
+    const secondFactor = secondFactorFor(f, limits, () => clock.now);
+    const { user: seeded } = await seedUser(f);
+    const { secret } = await seedMfa(f, seeded.id);
+    const paced = testLimits.mfa - 1; // per window: never fills one
+    for (let n = 0; n < limits.day.mfa; n++) {
+      if (n > 0 && n % paced === 0) clock.now += testLimits.windowSeconds * 1_000;
+      const error = await domainErrorOf(
+        secondFactor.verify(await storedUser(f, seeded.id), await wrongTotp(secret)),
+      );
+      expect(error.code).toBe("INVALID_MFA_CODE");
+    }
+    const locked = await domainErrorOf(
+      secondFactor.verify(await storedUser(f, seeded.id), await totpIn(secret)),
+    );
+    expect(locked.code).toBe("TOO_MANY_ATTEMPTS");
+    expect(locked.retryAfterSeconds).toBe((Date.UTC(2030, 0, 2) - clock.now) / 1_000);
+    const notices = f.store.messages().filter((m) => m.userId === seeded.id && m.kind === "mfa-locked");
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.email.text).toContain(`wrong two-factor code ${limits.day.mfa} times`);
+    expect(f.events.recorded.filter((e) => e.type === "login.locked")).toEqual([
+      expect.objectContaining({ details: expect.objectContaining({ failures: limits.day.mfa, per: "day" }) }),
+    ]);
+  });
+
   it("accepts a TOTP code once: a replay is refused, even from a stale read of the user", async () => {
     const { secondFactor, user, secret } = await setup();
     const stale = await user();

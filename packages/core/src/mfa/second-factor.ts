@@ -5,7 +5,7 @@ import { DomainError } from "../errors";
 import type { SecurityEvents } from "../events/recorder";
 import type { Keyring } from "../keyring";
 import type { ClaimStore, MfaStore } from "../ports";
-import type { Throttle } from "../throttle";
+import { countFailurePerDay, type Throttle } from "../throttle";
 import type { UserRecord } from "../users/user";
 import { findRecoveryHash } from "./recovery-codes";
 import { planMfaReseal } from "./reseal";
@@ -18,6 +18,8 @@ export type SecondFactorDeps = {
   claims: ClaimStore;
   /** Second-factor failures per account (separate from password failures). */
   throttle: Throttle;
+  /** Second-factor failures per account per UTC day (taken on failures only); reaching it locks `throttle` to the day's end. */
+  day?: Throttle | undefined;
   /** Opens TOTP secrets and recovery peppers sealed under any configured key. */
   keys: Keyring;
   events: SecurityEvents;
@@ -42,6 +44,16 @@ export const invalidMfaCode = () => new DomainError("INVALID_MFA_CODE", "The two
 export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
   const { users, claims } = deps;
 
+  /** The owner's notice that someone with their password keeps failing the second factor. */
+  const tellOwner = (user: UserRecord, failures: number) =>
+    deps.outbox.queue({
+      kind: mfaLockedEmail,
+      locale: user.locale,
+      vars: { to: user.email, firstName: user.first_name, failures },
+      userId: user.id,
+      ref: "mfa-locked",
+    });
+
   const throttled: SecondFactor["throttled"] = async (user, check) => {
     const key = claimKeys.account(user.id);
     const ticket = await deps.throttle.acquire(key);
@@ -56,15 +68,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
     }
     if (!(await check())) {
       // The first lock of a series: the password was right and the codes were not. Tell the owner.
-      if (ticket.locked?.level === 1) {
-        await deps.outbox.queue({
-          kind: mfaLockedEmail,
-          locale: user.locale,
-          vars: { to: user.email, firstName: user.first_name, failures: ticket.locked.attempts },
-          userId: user.id,
-          ref: "mfa-locked",
-        });
-      }
+      if (ticket.locked?.level === 1) await tellOwner(user, ticket.locked.attempts);
       await deps.events.record({
         type: "login.failed",
         userId: user.id,
@@ -78,6 +82,21 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
             factor: "second_factor",
             failures: ticket.locked.attempts,
             locked_seconds: ticket.locked.seconds,
+          },
+        });
+      }
+      // The day's bound stops a guesser who paces below the window's limit (and tells the owner).
+      const day = deps.day ? await countFailurePerDay(deps.day, deps.throttle, key) : null;
+      if (day) {
+        await tellOwner(user, day.failures);
+        await deps.events.record({
+          type: "login.locked",
+          userId: user.id,
+          details: {
+            factor: "second_factor",
+            failures: day.failures,
+            locked_seconds: day.seconds,
+            per: "day",
           },
         });
       }
