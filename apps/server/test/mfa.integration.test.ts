@@ -128,6 +128,32 @@ describe("MFA: enrolment and login", () => {
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("bounds wrong codes per day, however paced: locked to midnight UTC, the owner told", async () => {
+    await using server = await startTestServer({ MFA_MAX_FAILURES: "3", MFA_MAX_FAILURES_PER_DAY: "4" });
+    await withinOneThrottleWindow({ windowSeconds: 86_400 }, 20);
+    const { user, enrolment } = await enrol(server);
+    /** The window's slots go, as if the next window had begun (the day's count stays). */
+    const nextWindow = () =>
+      storedCollection(server, "claims").deleteMany({
+        _id: { $regex: `^throttle:mfa:user:${user.id}:` } as never,
+      });
+    const right = await codeAt(enrolment.secret, 0);
+    const wrong = right === "000000" ? "000001" : "000000";
+    for (let n = 0; n < 4; n++) {
+      if (n === 2) await nextWindow();
+      expect((await login(server, user.username, user.password, wrong)).status).toBe(401);
+    }
+    await nextWindow();
+    const locked = await login(server, user.username, user.password, right);
+    expect(locked.status).toBe(429);
+    const now = new Date();
+    const untilMidnight =
+      (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1_000;
+    expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(untilMidnight - 10);
+    const notices = await server.inbox.waitForMessages(user.email, { count: 3 }); // activation, MFA on, this
+    expect(notices.some((m) => m.text.includes("wrong two-factor code 4 times"))).toBe(true);
+  });
+
   it("never shows the secret again once MFA is on, and stores it encrypted", async () => {
     await using server = await startTestServer();
     const { user, enrolment } = await enrol(server);

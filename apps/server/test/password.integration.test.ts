@@ -222,6 +222,8 @@ describe("login: the day's bound on wrong passwords", () => {
     await forgot(server, user.email);
     const token = await resetToken(server, user.email, 2);
     expect((await reset(server, token, "Brand-new-pass-1")).status).toBe(200);
+    // The day's count went with the reset: a wrong password now does not lock again.
+    expect((await login(server, user.username, "Wrong-again-password")).status).toBe(401);
     expect((await login(server, user.username, "Brand-new-pass-1")).status).toBe(200);
   });
 });

@@ -112,9 +112,9 @@ describe("login throttle cost", { timeout: 120_000 }, () => {
       expect(writes.map((e) => `${e.commandName} ${String(e.command[e.commandName])}`)).toEqual([
         "insert claims",
         "update throttle_locks",
+        "insert claims", // the day's count of failures, before the events
         "insert audit_events", // login.failed
         "insert audit_events", // login.locked
-        "insert claims", // the day's count of failures
       ]);
       for (const write of writes.filter((e) => e.command.insert !== "audit_events"))
         expect(write.command.writeConcern, JSON.stringify(write.command)).toMatchObject({ w });

@@ -40,6 +40,16 @@ function setup(overrides: Partial<ThrottleOptions> = {}) {
 }
 
 describe("throttle", () => {
+  it("a last slot given back leaves a lock that replaced its own (a day's bound) in place", async () => {
+    const { throttle, fail } = setup();
+    await fail("k", 2);
+    const last = await throttle.acquire("k");
+    expect(last.locked).not.toBeNull();
+    await throttle.lockFor("k", 3_600); // the day's bound, written meanwhile
+    await last.release();
+    expect((await throttle.acquire("k")).retryAfter).toBe(3_600);
+  });
+
   it("lockFor locks for a bound kept elsewhere, never shortens a longer lock, and keeps the series", async () => {
     const { clock, throttle, fail } = setup({ escalation: { maxSeconds: day, memorySeconds: day } });
     await throttle.lockFor("k", 600);

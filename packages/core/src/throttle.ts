@@ -130,9 +130,12 @@ export function createThrottle(options: ThrottleOptions): Throttle {
       }
       return {
         retryAfter: 0,
-        // Given back: the lock it set goes too (the previous record, if any, is put back).
+        // Given back: the lock it set goes too (the previous record, if any, is put back),
+        // unless another lock replaced it meanwhile (a day's bound, lockFor): that one stays.
         release: async () => {
           await claims.release(slot);
+          const current = await locks.find(lockKey(key));
+          if (current && current.until.getTime() !== lock.until.getTime()) return;
           await (previous ? locks.save(lockKey(key), previous) : locks.remove(lockKey(key)));
         },
         locked: {

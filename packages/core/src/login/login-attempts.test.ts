@@ -218,7 +218,7 @@ describe("login attempts", () => {
       expect(f.store.messages()).toEqual([]);
     });
 
-    it("is lifted by clearAccount (a password reset or change); a right password does not count", async () => {
+    it("is lifted, its count too, by clearAccount (after a reset or change); a right password does not count", async () => {
       const { clock, attempts, user, fail } = await setup(limits);
       clock.now = morning;
       const succeed = async () => {
@@ -233,6 +233,8 @@ describe("login attempts", () => {
       }
       expect((await domainErrorOf(fail())).code).toBe("TOO_MANY_ATTEMPTS");
       await attempts.clearAccount(user.id);
+      // The day's count went too: a failure now does not lock again.
+      expect(await fail()).toBe(false);
       expect(await fail()).toBe(false);
     });
   });

@@ -169,9 +169,10 @@ export function createLoginAttempts(deps: {
             throw error;
           }
           if (!right) {
+            // The day's count first: a failed event write must not leave the failure uncounted.
+            await countTheDay(user, key);
             noticeLock(user, account);
             await recordFailure(user, account);
-            await countTheDay(user, key);
           }
           return right;
         },

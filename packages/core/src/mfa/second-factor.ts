@@ -67,6 +67,9 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
       );
     }
     if (!(await check())) {
+      // The day's bound first (a failed write below must not leave the failure uncounted): it
+      // stops a guesser who paces below the window's limit, and tells the owner.
+      const day = deps.day ? await countFailurePerDay(deps.day, deps.throttle, key) : null;
       // The first lock of a series: the password was right and the codes were not. Tell the owner.
       if (ticket.locked?.level === 1) await tellOwner(user, ticket.locked.attempts);
       await deps.events.record({
@@ -85,8 +88,6 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor {
           },
         });
       }
-      // The day's bound stops a guesser who paces below the window's limit (and tells the owner).
-      const day = deps.day ? await countFailurePerDay(deps.day, deps.throttle, key) : null;
       if (day) {
         await tellOwner(user, day.failures);
         await deps.events.record({
