@@ -118,6 +118,16 @@ export async function withinOneThrottleWindow(
   if (left < marginSeconds * 1_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
 }
 
+/**
+ * Forgets a user's slots of a throttle (`password`, `mfa`) in every window, as if the next
+ * window had begun; its lock record and the day's count of failures stay.
+ */
+export function nextThrottleWindow(server: TestServer, throttle: "password" | "mfa", userId: string) {
+  return storedCollection(server, "claims").deleteMany({
+    _id: { $regex: `^throttle:${throttle}:user:${userId}:` } as never,
+  });
+}
+
 /** Reads a JSON body as the shape the test expects (assertions then check it). */
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;

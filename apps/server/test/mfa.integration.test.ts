@@ -5,6 +5,7 @@ import {
   codeAt,
   createActiveUser,
   json,
+  nextThrottleWindow,
   patch,
   post,
   startTestServer,
@@ -135,11 +136,7 @@ describe("MFA: enrolment and login", () => {
     await using server = await startTestServer({ MFA_MAX_FAILURES: "3", MFA_MAX_FAILURES_PER_DAY: "4" });
     await withinOneThrottleWindow({ windowSeconds: 86_400 }, 20);
     const { user, enrolment } = await enrol(server);
-    /** The window's slots go, as if the next window had begun (the day's count stays). */
-    const nextWindow = () =>
-      storedCollection(server, "claims").deleteMany({
-        _id: { $regex: `^throttle:mfa:user:${user.id}:` } as never,
-      });
+    const nextWindow = () => nextThrottleWindow(server, "mfa", user.id);
     const right = await codeAt(enrolment.secret, 0);
     const wrong = right === "000000" ? "000001" : "000000";
     for (let n = 0; n < 4; n++) {

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import {
   createActiveUser,
   json,
+  nextThrottleWindow,
   post,
   startTestServer,
-  storedCollection,
   type TestServer,
   withinOneThrottleWindow,
 } from "./harness";
@@ -200,11 +200,7 @@ describe("login: the day's bound on wrong passwords", () => {
     });
     await withinOneThrottleWindow({ windowSeconds: 86_400 }, 20);
     const user = await createActiveUser(server);
-    /** The window's slots go, as if the next window had begun (the day's count stays). */
-    const nextWindow = () =>
-      storedCollection(server, "claims").deleteMany({
-        _id: { $regex: `^throttle:password:user:${user.id}:` } as never,
-      });
+    const nextWindow = () => nextThrottleWindow(server, "password", user.id);
     for (let n = 0; n < 4; n++) {
       if (n === 2) await nextWindow();
       expect((await login(server, user.username, `Wrong-${n}-password`)).status).toBe(401);

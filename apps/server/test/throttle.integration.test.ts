@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   createActiveUser,
   json,
+  nextThrottleWindow,
   post,
   seedUser,
   startTestServer,
@@ -144,9 +145,7 @@ describe("escalating account lockout", () => {
         { _id: lockKey as never },
         { $set: { until: new Date(Date.now() - 1_000) } },
       );
-      await storedCollection(server, "claims").deleteMany({
-        _id: { $regex: `^throttle:password:user:${user.id}:` } as never,
-      });
+      await nextThrottleWindow(server, "password", user.id);
     };
 
     const first = await lockOnce();
