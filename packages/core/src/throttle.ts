@@ -95,16 +95,19 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     return { until, level, forgetAt: new Date(until.getTime() + escalation.memorySeconds * 1_000) };
   };
 
-  /**
-   * Every slot was taken but no lock was found (its writer failed, or gave it back while
-   * others were taking slots): lock to the window's end, keeping the series' level.
-   */
-  const healLock = (previous: ThrottleLock | null, at: number): ThrottleLock => {
-    const until = new Date((windowOf(at) + 1) * windowMs);
+  /** A lock to `until` that adds no level: the series of `previous` (if remembered) goes on. */
+  const keepingSeries = (previous: ThrottleLock | null, until: Date): ThrottleLock => {
     const kept = remembered(previous);
     const forgetAt = new Date(Math.max(until.getTime(), kept?.forgetAt.getTime() ?? 0));
     return { until, level: kept?.level ?? 0, forgetAt };
   };
+
+  /**
+   * Every slot was taken but no lock was found (its writer failed, or gave it back while
+   * others were taking slots): lock to the window's end, keeping the series' level.
+   */
+  const healLock = (previous: ThrottleLock | null, at: number): ThrottleLock =>
+    keepingSeries(previous, new Date((windowOf(at) + 1) * windowMs));
 
   const refused = (until: Date): ThrottleTicket => ({
     retryAfter: secondsUntil(until.getTime()),
@@ -183,9 +186,7 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     const until = new Date(now() + seconds * 1_000);
     const current = await locks.find(lockKey(key));
     if (current && current.until.getTime() >= until.getTime()) return;
-    const kept = remembered(current);
-    const forgetAt = new Date(Math.max(until.getTime(), kept?.forgetAt.getTime() ?? 0));
-    await locks.save(lockKey(key), { until, level: kept?.level ?? 0, forgetAt });
+    await locks.save(lockKey(key), keepingSeries(current, until));
   };
 
   return { check, acquire: async (key) => (await check(key)).acquire(), clear, lockFor };
